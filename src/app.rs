@@ -1,0 +1,80 @@
+//! The application shell: document head, top bar with the live indicator, and routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::chat::{DirectoryPage, RoomPage, provide_clock};
+use crate::live::{provide_live, use_live_status};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Murmur: chat rooms that update live."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The whole app: every page shares the top bar and the tab's live connection.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_live();
+    provide_clock();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/murmur.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Murmur".into() } else { format!("{page} · Murmur") }/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"Murmur"</A>
+                <LiveIndicator/>
+            </header>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=DirectoryPage/>
+                <Route path=path!("/rooms/:slug") view=RoomPage/>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A dot and a word: live, reconnecting, offline.
+#[component]
+fn LiveIndicator() -> impl IntoView {
+    let status = use_live_status();
+    let label = move || status.get().label();
+    view! {
+        <span class="live-indicator" data-status=label role="status" aria-live="polite" title="Live updates">
+            <span class="dot" aria-hidden="true"></span>
+            {label}
+        </span>
+    }
+}
+
+/// Any path no route matches.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <main class="page narrow">
+            <h1>"Nothing here"</h1>
+            <p>"This page doesn’t exist. " <A href="/">"See all rooms"</A></p>
+        </main>
+    }
+}

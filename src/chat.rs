@@ -1,0 +1,31 @@
+//! Chat: rooms, messages, and the pages that show them live.
+//!
+//! Shared code (both targets): domain types, server-function signatures, components.
+//! Server only: the store, the service that ties the store to the live bus, and the JSON API.
+
+mod clock;
+mod composer;
+mod directory;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod http;
+mod room;
+mod room_list;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod time;
+
+pub use clock::provide_clock;
+pub use directory::DirectoryPage;
+pub use room::RoomPage;
+
+/// The live topic of one room's messages.
+pub fn room_topic(slug: &str) -> String {
+    format!("room:{slug}")
+}
+
+/// The live topic of the room directory: fires when a room is created or gets a message.
+pub const DIRECTORY_TOPIC: &str = "rooms";

@@ -1,0 +1,229 @@
+//! Chat's domain types. Each input type can only be built by `parse`, so a value of it is
+//! valid by construction; the same checks run in the browser and on the server.
+
+use serde::{Deserialize, Serialize};
+
+use super::time::Timestamp;
+use crate::error::AppError;
+
+/// Longest message body, in characters.
+pub const MAX_BODY_CHARS: usize = 4_000;
+/// Longest display name, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+/// Longest room title, in characters.
+pub const MAX_TITLE_CHARS: usize = 80;
+/// Longest room slug, in characters.
+pub const MAX_SLUG_CHARS: usize = 48;
+
+/// A room's address: `[a-z0-9-]{1,48}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RoomSlug(String);
+
+impl RoomSlug {
+    /// # Errors
+    /// Refuses an empty slug, one longer than 48 characters, or one with anything but
+    /// lowercase ASCII letters, digits and hyphens.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let valid_chars = raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if raw.is_empty() || raw.len() > MAX_SLUG_CHARS || !valid_chars {
+            return Err(AppError::Invalid(format!(
+                "the room address must be 1–{MAX_SLUG_CHARS} lowercase letters, digits or hyphens"
+            )));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A room's title: 1–80 characters after trimming.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoomTitle(String);
+
+impl RoomTitle {
+    /// # Errors
+    /// Refuses a title that is empty after trimming or longer than 80 characters.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let title = raw.trim();
+        let chars = title.chars().count();
+        if chars == 0 || chars > MAX_TITLE_CHARS {
+            return Err(AppError::Invalid(format!(
+                "the room title must be 1–{MAX_TITLE_CHARS} characters"
+            )));
+        }
+        Ok(Self(title.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name a message is posted under: 1–32 characters after trimming.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// # Errors
+    /// Refuses a name that is empty after trimming, longer than 32 characters, or that
+    /// contains control characters.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let name = raw.trim();
+        let chars = name.chars().count();
+        if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(AppError::Invalid(format!(
+                "your name must be 1–{MAX_NAME_CHARS} characters"
+            )));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A message's text, kept as typed (only `\r\n` line endings become `\n`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageBody(String);
+
+impl MessageBody {
+    /// # Errors
+    /// Refuses text that is empty or only whitespace, or longer than 4,000 characters.
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let body = raw.replace("\r\n", "\n");
+        if body.trim().is_empty() {
+            return Err(AppError::Invalid("the message is empty".into()));
+        }
+        let chars = body.chars().count();
+        if chars > MAX_BODY_CHARS {
+            return Err(AppError::Invalid(format!(
+                "the message is {chars} characters long; the limit is {MAX_BODY_CHARS}"
+            )));
+        }
+        Ok(Self(body))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A stored message, as the API, the stream and the page see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Commit-ordered id: a later message always has a larger id.
+    pub id: i64,
+    /// The slug of the room it was posted in.
+    pub room: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// A room as the directory lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub slug: String,
+    pub title: String,
+    pub message_count: i64,
+    /// When the last message was posted, or when the room was created if it has none.
+    pub last_activity: Timestamp,
+}
+
+/// Which slice of a room's history to read. Messages come back oldest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    /// Only messages with a smaller id (for "load older").
+    pub before: Option<i64>,
+    /// Only messages with a larger id (for catching up).
+    pub after: Option<i64>,
+    /// How many at most; see [`Page::MAX_LIMIT`].
+    pub limit: Option<u32>,
+}
+
+impl Page {
+    /// The page size when none is asked for.
+    pub const DEFAULT_LIMIT: u32 = 50;
+    /// The largest page a client may ask for.
+    pub const MAX_LIMIT: u32 = 200;
+
+    /// The limit to apply.
+    ///
+    /// # Errors
+    /// Refuses a limit of 0 or above [`Page::MAX_LIMIT`].
+    pub fn limit(&self) -> Result<u32, AppError> {
+        match self.limit.unwrap_or(Self::DEFAULT_LIMIT) {
+            limit @ 1..=Self::MAX_LIMIT => Ok(limit),
+            _ => Err(AppError::Invalid(format!(
+                "limit must be between 1 and {}",
+                Self::MAX_LIMIT
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slug_of_lowercase_letters_digits_and_hyphens_is_accepted() {
+        assert_eq!(RoomSlug::parse("rust-2026").unwrap().as_str(), "rust-2026");
+        assert!(RoomSlug::parse(&"a".repeat(48)).is_ok());
+    }
+
+    #[test]
+    fn a_slug_that_is_empty_too_long_or_has_other_characters_is_refused() {
+        for bad in ["", "Rust", "a b", "ü", "a/b", "a_b", &"a".repeat(49)] {
+            assert!(RoomSlug::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_title_is_trimmed_and_limited_to_80_characters() {
+        assert_eq!(RoomTitle::parse("  Lobby ").unwrap().as_str(), "Lobby");
+        assert!(RoomTitle::parse(&"é".repeat(80)).is_ok());
+        assert!(RoomTitle::parse(&"é".repeat(81)).is_err());
+        assert!(RoomTitle::parse("   ").is_err());
+    }
+
+    #[test]
+    fn a_display_name_is_1_to_32_characters_without_control_characters() {
+        assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
+        assert!(DisplayName::parse(&"ß".repeat(32)).is_ok());
+        assert!(DisplayName::parse(&"ß".repeat(33)).is_err());
+        assert!(DisplayName::parse("").is_err());
+        assert!(DisplayName::parse("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn a_body_keeps_its_text_and_line_breaks_as_typed() {
+        let body = MessageBody::parse("  <b>hi</b>\r\nthere  ").unwrap();
+        assert_eq!(body.as_str(), "  <b>hi</b>\nthere  ");
+    }
+
+    #[test]
+    fn a_body_that_is_blank_or_over_4000_characters_is_refused() {
+        assert!(MessageBody::parse("").is_err());
+        assert!(MessageBody::parse(" \n\t ").is_err());
+        assert!(MessageBody::parse(&"ж".repeat(4_000)).is_ok());
+        assert!(MessageBody::parse(&"ж".repeat(4_001)).is_err());
+    }
+
+    #[test]
+    fn a_page_limit_defaults_to_50_and_is_capped_at_200() {
+        assert_eq!(Page::default().limit(), Ok(50));
+        let page = |limit| Page {
+            limit: Some(limit),
+            ..Page::default()
+        };
+        assert_eq!(page(200).limit(), Ok(200));
+        assert!(page(0).limit().is_err());
+        assert!(page(201).limit().is_err());
+    }
+}

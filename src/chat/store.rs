@@ -1,0 +1,66 @@
+//! Where rooms and messages are kept. One trait, one implementation per database; the
+//! backend is picked once at startup from the `DATABASE_URL` scheme.
+
+mod sqlite;
+
+use async_trait::async_trait;
+
+pub use sqlite::SqliteStore;
+
+use super::domain::{DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Creating a room whose slug is taken.
+    #[error("a room called {0:?} already exists")]
+    SlugTaken(String),
+    /// Posting to a room that does not exist.
+    #[error("no room is called {0:?}")]
+    RoomNotFound(String),
+    /// The database failed; not the caller's fault.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Rooms and their messages, durable.
+#[async_trait]
+pub trait ChatStore: Send + Sync + 'static {
+    /// Creates an empty room.
+    ///
+    /// # Errors
+    /// [`StoreError::SlugTaken`] if the slug is in use.
+    async fn create_room(
+        &self,
+        slug: &RoomSlug,
+        title: &RoomTitle,
+    ) -> Result<RoomSummary, StoreError>;
+
+    /// Every room, most recently active first.
+    async fn rooms(&self) -> Result<Vec<RoomSummary>, StoreError>;
+
+    /// One room, if it exists.
+    async fn room(&self, slug: &RoomSlug) -> Result<Option<RoomSummary>, StoreError>;
+
+    /// Stores a message and updates its room's count and activity in one transaction.
+    /// When this returns, the message is committed, and its id is larger than that of
+    /// every message committed before it.
+    ///
+    /// # Errors
+    /// [`StoreError::RoomNotFound`] if the room does not exist.
+    async fn insert_message(
+        &self,
+        slug: &RoomSlug,
+        author: &DisplayName,
+        body: &MessageBody,
+    ) -> Result<(Message, RoomSummary), StoreError>;
+
+    /// A slice of a room's messages, oldest first: the newest `limit` before `page.before`,
+    /// or, when `page.after` is set, the oldest `limit` after it. Unknown rooms have none.
+    async fn messages(
+        &self,
+        slug: &RoomSlug,
+        page: Page,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+}

@@ -1,0 +1,65 @@
+//! The one error type that crosses the wire: server functions and the JSON API both speak it.
+//!
+//! Internal causes (SQL errors, I/O) are logged where they happen and reach the user only as
+//! [`AppError::Internal`], never as their own text.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in words a person understands.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// A field failed validation (empty text, name too long, malformed slug …).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request could not be read at all (malformed JSON or form data).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No room has this slug.
+    #[error("no room is called “{0}”")]
+    RoomNotFound(String),
+    /// Creating a room whose slug another room already has.
+    #[error("the room “{0}” already exists")]
+    SlugTaken(String),
+    /// The request body was larger than the server accepts.
+    #[error("the request is too large")]
+    TooLarge,
+    /// The browser could not reach the server.
+    #[error("could not reach the server; check your connection and try again")]
+    Unreachable,
+    /// Something failed on the server; the cause is in the server's log.
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status this error is reported with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 422,
+            Self::BadRequest(_) => 400,
+            Self::RoomNotFound(_) => 404,
+            Self::SlugTaken(_) => 409,
+            Self::TooLarge => 413,
+            Self::Unreachable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        match error {
+            ServerFnErrorErr::Args(reason)
+            | ServerFnErrorErr::MissingArg(reason)
+            | ServerFnErrorErr::Deserialization(reason) => {
+                Self::BadRequest(format!("could not read the request: {reason}"))
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unreachable,
+            _ => Self::Internal,
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Murmur: live chat rooms, full-stack Rust with Leptos.
+//!
+//! The crate compiles twice: with feature `ssr` into the server (axum, sqlx, the event bus)
+//! and with feature `hydrate` into the browser's WASM bundle. Shared code — domain types,
+//! components, server-function signatures — is compiled for both.
+
+pub mod app;
+pub mod chat;
+pub mod error;
+pub mod live;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(all(test, feature = "ssr"))]
+mod tests;
+
+/// Browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,88 @@
+//! Live resources: the Rust counterpart of Remix's `useLiveLoader`.
+//!
+//! A component says "this data depends on topic X"; when the server publishes on X, every
+//! browser showing that component re-runs the resource. The module knows nothing about chat:
+//! topics are plain strings chosen by the feature that uses them.
+//!
+//! # API
+//! - [`provide_live`] once, near the root of the app.
+//! - [`use_live`]`(|| topic)` returns a version signal that changes each time the topic fires;
+//!   key a `Resource` on it and it re-runs: `Resource::new(move || (slug(), version.get()), …)`.
+//! - [`use_live_status`] says whether the connection is live, reconnecting or offline.
+//! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
+//!   and serve [`sse::live_stream`] at [`STREAM_PATH`].
+//!
+//! # Server-side rendering
+//! During SSR nothing connects: versions are `0`, the status is `Connecting`, and resources load
+//! on the server and hydrate. The connection starts only in the browser, after hydration, and
+//! is closed when the app is cleaned up.
+//!
+//! # Protocol
+//! Each tab holds ONE `EventSource`, for the set of topics its current page needs:
+//!
+//! ```text
+//! GET /live?topic=room:lobby&topic=rooms
+//! 200  Content-Type: text/event-stream   Cache-Control: no-cache   X-Accel-Buffering: no
+//!
+//! retry: 1000
+//!
+//! event: room:lobby          ← the SSE event name is the topic
+//! data: {…}                  ← the publisher's payload, one line of JSON
+//!
+//! : keep-alive               ← a comment at least every 15 s
+//!
+//! event: resync              ← something may have been missed: re-run every live resource
+//! data: {}
+//! ```
+//!
+//! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
+//! When the set of topics a page needs changes (navigation), the client reconnects with the
+//! new set. After any reconnect it re-runs every live resource, since events may have been
+//! missed while it was away. If the browser gives up on the stream for good (a non-200
+//! answer, a wrong content type), the client rebuilds it with jittered exponential backoff.
+
+#[cfg(feature = "ssr")]
+pub mod bus;
+#[cfg(feature = "hydrate")]
+mod connection;
+mod hooks;
+#[cfg(feature = "ssr")]
+pub mod sse;
+
+pub use hooks::{LiveStatus, provide_live, use_live, use_live_status};
+
+/// Where the multi-topic stream is served.
+pub const STREAM_PATH: &str = "/live";
+/// The most topics one connection may carry.
+pub const MAX_TOPICS: usize = 16;
+/// The event name that tells clients to re-run everything.
+pub const RESYNC_EVENT: &str = "resync";
+
+/// Whether `topic` is a well-formed topic name: `[a-z0-9:_-]{1,64}`.
+pub fn is_valid_topic(topic: &str) -> bool {
+    (1..=64).contains(&topic.len())
+        && topic
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b":_-".contains(&b))
+        && topic != RESYNC_EVENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_are_short_lowercase_names_with_colons_hyphens_and_underscores() {
+        assert!(is_valid_topic("room:lobby-2"));
+        assert!(is_valid_topic("rooms"));
+        assert!(!is_valid_topic(""));
+        assert!(!is_valid_topic("Room"));
+        assert!(!is_valid_topic("a b"));
+        assert!(!is_valid_topic(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn the_resync_event_name_cannot_be_a_topic() {
+        assert!(!is_valid_topic(RESYNC_EVENT));
+    }
+}

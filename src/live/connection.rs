@@ -1,0 +1,150 @@
+//! The browser side of the protocol: one `EventSource` per tab, rebuilt when the page's
+//! topics change or the browser gives up on it.
+
+use futures::future::{AbortHandle, abortable};
+use futures::stream::{LocalBoxStream, StreamExt, select_all};
+use gloo_net::eventsource::State;
+use gloo_net::eventsource::futures::EventSource;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::hooks::{LiveContext, LiveStatus};
+use super::{RESYNC_EVENT, STREAM_PATH};
+
+/// Longest wait between attempts to rebuild a stream the browser gave up on.
+const MAX_BACKOFF_MS: f64 = 30_000.0;
+
+/// Keeps the tab's connection in step with the topics its components need.
+pub(super) fn start(live: LiveContext) {
+    let topics = Memo::new(move |_| live.topics.with(|t| t.keys().cloned().collect::<Vec<_>>()));
+    // Bumped to force a fresh connection, e.g. when the network comes back.
+    let restart = RwSignal::new(0u32);
+    let running = StoredValue::new_local(None::<AbortHandle>);
+
+    let stop = move || {
+        if let Some(handle) = running.try_update_value(Option::take).flatten() {
+            handle.abort();
+        }
+    };
+    Effect::new(move |_| {
+        let topics = topics.get();
+        restart.track();
+        stop();
+        if topics.is_empty() {
+            return;
+        }
+        let (task, handle) = abortable(run(live, topics));
+        running.set_value(Some(handle));
+        spawn_local(async move {
+            let _aborted = task.await;
+        });
+    });
+
+    let online = window_event_listener(ev::online, move |_| restart.update(|n| *n += 1));
+    let offline = window_event_listener(ev::offline, move |_| live.status.set(LiveStatus::Offline));
+    on_cleanup(move || {
+        stop();
+        online.remove();
+        offline.remove();
+    });
+}
+
+/// What the connection reports.
+enum Report {
+    Opened,
+    Failed,
+    Fired(String),
+    Resync,
+}
+
+/// Listens until aborted, rebuilding the stream with backoff whenever the browser closes it.
+async fn run(live: LiveContext, topics: Vec<String>) {
+    let query: Vec<String> = topics.iter().map(|t| format!("topic={t}")).collect();
+    let url = format!("{STREAM_PATH}?{}", query.join("&"));
+    let mut failures = 0;
+    // The first open needs no catch-up (SSR data is fresh); every later one does.
+    let mut opened_before = false;
+    loop {
+        listen(live, &url, &topics, &mut opened_before, &mut failures).await;
+        live.status.set(if is_online() {
+            LiveStatus::Reconnecting
+        } else {
+            LiveStatus::Offline
+        });
+        gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+        failures += 1;
+    }
+}
+
+/// Runs one `EventSource` until the browser gives up on it for good.
+async fn listen(
+    live: LiveContext,
+    url: &str,
+    topics: &[String],
+    opened_before: &mut bool,
+    failures: &mut u32,
+) {
+    let Ok(mut source) = EventSource::new(url) else {
+        return;
+    };
+    let mut streams: Vec<LocalBoxStream<'static, Report>> = Vec::new();
+    let mut subscribe = |event: &str, signal: fn(String) -> Report| -> bool {
+        let Ok(subscription) = source.subscribe(event) else {
+            return false;
+        };
+        let name = event.to_owned();
+        let errors_too = event == "error";
+        streams.push(
+            subscription
+                .filter_map(move |item| {
+                    let keep = item.is_ok() || errors_too;
+                    futures::future::ready(keep.then(|| signal(name.clone())))
+                })
+                .boxed_local(),
+        );
+        true
+    };
+    let mut ok = subscribe("open", |_| Report::Opened)
+        && subscribe("error", |_| Report::Failed)
+        && subscribe(RESYNC_EVENT, |_| Report::Resync);
+    for topic in topics {
+        ok = ok && subscribe(topic, Report::Fired);
+    }
+    if !ok {
+        return;
+    }
+
+    let mut signals = select_all(streams);
+    while let Some(signal) = signals.next().await {
+        match signal {
+            Report::Opened => {
+                live.status.set(LiveStatus::Live);
+                if *opened_before {
+                    live.fire_all();
+                }
+                *opened_before = true;
+                *failures = 0;
+            }
+            Report::Failed => match source.state() {
+                State::Connecting if is_online() => live.status.set(LiveStatus::Reconnecting),
+                State::Connecting => live.status.set(LiveStatus::Offline),
+                State::Closed => return,
+                State::Open => {}
+            },
+            Report::Fired(topic) => live.fire(&topic),
+            Report::Resync => live.fire_all(),
+        }
+    }
+}
+
+fn is_online() -> bool {
+    web_sys::window().is_none_or(|window| window.navigator().on_line())
+}
+
+/// Exponential backoff from 0.5 s up to 30 s, with half of it random so that many tabs
+/// don't come back in lockstep.
+fn backoff_ms(failures: u32) -> u32 {
+    let base = (500.0 * 2f64.powi(failures.min(16) as i32)).min(MAX_BACKOFF_MS);
+    (base * (0.5 + js_sys::Math::random() / 2.0)) as u32
+}

@@ -1,0 +1,29 @@
+//! The `murmur` server: reads configuration from the environment, sets up logging and
+//! serves until SIGTERM or Ctrl-C.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    use murmur::server::{Config, shutdown_signal, startup};
+
+    murmur::server::init_tracing();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!("invalid configuration: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match startup::run(config, shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("murmur stopped: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The browser bundle starts from `murmur::hydrate`; this binary is server-only.
+}

@@ -1,0 +1,214 @@
+//! `spawn_app()` and a small SSE client.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use leptos::config::LeptosOptions;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::server::Config;
+use crate::server::startup;
+
+/// A guard against a hung test, not a timing assertion: nothing here should take a second.
+const STUCK: Duration = Duration::from_secs(30);
+
+/// A running server with its own database, stopped when dropped.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("local address");
+    let config = Config {
+        database_url: format!("sqlite://{}", dir.path().join("murmur.db").display()),
+        leptos: LeptosOptions::builder()
+            .output_name("murmur")
+            .site_addr(addr)
+            .build(),
+    };
+    let murmur = startup::build(&config).await.expect("app builds");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(murmur.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp {
+        base: format!("http://{addr}"),
+        http,
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Creates a room through the JSON API.
+    pub async fn create_room(&self, slug: &str) {
+        let response = self
+            .http
+            .post(self.url("/api/rooms"))
+            .json(&json!({ "slug": slug, "title": format!("Room {slug}") }))
+            .send()
+            .await
+            .expect("create room");
+        assert_eq!(response.status(), 201, "creating room {slug}");
+    }
+
+    /// Posts through the JSON API, returning status and JSON body.
+    pub async fn post_json(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(&format!("/api/rooms/{slug}/messages")))
+            .json(&json!({ "author": author, "body": body }))
+            .send()
+            .await
+            .expect("post message");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Posts through the `post_message` server function, as `fetch` from the page does.
+    pub async fn post_server_fn(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url("/api/post_message"))
+            .form(&[("slug", slug), ("author", author), ("body", body)])
+            .send()
+            .await
+            .expect("call server function");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The room's message count as the directory reports it.
+    pub async fn message_count(&self, slug: &str) -> i64 {
+        let rooms: Vec<Value> = self
+            .http
+            .get(self.url("/api/rooms"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let room = rooms
+            .iter()
+            .find(|room| room["slug"] == slug)
+            .expect("room listed");
+        room["message_count"].as_i64().expect("count")
+    }
+
+    /// Every message of the room, oldest first.
+    pub async fn messages(&self, slug: &str) -> Vec<Value> {
+        let url = self.url(&format!("/api/rooms/{slug}/messages?limit=200"));
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sse(&self, path: &str) -> SseClient {
+        SseClient::connect(&self.http, &self.url(path)).await
+    }
+}
+
+/// One Server-Sent Event as it came over the wire.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct SseEvent {
+    pub event: Option<String>,
+    pub id: Option<String>,
+    pub data: String,
+}
+
+impl SseEvent {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).expect("event data is JSON")
+    }
+}
+
+/// Reads a `text/event-stream` response and parses it per the SSE spec (fields, comments,
+/// blank-line dispatch), skipping comments and `retry`-only frames.
+pub struct SseClient {
+    pub response_headers: reqwest::header::HeaderMap,
+    bytes: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: String,
+}
+
+impl SseClient {
+    async fn connect(http: &reqwest::Client, url: &str) -> Self {
+        let response = http
+            .get(url)
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .expect("open stream");
+        assert_eq!(response.status(), 200, "stream {url}");
+        Self {
+            response_headers: response.headers().clone(),
+            bytes: response.bytes_stream().boxed(),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event that carries data.
+    pub async fn next(&mut self) -> SseEvent {
+        tokio::time::timeout(STUCK, self.next_event())
+            .await
+            .expect("an event arrives")
+    }
+
+    async fn next_event(&mut self) -> SseEvent {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent::default();
+                let mut has_data = false;
+                for line in frame.lines() {
+                    let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    match field {
+                        "event" => event.event = Some(value.to_owned()),
+                        "id" => event.id = Some(value.to_owned()),
+                        "data" => {
+                            if has_data {
+                                event.data.push('\n');
+                            }
+                            event.data.push_str(value);
+                            has_data = true;
+                        }
+                        _ => {}
+                    }
+                }
+                if has_data {
+                    return event;
+                }
+            }
+            let chunk = self
+                .bytes
+                .next()
+                .await
+                .expect("stream still open")
+                .expect("stream bytes");
+            self.buffer
+                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 stream"));
+        }
+    }
+}
