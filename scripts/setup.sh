@@ -13,6 +13,11 @@ WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | 
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  step "adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown

@@ -259,7 +259,7 @@ async fn one_live_connection_carries_the_room_and_the_directory() {
     let mut live = app.sse("/live?topic=room:general&topic=rooms").await;
     let (_, message) = app.post_json("general", "Ada", "hi").await;
 
-    let mut seen = vec![live.next().await, live.next().await];
+    let mut seen = [live.next().await, live.next().await];
     seen.sort_by(|a, b| a.event.cmp(&b.event));
     assert_eq!(seen[0].event.as_deref(), Some("room:general"));
     assert_eq!(seen[0].json(), message);

@@ -1,0 +1,33 @@
+// With JavaScript off, the composer is a plain form: post, redirect back, see the message.
+import { expect, test } from '@playwright/test';
+import { newRoom } from './server';
+
+test.use({ javaScriptEnabled: false });
+
+test('posting works with JavaScript disabled', async ({ page, request }) => {
+  const slug = await newRoom(request);
+  await page.goto(`/rooms/${slug}`);
+  await page.getByLabel('Your name').fill('Nojs');
+  await page.getByLabel('Message').fill('plain old form post');
+  await page.getByRole('button', { name: 'Send' }).click();
+
+  await expect(page).toHaveURL(new RegExp(`/rooms/${slug}$`));
+  const messages = page.getByRole('list', { name: 'Messages' });
+  await expect(messages.getByText('plain old form post')).toBeVisible();
+  await expect(page.getByText('Posting as Nojs')).toBeVisible();
+
+  await page.getByLabel('Message').fill('   ');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(page.locator('.composer').getByRole('alert')).toHaveText('the message is empty');
+  await expect(messages.getByRole('listitem')).toHaveCount(1);
+});
+
+test('a room can be created with JavaScript disabled', async ({ page }) => {
+  const slug = `nojs-${Date.now().toString(36)}`;
+  await page.goto('/');
+  await page.getByLabel('Title').fill('No script room');
+  await page.getByLabel('Address').fill(slug);
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await expect(page).toHaveURL(new RegExp(`/rooms/${slug}$`));
+  await expect(page.getByRole('heading', { name: 'No script room' })).toBeVisible();
+});

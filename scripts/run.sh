@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds the release app and serves it at
+# http://127.0.0.1:3000 (override with LEPTOS_SITE_ADDR) on a SQLite file under ./data.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+exec cargo leptos serve --release

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check: formatting, clippy for the server and the
+# browser, the Rust tests, and the Playwright tests against the release build.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$ROOT"
+
+step "cargo fmt --check"
+cargo fmt --check
+
+step "clippy (server)"
+cargo clippy --features ssr --all-targets -- -D warnings
+step "clippy (browser)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust tests"
+cargo test --features ssr
+
+step "browser tests against the release build"
+if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
+  echo "127.0.0.1:3000 is in use; stop whatever runs there (scripts/run.sh?) and try again" >&2
+  exit 1
+fi
+E2E_DATA="$(mktemp -d)"
+trap 'rm -rf "$E2E_DATA"' EXIT
+DATABASE_URL="sqlite://$E2E_DATA/murmur.db" cargo leptos end-to-end --release
