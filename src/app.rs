@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::chat::{DirectoryPage, RoomPage, provide_clock};
 use crate::live::{provide_live, use_live_status};
@@ -42,9 +42,10 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"Murmur"</A>
                 <LiveIndicator/>
             </header>
+            // Async: the HTML carries the data, so pages work before (and without) the WASM.
             <Routes fallback=NotFound>
-                <Route path=path!("/") view=DirectoryPage/>
-                <Route path=path!("/rooms/:slug") view=RoomPage/>
+                <Route path=path!("/") view=DirectoryPage ssr=SsrMode::Async/>
+                <Route path=path!("/rooms/:slug") view=RoomPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -13,7 +13,7 @@ test('a message posted in one browser appears in the other without reload', asyn
   await bob.evaluate(() => ((window as any).sameDocument = true));
 
   await alice.getByLabel('Your name').fill('Alice');
-  const composer = alice.getByLabel('Message');
+  const composer = alice.getByRole('textbox', { name: 'Message' });
   await composer.fill('Hello Bob,\nsecond line <b>not bold</b>');
   await composer.press('Enter');
 
@@ -29,7 +29,7 @@ test('a message posted in one browser appears in the other without reload', asyn
   await expect(alice.getByText('Posting as Alice')).toBeVisible();
 
   await bob.getByLabel('Your name').fill('Bob');
-  await bob.getByLabel('Message').fill('Hi Alice');
+  await bob.getByRole('textbox', { name: 'Message' }).fill('Hi Alice');
   await bob.getByRole('button', { name: 'Send' }).click();
   await expect(alice.getByRole('list', { name: 'Messages' }).getByText('Hi Alice')).toBeVisible();
   await expect(alice.getByRole('list', { name: 'Messages' }).getByRole('listitem')).toHaveCount(2);
@@ -67,7 +67,7 @@ test('validation errors show next to the composer and keep the typed text', asyn
   const slug = await newRoom(request);
   await page.goto(`/rooms/${slug}`);
   await expectLive(page);
-  const composer = page.getByLabel('Message');
+  const composer = page.getByRole('textbox', { name: 'Message' });
   const error = page.locator('.composer').getByRole('alert');
 
   await page.getByLabel('Your name').fill('Ada');
