@@ -3,5 +3,6 @@
 # http://127.0.0.1:3000 (override with LEPTOS_SITE_ADDR) on a SQLite file under ./data.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+need_build_tools
 cd "$ROOT"
 exec cargo leptos serve --release

@@ -1,52 +1,60 @@
 #!/usr/bin/env bash
-# Installs whatever Murmur's build and tests need and is not yet on this machine.
-# Safe to run again: every step checks first. Sourced by run.sh and test.sh.
+# Installs whatever Murmur needs and this machine lacks. Sourced by run.sh and test.sh:
+#   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt
+#   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
+# Every step checks first, so running it again costs nothing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${MURMUR_TOOLS:-$HOME/.cache/murmur-tools}"
-CARGO_LEPTOS_VERSION=0.3.10
+CARGO_LEPTOS_VERSION=0.3.10 # 0.3.11 needs rustc 1.96
 BINARYEN_VERSION=132
-# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
-WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
-
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
+
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
-  step "adding rustfmt and clippy"
-  rustup component add rustfmt clippy
-fi
+need_build_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  step "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
-fi
+  if [[ "$(cargo leptos --version 2>/dev/null)" != *" $CARGO_LEPTOS_VERSION" ]]; then
+    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
 
-if [[ "$(cargo leptos --version 2>/dev/null)" != *" $CARGO_LEPTOS_VERSION" ]]; then
-  step "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-fi
+  # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+  local wasm_bindgen
+  wasm_bindgen="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
+  if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wasm_bindgen"* ]]; then
+    step "installing wasm-bindgen-cli $wasm_bindgen (about 2 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen" --force
+  fi
 
-if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION"* ]]; then
-  step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
-fi
+  # Not Debian's binaryen: it is too old and builds a WASM that fails in the browser.
+  if [[ "$(wasm-opt --version 2>/dev/null)" != *"version $BINARYEN_VERSION"* ]]; then
+    step "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+    npm install --silent --no-fund --no-audit --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
+  fi
+}
 
-# Debian's binaryen is too old (it builds a wasm that fails in the browser); npm's is current.
-if [[ "$(wasm-opt --version 2>/dev/null)" != *"version $BINARYEN_VERSION"* ]]; then
-  step "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
-  npm install --silent --no-fund --no-audit --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
-fi
+need_test_tools() {
+  if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    step "adding rustfmt and clippy"
+    rustup component add rustfmt clippy
+  fi
 
-if [[ ! -x /usr/bin/chromium ]]; then
-  step "installing Debian's chromium"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    step "installing Debian's chromium"
+    local sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
 
-if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
-  step "installing the end-to-end test dependencies (npm ci, no browser download)"
-  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-fund --no-audit)
-fi
+  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
+    step "installing Playwright (no browser download: tests use /usr/bin/chromium)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-fund --no-audit)
+  fi
+}

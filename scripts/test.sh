@@ -3,6 +3,8 @@
 # browser, the Rust tests, and the Playwright tests against the release build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+need_build_tools
+need_test_tools
 cd "$ROOT"
 
 step "cargo fmt --check"
