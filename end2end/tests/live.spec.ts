@@ -115,3 +115,60 @@ test('the indicator shows reconnecting when the server goes away and live when i
     await server.stop();
   }
 });
+
+test('a room shows its latest 50 messages and loads older ones on demand', async ({ page, request }) => {
+  const slug = await newRoom(request);
+  for (let n = 1; n <= 55; n++) {
+    const posted = await request.post(`/api/rooms/${slug}/messages`, { data: { author: 'Counter', body: `number ${n}` } });
+    expect(posted.status()).toBe(201);
+  }
+  await page.goto(`/rooms/${slug}`);
+  await expectLive(page);
+  const items = page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+  await expect(items).toHaveCount(50);
+  await expect(items.first()).toHaveText(/number 6$/);
+  await expect(items.last()).toHaveText(/number 55$/);
+
+  await page.getByRole('button', { name: 'Load older messages' }).click();
+  await expect(items).toHaveCount(55);
+  await expect(items.first()).toHaveText(/number 1$/);
+  await expect(page.getByRole('button', { name: 'Load older messages' })).toHaveCount(0);
+  await expect(items.first().locator('time')).toHaveAttribute('title', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+});
+
+test('creating a room takes you there and shows it to everyone on the directory', async ({ browser, request }) => {
+  const watcher = await (await browser.newContext()).newPage();
+  const creator = await (await browser.newContext()).newPage();
+  await watcher.goto('/');
+  await creator.goto('/');
+  await expectLive(watcher);
+  await expectLive(creator);
+
+  const slug = `made-${Date.now().toString(36)}`;
+  await creator.getByLabel('Title').fill('Made in the browser');
+  await creator.getByLabel('Address').fill(slug);
+  await creator.getByRole('button', { name: 'Create room' }).click();
+  await expect(creator).toHaveURL(new RegExp(`/rooms/${slug}$`));
+  await expect(creator.getByRole('heading', { name: 'Made in the browser' })).toBeVisible();
+  await expect(watcher.getByRole('list', { name: 'Rooms' })).toContainText(`#${slug}`);
+
+  await watcher.getByLabel('Title').fill('Same address');
+  await watcher.getByLabel('Address').fill(slug);
+  await watcher.getByRole('button', { name: 'Create room' }).click();
+  await expect(watcher.locator('.new-room').getByRole('alert')).toHaveText(`the room “${slug}” already exists`);
+  await expect(watcher).toHaveURL(/\/$/);
+});
+
+test('switching rooms from the sidebar follows the new room live', async ({ page, request }) => {
+  const first = await newRoom(request);
+  const second = await newRoom(request);
+  await page.goto(`/rooms/${first}`);
+  await expectLive(page);
+  await page.getByRole('list', { name: 'Rooms' }).getByRole('link').filter({ hasText: `#${second}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/rooms/${second}$`));
+  await expect(page.getByRole('heading', { name: `Test ${second}` })).toBeVisible();
+  await expectLive(page);
+
+  await request.post(`/api/rooms/${second}/messages`, { data: { author: 'Script', body: 'you followed me' } });
+  await expect(page.getByRole('list', { name: 'Messages' }).getByText('you followed me')).toBeVisible();
+});

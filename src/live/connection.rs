@@ -121,7 +121,7 @@ async fn listen(
             Report::Opened => {
                 live.status.set(LiveStatus::Live);
                 if *opened_before {
-                    live.fire_all();
+                    fire_all(live);
                 }
                 *opened_before = true;
                 *failures = 0;
@@ -132,10 +132,26 @@ async fn listen(
                 State::Closed => return,
                 State::Open => {}
             },
-            Report::Fired(topic) => live.fire(&topic),
-            Report::Resync => live.fire_all(),
+            Report::Fired(topic) => fire(live, &topic),
+            Report::Resync => fire_all(live),
         }
     }
+}
+
+/// Marks `topic` as changed: resources keyed on it re-run.
+fn fire(live: LiveContext, topic: &str) {
+    live.versions
+        .update(|versions| *versions.entry(topic.to_owned()).or_default() += 1);
+}
+
+/// Marks every topic in use as changed, after a gap in what the tab may have seen.
+fn fire_all(live: LiveContext) {
+    let topics: Vec<String> = live.topics.with_untracked(|t| t.keys().cloned().collect());
+    live.versions.update(|versions| {
+        for topic in topics {
+            *versions.entry(topic).or_default() += 1;
+        }
+    });
 }
 
 fn is_online() -> bool {

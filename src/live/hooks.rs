@@ -38,28 +38,10 @@ pub(super) struct LiveContext {
     /// Each topic some mounted component needs, with how many need it.
     pub(super) topics: RwSignal<BTreeMap<String, usize>>,
     /// How many times each topic has fired (or been resynced) in this tab.
-    versions: RwSignal<HashMap<String, u64>>,
+    pub(super) versions: RwSignal<HashMap<String, u64>>,
 }
 
 impl LiveContext {
-    /// Marks `topic` as changed: resources keyed on it re-run.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub(super) fn fire(&self, topic: &str) {
-        self.versions
-            .update(|versions| *versions.entry(topic.to_owned()).or_default() += 1);
-    }
-
-    /// Marks every topic in use as changed, after a gap in what the tab may have seen.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    pub(super) fn fire_all(&self) {
-        let topics: Vec<String> = self.topics.with_untracked(|t| t.keys().cloned().collect());
-        self.versions.update(|versions| {
-            for topic in topics {
-                *versions.entry(topic).or_default() += 1;
-            }
-        });
-    }
-
     fn retain(&self, topic: &str) {
         self.topics
             .update(|topics| *topics.entry(topic.to_owned()).or_default() += 1);
