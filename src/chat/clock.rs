@@ -7,7 +7,7 @@ use super::time::Timestamp;
 #[derive(Clone, Copy)]
 struct Clock(RwSignal<Timestamp>);
 
-/// Provides the clock that [`Ago`] reads; call once near the root.
+/// Provides the clock that relative times (`Ago`) read; call once near the root.
 pub fn provide_clock() {
     let now = RwSignal::new(Timestamp::now());
     provide_context(Clock(now));
