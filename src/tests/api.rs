@@ -163,15 +163,7 @@ async fn rooms_are_created_listed_and_refused_when_taken_or_malformed() {
     assert_eq!(create("ok", &"t".repeat(81)).await.unwrap().status(), 422);
 
     app.post_json("book-club", "Ada", "first").await;
-    let rooms: Vec<Value> = app
-        .http
-        .get(app.url("/api/rooms"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rooms = app.rooms().await;
     let slugs: Vec<&str> = rooms
         .iter()
         .map(|room| room["slug"].as_str().unwrap())
@@ -194,16 +186,7 @@ async fn history_pages_backwards_and_forwards_with_a_capped_limit() {
                 .unwrap(),
         );
     }
-    let page = |query: String| {
-        let url = app.url(&format!("/api/rooms/history/messages?{query}"));
-        let http = app.http.clone();
-        async move {
-            let response = http.get(url).send().await.unwrap();
-            let status = response.status().as_u16();
-            let body: Value = response.json().await.unwrap();
-            (status, body)
-        }
-    };
+    let page = |query: String| app.get_json(format!("/api/rooms/history/messages?{query}"));
     let ids_of = |body: &Value| -> Vec<i64> {
         body.as_array()
             .unwrap()
@@ -222,13 +205,7 @@ async fn history_pages_backwards_and_forwards_with_a_capped_limit() {
     assert_eq!(page("limit=201".into()).await.0, 422);
     assert_eq!(page("limit=0".into()).await.0, 422);
     assert_eq!(page("before=yesterday".into()).await.0, 400);
-    let missing = app
-        .http
-        .get(app.url("/api/rooms/nowhere/messages"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
+    assert_eq!(app.get_json("/api/rooms/nowhere/messages").await.0, 404);
 }
 
 #[tokio::test]

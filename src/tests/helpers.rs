@@ -94,17 +94,26 @@ impl TestApp {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// The room's message count as the directory reports it.
-    pub async fn message_count(&self, slug: &str) -> i64 {
-        let rooms: Vec<Value> = self
+    /// GETs `path`, returning status and JSON body.
+    pub async fn get_json(&self, path: impl AsRef<str>) -> (u16, Value) {
+        let response = self
             .http
-            .get(self.url("/api/rooms"))
+            .get(self.url(path.as_ref()))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Every room, as the directory lists them.
+    pub async fn rooms(&self) -> Vec<Value> {
+        serde_json::from_value(self.get_json("/api/rooms").await.1).expect("a list of rooms")
+    }
+
+    /// The room's message count as the directory reports it.
+    pub async fn message_count(&self, slug: &str) -> i64 {
+        let rooms = self.rooms().await;
         let room = rooms
             .iter()
             .find(|room| room["slug"] == slug)
@@ -114,15 +123,10 @@ impl TestApp {
 
     /// Every message of the room, oldest first.
     pub async fn messages(&self, slug: &str) -> Vec<Value> {
-        let url = self.url(&format!("/api/rooms/{slug}/messages?limit=200"));
-        self.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let (_, messages) = self
+            .get_json(&format!("/api/rooms/{slug}/messages?limit=200"))
+            .await;
+        serde_json::from_value(messages).expect("a list of messages")
     }
 
     pub async fn sse(&self, path: &str) -> SseClient {
