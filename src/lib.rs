@@ -10,8 +10,6 @@ pub mod error;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod server;
-#[cfg(all(test, feature = "ssr"))]
-mod tests;
 
 /// Browser entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -27,6 +27,7 @@
 //! retry: 1000
 //!
 //! event: room:lobby          ← the SSE event name is the topic
+//! id: room:lobby@42          ← topic@cursor, for events that have a cursor
 //! data: {…}                  ← the publisher's payload, one line of JSON
 //!
 //! : keep-alive               ← a comment at least every 15 s
@@ -36,6 +37,13 @@
 //! ```
 //!
 //! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
+//!
+//! **Resuming.** Events with a cursor are commit-ordered within their topic: whoever has seen
+//! cursor N of a topic has seen all of it up to N. A topic asked for as `topic=room:lobby@42`
+//! (or named in the `Last-Event-ID` the browser sends when it reconnects) first gets every
+//! event after 42, read back from storage through [`replay::History`], then live events, none
+//! twice. A cursor that is unknown or more than [`replay::MAX_REPLAY`] events behind, and a
+//! subscriber that falls behind the bus, get `resync` instead — never a silent gap.
 //! When the set of topics a page needs changes (navigation), the client reconnects with the
 //! new set. After any reconnect it re-runs every live resource, since events may have been
 //! missed while it was away. If the browser gives up on the stream for good (a non-200
@@ -46,6 +54,8 @@ pub mod bus;
 #[cfg(feature = "hydrate")]
 mod connection;
 mod hooks;
+#[cfg(feature = "ssr")]
+pub mod replay;
 #[cfg(feature = "ssr")]
 pub mod sse;
 

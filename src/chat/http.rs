@@ -3,7 +3,7 @@
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,7 +15,7 @@ use super::domain::Page;
 use super::room_topic;
 use super::service::ChatService;
 use crate::error::AppError;
-use crate::live::sse::{LiveState, frames, respond};
+use crate::live::sse::{LiveState, frames, last_event_id, respond};
 use crate::server::AppState;
 
 /// `/api/rooms…` and `/rooms/{slug}/stream`.
@@ -73,15 +73,30 @@ async fn post_message(
     Ok((StatusCode::CREATED, Json(message)).into_response())
 }
 
+#[derive(Deserialize)]
+struct Resume {
+    after: Option<i64>,
+}
+
 /// `GET /rooms/{slug}/stream`: the room's new messages as `event: message`, `id: <id>`,
-/// `data: <message JSON>`.
+/// `data: <message JSON>`. With `Last-Event-ID: <id>` (or `?after=<id>`) it first sends
+/// every message after that id.
 async fn room_stream(
     State(chat): State<ChatService>,
     State(live): State<LiveState>,
     Path(slug): Path<String>,
+    headers: HeaderMap,
+    resume: Result<Query<Resume>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Query(Resume { after }) = resume.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let cursor = match last_event_id(&headers) {
+        Some(id) => Some(id.parse().map_err(|_| {
+            AppError::BadRequest(format!("Last-Event-ID {id:?} is not a message id"))
+        })?),
+        None => after,
+    };
     let room = chat.room(&slug).await?;
-    let events = frames(live.bus.subscribe(&room_topic(&room.slug)), |event| {
+    let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
         let frame = Event::default().event(event.name).data(&*event.data);
         match event.id {
             Some(id) => frame.id(id.to_string()),

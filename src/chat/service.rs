@@ -1,27 +1,38 @@
 //! The chat service: parses input into domain types, writes through the store, and after
 //! the commit publishes on the live bus. Server functions and the JSON API both call it,
-//! so they validate and broadcast alike.
+//! so they validate and broadcast alike. It is also the live module's [`History`] of room
+//! topics, so streams can resume from a message id.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use serde::Serialize;
+use tokio::sync::Mutex;
 
 use super::domain::{DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use super::store::{ChatStore, StoreError};
 use super::{DIRECTORY_TOPIC, room_topic};
 use crate::error::AppError;
 use crate::live::bus::{Bus, LiveEvent};
+use crate::live::replay::History;
 
 /// Chat's operations, backed by a store and a bus.
 #[derive(Clone)]
 pub struct ChatService {
     store: Arc<dyn ChatStore>,
     bus: Arc<dyn Bus>,
+    /// Held from before a message's commit until after its publish, so this process
+    /// publishes messages in commit order (the store serializes writes anyway).
+    in_order: Arc<Mutex<()>>,
 }
 
 impl ChatService {
     pub fn new(store: Arc<dyn ChatStore>, bus: Arc<dyn Bus>) -> Self {
-        Self { store, bus }
+        Self {
+            store,
+            bus,
+            in_order: Arc::default(),
+        }
     }
 
     /// # Errors
@@ -30,7 +41,8 @@ impl ChatService {
         let slug = RoomSlug::parse(slug)?;
         let title = RoomTitle::parse(title)?;
         let room = self.store.create_room(&slug, &title).await?;
-        self.publish(DIRECTORY_TOPIC.into(), "room", None, &room);
+        self.bus
+            .publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
         Ok(room)
     }
 
@@ -76,31 +88,55 @@ impl ChatService {
         let slug = RoomSlug::parse(slug)?;
         let author = DisplayName::parse(author)?;
         let body = MessageBody::parse(body)?;
+        let in_order = self.in_order.lock().await;
         let (message, room) = self.store.insert_message(&slug, &author, &body).await?;
-        self.publish(
-            room_topic(slug.as_str()),
-            "message",
-            Some(message.id),
-            &message,
-        );
-        self.publish(DIRECTORY_TOPIC.into(), "room", None, &room);
+        self.bus.publish(message_event(&message));
+        drop(in_order);
+        self.bus
+            .publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
         Ok(message)
     }
+}
 
-    fn publish(
-        &self,
-        topic: String,
-        name: &'static str,
-        id: Option<i64>,
-        payload: &impl Serialize,
-    ) {
-        let data = serde_json::to_string(payload).expect("chat payloads serialize");
-        self.bus.publish(LiveEvent {
-            topic: topic.into(),
-            name,
-            id,
-            data: data.into(),
-        });
+#[async_trait]
+impl History for ChatService {
+    /// Room topics only: the messages after `cursor`, which must be 0 or one of the room's.
+    async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
+        let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
+        if cursor != 0 && !self.store.has_message(&slug, cursor).await.ok()? {
+            return None;
+        }
+        let page = Page {
+            after: Some(cursor),
+            ..Page::default()
+        };
+        let messages = self.store.messages(&slug, page, limit).await.ok()?;
+        Some(messages.iter().map(message_event).collect())
+    }
+}
+
+/// A stored message as its room's topic carries it, live or replayed.
+fn message_event(message: &Message) -> LiveEvent {
+    event(
+        room_topic(&message.room),
+        "message",
+        Some(message.id),
+        message,
+    )
+}
+
+fn event(
+    topic: String,
+    name: &'static str,
+    id: Option<i64>,
+    payload: &impl Serialize,
+) -> LiveEvent {
+    let data = serde_json::to_string(payload).expect("chat payloads serialize");
+    LiveEvent {
+        topic: topic.into(),
+        name,
+        id,
+        data: data.into(),
     }
 }
 

@@ -63,4 +63,7 @@ pub trait ChatStore: Send + Sync + 'static {
         page: Page,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
+
+    /// Whether message `id` belongs to the room: is it a cursor of this room?
+    async fn has_message(&self, slug: &RoomSlug, id: i64) -> Result<bool, StoreError>;
 }

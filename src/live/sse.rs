@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::stream::{self, Stream, StreamExt, select_all};
-use tokio::sync::{broadcast, watch};
-use tokio_stream::wrappers::BroadcastStream;
+use tokio::sync::watch;
 
 use super::bus::{Bus, LiveEvent};
+use super::replay::{History, Item, resume};
 use super::{MAX_TOPICS, RESYNC_EVENT, is_valid_topic};
 
 /// How long a stream may stay silent before a comment line is sent to keep it open.
@@ -43,7 +43,19 @@ impl Closing {
 #[derive(Clone)]
 pub struct LiveState {
     pub bus: Arc<dyn Bus>,
+    pub history: Arc<dyn History>,
     pub closing: Closing,
+}
+
+impl LiveState {
+    /// `topic`'s items from `cursor` on; see [`resume`].
+    pub fn resume(
+        &self,
+        topic: &str,
+        cursor: Option<i64>,
+    ) -> impl Stream<Item = Item> + Send + 'static {
+        resume(&*self.bus, Arc::clone(&self.history), topic, cursor)
+    }
 }
 
 /// The response every live endpoint sends: `retry`, then `events` until shutdown, with a
@@ -61,16 +73,23 @@ pub fn respond(events: impl Stream<Item = Event> + Send + 'static, closing: Clos
     ([no_buffering], sse).into_response()
 }
 
-/// The events a receiver gets, as SSE frames made by `frame`. Falling behind the bus
-/// becomes an explicit `resync` event, never a silent skip.
+/// Items as SSE frames: events framed by `frame`, resyncs as a `resync` event.
 pub fn frames(
-    receiver: broadcast::Receiver<LiveEvent>,
+    items: impl Stream<Item = Item> + Send + 'static,
     frame: fn(&LiveEvent) -> Event,
 ) -> impl Stream<Item = Event> + Send + 'static {
-    BroadcastStream::new(receiver).map(move |item| match item {
-        Ok(event) => frame(&event),
-        Err(_lagged) => resync(),
+    items.map(move |item| match item {
+        Item::Event(event) => frame(&event),
+        Item::Resync => resync(),
     })
+}
+
+/// The cursor a reconnecting client sends in `Last-Event-ID`, if any.
+pub fn last_event_id(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty())
 }
 
 /// The event that tells a client to re-run everything it shows.
@@ -78,39 +97,68 @@ pub fn resync() -> Event {
     Event::default().event(RESYNC_EVENT).data("{}")
 }
 
-/// `GET /live?topic=a&topic=b`: the one stream a browser tab holds; each event is named
-/// by its topic.
+/// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds. Each event is named
+/// by its topic; one with a cursor has `id: <topic>@<cursor>`. A topic given as
+/// `topic@cursor` resumes after that cursor, as does the topic named in `Last-Event-ID`.
 ///
 /// # Errors
 /// `400` when no topic is given, more than [`MAX_TOPICS`], or a malformed one.
 pub async fn live_stream(
     State(live): State<LiveState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, (StatusCode, String)> {
-    let topics = parse_topics(query.as_deref().unwrap_or_default())
+    let mut topics = parse_topics(query.as_deref().unwrap_or_default())
         .map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
-    let streams = topics.iter().map(|topic| {
-        frames(live.bus.subscribe(topic), |event| {
-            Event::default().event(&*event.topic).data(&*event.data)
+    if let Some((topic, cursor)) = last_event_id(&headers).and_then(parse_topic_cursor) {
+        for (known, known_cursor) in &mut topics {
+            if *known == topic && known_cursor.is_none_or(|known| known < cursor) {
+                *known_cursor = Some(cursor);
+            }
+        }
+    }
+    let streams = topics.iter().map(|(topic, cursor)| {
+        frames(live.resume(topic, *cursor), |event| {
+            let frame = Event::default().event(&*event.topic).data(&*event.data);
+            match event.id {
+                Some(id) => frame.id(format!("{}@{id}", event.topic)),
+                None => frame,
+            }
         })
         .boxed()
     });
     Ok(respond(select_all(streams), live.closing))
 }
 
-fn parse_topics(query: &str) -> Result<Vec<String>, String> {
-    let mut topics: Vec<String> = Vec::new();
+/// `topic` or `topic@cursor`.
+fn parse_topic_cursor(text: &str) -> Option<(String, i64)> {
+    let (topic, cursor) = text.split_once('@')?;
+    Some((
+        topic.to_owned(),
+        cursor.parse().ok().filter(|cursor| *cursor >= 0)?,
+    ))
+}
+
+fn parse_topics(query: &str) -> Result<Vec<(String, Option<i64>)>, String> {
+    let mut topics: Vec<(String, Option<i64>)> = Vec::new();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         if key != "topic" {
             continue;
         }
-        if !is_valid_topic(&value) {
+        let (topic, cursor) = match value.split_once('@') {
+            None => (value.to_string(), None),
+            Some(_) => match parse_topic_cursor(&value) {
+                Some((topic, cursor)) => (topic, Some(cursor)),
+                None => return Err(format!("{value:?}: a cursor is a number, as in topic@42")),
+            },
+        };
+        if !is_valid_topic(&topic) {
             return Err(format!(
-                "{value:?} is not a topic: use [a-z0-9:_-], at most 64"
+                "{topic:?} is not a topic: use [a-z0-9:_-], at most 64"
             ));
         }
-        if !topics.iter().any(|topic| *topic == value) {
-            topics.push(value.into_owned());
+        if !topics.iter().any(|(known, _)| *known == topic) {
+            topics.push((topic, cursor));
         }
     }
     match topics.len() {
@@ -127,8 +175,11 @@ mod tests {
     #[test]
     fn repeated_topics_are_read_once_each() {
         assert_eq!(
-            parse_topics("topic=rooms&topic=room:a&topic=rooms"),
-            Ok(vec!["rooms".to_owned(), "room:a".to_owned()])
+            parse_topics("topic=rooms&topic=room:a@42&topic=rooms"),
+            Ok(vec![
+                ("rooms".to_owned(), None),
+                ("room:a".to_owned(), Some(42))
+            ])
         );
     }
 
@@ -136,6 +187,8 @@ mod tests {
     fn no_topic_a_malformed_topic_or_too_many_are_refused() {
         assert!(parse_topics("").is_err());
         assert!(parse_topics("topic=A%20B").is_err());
+        assert!(parse_topics("topic=room:a@x").is_err());
+        assert!(parse_topics("topic=room:a@-1").is_err());
         let many: Vec<String> = (0..=MAX_TOPICS).map(|n| format!("topic=t{n}")).collect();
         assert!(parse_topics(&many.join("&")).is_err());
     }

@@ -46,6 +46,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         chat: chat.clone(),
         live: LiveState {
             bus,
+            history: Arc::new(chat.clone()),
             closing: closing_signal,
         },
     };

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::server::Config;
-use crate::server::startup;
+use murmur::server::Config;
+use murmur::server::startup;
 
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
 const STUCK: Duration = Duration::from_secs(30);
@@ -19,12 +19,16 @@ const STUCK: Duration = Duration::from_secs(30);
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    dir: tempfile::TempDir,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    start(tempfile::tempdir().expect("temporary directory")).await
+}
+
+async fn start(dir: tempfile::TempDir) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
     let config = Config {
@@ -36,7 +40,7 @@ pub async fn spawn_app() -> TestApp {
     };
     let murmur = startup::build(&config).await.expect("app builds");
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(murmur.serve(listener, async move {
+    let server = tokio::spawn(murmur.serve(listener, async move {
         let _ = stopped.await;
     }));
     let http = reqwest::Client::builder()
@@ -46,12 +50,24 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         http,
-        _stop: stop,
-        _dir: dir,
+        stop,
+        server,
+        dir,
     }
 }
 
 impl TestApp {
+    /// Shuts the server down as SIGTERM would, waits until it has stopped, and starts a new
+    /// one on the same database (and a new port).
+    pub async fn restart(self) -> TestApp {
+        let _ = self.stop.send(());
+        self.server
+            .await
+            .expect("server task")
+            .expect("server stopped cleanly");
+        start(self.dir).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -130,7 +146,12 @@ impl TestApp {
     }
 
     pub async fn sse(&self, path: &str) -> SseClient {
-        SseClient::connect(&self.http, &self.url(path)).await
+        SseClient::connect(&self.http, &self.url(path), None).await
+    }
+
+    /// A stream opened as a reconnecting browser would: with `Last-Event-ID`.
+    pub async fn sse_after(&self, path: &str, last_event_id: &str) -> SseClient {
+        SseClient::connect(&self.http, &self.url(path), Some(last_event_id)).await
     }
 }
 
@@ -157,13 +178,12 @@ pub struct SseClient {
 }
 
 impl SseClient {
-    async fn connect(http: &reqwest::Client, url: &str) -> Self {
-        let response = http
-            .get(url)
-            .header("accept", "text/event-stream")
-            .send()
-            .await
-            .expect("open stream");
+    async fn connect(http: &reqwest::Client, url: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = http.get(url).header("accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.expect("open stream");
         assert_eq!(response.status(), 200, "stream {url}");
         Self {
             response_headers: response.headers().clone(),

@@ -194,4 +194,16 @@ impl ChatStore for SqliteStore {
         }
         Ok(rows.into_iter().map(Into::into).collect())
     }
+
+    async fn has_message(&self, slug: &RoomSlug, id: i64) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id
+             WHERE m.id = ?1 AND r.slug = ?2",
+        )
+        .bind(id)
+        .bind(slug.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
 }

@@ -1,0 +1,166 @@
+//! Resuming streams: history after a cursor, then live, with no gap or duplicate.
+
+use serde_json::Value;
+
+use super::helpers::{SseClient, TestApp, spawn_app};
+
+async fn post(app: &TestApp, slug: &str, body: &str) -> i64 {
+    let (status, message) = app.post_json(slug, "Ada", body).await;
+    assert_eq!(status, 201, "{message}");
+    message["id"].as_i64().unwrap()
+}
+
+/// The ids of the next `n` events, which must all be messages.
+async fn next_ids(stream: &mut SseClient, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let event = stream.next().await;
+        assert_eq!(event.event.as_deref(), Some("message"), "{event:?}");
+        let message: Value = event.json();
+        assert_eq!(event.id, Some(message["id"].to_string()));
+        ids.push(message["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn a_stream_resumed_with_last_event_id_replays_what_was_missed_then_goes_live() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    let first = post(&app, "general", "one").await;
+    let missed = [
+        post(&app, "general", "two").await,
+        post(&app, "general", "three").await,
+    ];
+    app.create_room("other").await;
+    post(&app, "other", "elsewhere").await;
+
+    let mut stream = app
+        .sse_after("/rooms/general/stream", &first.to_string())
+        .await;
+    assert_eq!(next_ids(&mut stream, 2).await, missed);
+    let live = post(&app, "general", "four").await;
+    assert_eq!(
+        next_ids(&mut stream, 1).await,
+        [live],
+        "no duplicate at the seam"
+    );
+}
+
+#[tokio::test]
+async fn the_after_parameter_resumes_like_last_event_id_and_zero_means_from_the_start() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    let ids = [
+        post(&app, "general", "one").await,
+        post(&app, "general", "two").await,
+    ];
+
+    let mut stream = app
+        .sse(&format!("/rooms/general/stream?after={}", ids[0]))
+        .await;
+    assert_eq!(next_ids(&mut stream, 1).await, ids[1..]);
+    let mut stream = app.sse("/rooms/general/stream?after=0").await;
+    assert_eq!(next_ids(&mut stream, 2).await, ids);
+}
+
+#[tokio::test]
+async fn an_unknown_cursor_gets_a_resync_instead_of_a_silent_gap() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    app.create_room("other").await;
+    let foreign = post(&app, "other", "not in general").await;
+
+    for cursor in [foreign.to_string(), "987654".to_owned()] {
+        let mut stream = app.sse_after("/rooms/general/stream", &cursor).await;
+        assert_eq!(
+            stream.next().await.event.as_deref(),
+            Some("resync"),
+            "cursor {cursor}"
+        );
+        let live = post(&app, "general", "after resync").await;
+        assert_eq!(next_ids(&mut stream, 1).await, [live]);
+    }
+
+    let malformed = app
+        .http
+        .get(app.url("/rooms/general/stream"))
+        .header("last-event-id", "yesterday")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), 400);
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_of_the_server() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    let seen = post(&app, "general", "seen").await;
+    let missed = post(&app, "general", "missed while away").await;
+
+    let app = app.restart().await;
+    let mut stream = app
+        .sse_after("/rooms/general/stream", &seen.to_string())
+        .await;
+    assert_eq!(next_ids(&mut stream, 1).await, [missed]);
+}
+
+#[tokio::test]
+async fn the_multi_topic_stream_resumes_every_topic_it_carries() {
+    let app = spawn_app().await;
+    app.create_room("a").await;
+    app.create_room("b").await;
+    let a1 = post(&app, "a", "a1").await;
+    let b1 = post(&app, "b", "b1").await;
+    let a2 = post(&app, "a", "a2").await;
+    let b2 = post(&app, "b", "b2").await;
+
+    // The URL holds the cursors the page started from; Last-Event-ID the newest one seen.
+    let path = format!("/live?topic=room:a@{a1}&topic=room:b@{b1}");
+    let mut stream = app.sse_after(&path, &format!("room:a@{a2}")).await;
+    let event = stream.next().await;
+    assert_eq!(event.event.as_deref(), Some("room:b"));
+    assert_eq!(event.id, Some(format!("room:b@{b2}")));
+    let a3 = post(&app, "a", "a3").await;
+    let event = stream.next().await;
+    assert_eq!(
+        event.id,
+        Some(format!("room:a@{a3}")),
+        "a2 is not sent again"
+    );
+}
+
+#[tokio::test]
+async fn messages_posted_while_clients_resume_arrive_exactly_once_in_order() {
+    let app = spawn_app().await;
+    app.create_room("busy").await;
+    let start = post(&app, "busy", "start").await;
+    let writer = {
+        let (http, url) = (app.http.clone(), app.url("/api/rooms/busy/messages"));
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for n in 0..60 {
+                let body = serde_json::json!({ "author": "Writer", "body": format!("n{n}") });
+                let response = http.post(&url).json(&body).send().await.unwrap();
+                ids.push(
+                    response.json::<Value>().await.unwrap()["id"]
+                        .as_i64()
+                        .unwrap(),
+                );
+            }
+            ids
+        })
+    };
+    // Reconnect every few events while the writer runs, always from the last id seen.
+    let mut seen = Vec::new();
+    while seen.len() < 60 {
+        let cursor = seen.last().copied().unwrap_or(start);
+        let mut stream = app
+            .sse_after("/rooms/busy/stream", &cursor.to_string())
+            .await;
+        let take = 7.min(60 - seen.len());
+        seen.extend(next_ids(&mut stream, take).await);
+    }
+    assert_eq!(seen, writer.await.unwrap());
+}
