@@ -5,10 +5,11 @@ mod config;
 pub mod cookies;
 mod limits;
 mod respond;
+mod stall;
 pub mod startup;
 mod state;
 
-pub use config::Config;
+pub use config::{Config, WRITE_STALL_LIMIT};
 pub use respond::fail;
 pub use state::AppState;
 

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use leptos::config::{LeptosOptions, get_configuration};
 
@@ -12,7 +13,12 @@ pub struct Config {
     pub database_url: String,
     /// Leptos's settings, including `site_addr` (where to listen) and `site_root`.
     pub leptos: LeptosOptions,
+    /// How long a connection may go without the peer taking any bytes before it is dropped.
+    pub write_stall_limit: Duration,
 }
+
+/// The default [`Config::write_stall_limit`].
+pub const WRITE_STALL_LIMIT: Duration = Duration::from_secs(30);
 
 /// The address served when `LEPTOS_SITE_ADDR` is unset.
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -38,6 +44,7 @@ impl Config {
         Ok(Self {
             database_url,
             leptos: leptos_options()?,
+            write_stall_limit: WRITE_STALL_LIMIT,
         })
     }
 }

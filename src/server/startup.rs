@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::middleware;
@@ -12,6 +13,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::stall::StallGuardListener;
 use super::{AppState, Config, limits};
 use crate::app::{App, shell};
 use crate::chat::service::ChatService;
@@ -30,6 +32,7 @@ const BUS_CAPACITY: usize = 1024;
 pub struct Murmur {
     router: Router,
     closing: watch::Sender<bool>,
+    write_stall_limit: Duration,
 }
 
 /// Opens the database (applying migrations) and wires the routes.
@@ -63,12 +66,17 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
         .with_state(state);
-    Ok(Murmur { router, closing })
+    Ok(Murmur {
+        router,
+        closing,
+        write_stall_limit: config.write_stall_limit,
+    })
 }
 
 impl Murmur {
     /// Serves on `listener` until `shutdown` resolves; then open streams end, in-flight
-    /// requests finish, and this returns.
+    /// requests finish, and this returns. A connection whose peer stops reading is dropped
+    /// after [`Config::write_stall_limit`].
     ///
     /// # Errors
     /// If accepting connections fails.
@@ -78,6 +86,7 @@ impl Murmur {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let closing = self.closing;
+        let listener = StallGuardListener::new(listener, self.write_stall_limit);
         axum::serve(listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;

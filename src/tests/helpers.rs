@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use murmur::server::Config;
 use murmur::server::startup;
+use murmur::server::{Config, WRITE_STALL_LIMIT};
 
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
 const STUCK: Duration = Duration::from_secs(30);
@@ -19,16 +19,24 @@ const STUCK: Duration = Duration::from_secs(30);
 pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
-    stop: oneshot::Sender<()>,
+    /// Where its SQLite database is.
+    pub database_url: String,
+    stop: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: tempfile::TempDir,
+    write_stall_limit: Duration,
 }
 
 pub async fn spawn_app() -> TestApp {
-    start(tempfile::tempdir().expect("temporary directory")).await
+    spawn_app_dropping_stalled_after(WRITE_STALL_LIMIT).await
 }
 
-async fn start(dir: tempfile::TempDir) -> TestApp {
+/// An app that drops a connection whose peer has taken no bytes for `limit`.
+pub async fn spawn_app_dropping_stalled_after(limit: Duration) -> TestApp {
+    start(tempfile::tempdir().expect("temporary directory"), limit).await
+}
+
+async fn start(dir: tempfile::TempDir, write_stall_limit: Duration) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
     let config = Config {
@@ -37,6 +45,7 @@ async fn start(dir: tempfile::TempDir) -> TestApp {
             .output_name("murmur")
             .site_addr(addr)
             .build(),
+        write_stall_limit,
     };
     let murmur = startup::build(&config).await.expect("app builds");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -50,22 +59,44 @@ async fn start(dir: tempfile::TempDir) -> TestApp {
     TestApp {
         base: format!("http://{addr}"),
         http,
-        stop,
+        database_url: config.database_url,
+        stop: Some(stop),
         server,
         dir,
+        write_stall_limit,
     }
 }
 
 impl TestApp {
     /// Shuts the server down as SIGTERM would, waits until it has stopped, and starts a new
     /// one on the same database (and a new port).
-    pub async fn restart(self) -> TestApp {
-        let _ = self.stop.send(());
+    pub async fn restart(mut self) -> TestApp {
+        self.begin_shutdown();
         self.server
             .await
             .expect("server task")
             .expect("server stopped cleanly");
-        start(self.dir).await
+        start(self.dir, self.write_stall_limit).await
+    }
+
+    /// Tells the server to shut down, as SIGTERM or Ctrl-C would.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn stopped(self) -> std::io::Result<()> {
+        self.server.await.expect("server task")
+    }
+
+    /// The server's socket address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("base is http://ip:port")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -174,35 +205,56 @@ impl SseEvent {
 pub struct SseClient {
     pub response_headers: reqwest::header::HeaderMap,
     bytes: BoxStream<'static, reqwest::Result<bytes::Bytes>>,
-    buffer: String,
+    /// Bytes read but not yet parsed (a chunk may end inside a character).
+    buffer: Vec<u8>,
 }
 
 impl SseClient {
     async fn connect(http: &reqwest::Client, url: &str, last_event_id: Option<&str>) -> Self {
+        let stream = Self::open(http, url, last_event_id).await;
+        stream.unwrap_or_else(|| panic!("stream {url} answers 200 with an event stream"))
+    }
+
+    /// Opens a stream; `None` if the server can't be reached or doesn't answer `200` with
+    /// `text/event-stream`.
+    pub async fn open(
+        http: &reqwest::Client,
+        url: &str,
+        last_event_id: Option<&str>,
+    ) -> Option<Self> {
         let mut request = http.get(url).header("accept", "text/event-stream");
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
-        let response = request.send().await.expect("open stream");
-        assert_eq!(response.status(), 200, "stream {url}");
-        Self {
+        let response = request.send().await.ok()?;
+        let is_stream = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t == "text/event-stream");
+        if response.status() != 200 || !is_stream {
+            return None;
+        }
+        Some(Self {
             response_headers: response.headers().clone(),
             bytes: response.bytes_stream().boxed(),
-            buffer: String::new(),
-        }
+            buffer: Vec::new(),
+        })
     }
 
     /// The next event that carries data.
     pub async fn next(&mut self) -> SseEvent {
-        tokio::time::timeout(STUCK, self.next_event())
+        let next = tokio::time::timeout(STUCK, self.try_next())
             .await
-            .expect("an event arrives")
+            .expect("an event arrives");
+        next.expect("the stream is still open")
     }
 
-    async fn next_event(&mut self) -> SseEvent {
+    /// The next event that carries data, or `None` once the stream has ended or failed.
+    pub async fn try_next(&mut self) -> Option<SseEvent> {
         loop {
-            while let Some(end) = self.buffer.find("\n\n") {
-                let frame: String = self.buffer.drain(..end + 2).collect();
+            while let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
+                let frame = self.buffer.drain(..end + 2).collect::<Vec<u8>>();
+                let frame = String::from_utf8(frame).expect("UTF-8 stream");
                 let mut event = SseEvent::default();
                 let mut has_data = false;
                 for line in frame.lines() {
@@ -222,17 +274,11 @@ impl SseClient {
                     }
                 }
                 if has_data {
-                    return event;
+                    return Some(event);
                 }
             }
-            let chunk = self
-                .bytes
-                .next()
-                .await
-                .expect("stream still open")
-                .expect("stream bytes");
-            self.buffer
-                .push_str(std::str::from_utf8(&chunk).expect("UTF-8 stream"));
+            let chunk = self.bytes.next().await?.ok()?;
+            self.buffer.extend_from_slice(&chunk);
         }
     }
 }

@@ -2,6 +2,10 @@
 //! with a real SSE client reading the real bytes of the stream.
 
 mod api;
+mod faults;
+mod follower;
 mod helpers;
 mod pages;
+mod proxy;
 mod resume;
+mod rng;
