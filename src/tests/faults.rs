@@ -8,12 +8,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::follower::Follower;
-use super::helpers::{TestApp, spawn_app, spawn_app_dropping_stalled_after};
+use super::helpers::{Api, TestApp, spawn_app, spawn_app_dropping_stalled_after};
 use super::proxy::FaultProxy;
 use super::rng::Rng;
 
 /// Every message id of the room, oldest first, as the database has them.
-pub async fn stored_ids(app: &TestApp, slug: &str) -> Vec<i64> {
+pub async fn stored_ids(app: &Api, slug: &str) -> Vec<i64> {
     app.messages(slug)
         .await
         .iter()

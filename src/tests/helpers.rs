@@ -15,12 +15,18 @@ use murmur::server::{Config, WRITE_STALL_LIMIT};
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
 const STUCK: Duration = Duration::from_secs(30);
 
-/// A running server with its own database, stopped when dropped.
-pub struct TestApp {
+/// A running server and its database: what a client can reach.
+pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
     /// Where its SQLite database is.
     pub database_url: String,
+}
+
+/// A server running in this process with its own database, stopped when dropped; it
+/// derefs to its [`Api`].
+pub struct TestApp {
+    api: Api,
     stop: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: tempfile::TempDir,
@@ -52,14 +58,8 @@ async fn start(dir: tempfile::TempDir, write_stall_limit: Duration) -> TestApp {
     let server = tokio::spawn(murmur.serve(listener, async move {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     TestApp {
-        base: format!("http://{addr}"),
-        http,
-        database_url: config.database_url,
+        api: Api::new(format!("http://{addr}"), config.database_url),
         stop: Some(stop),
         server,
         dir,
@@ -89,6 +89,29 @@ impl TestApp {
     /// Waits until the server has stopped.
     pub async fn stopped(self) -> std::io::Result<()> {
         self.server.await.expect("server task")
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl Api {
+    /// A client of the server at `base` (`http://ip:port`) whose database is `database_url`.
+    pub fn new(base: String, database_url: String) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            base,
+            http,
+            database_url,
+        }
     }
 
     /// The server's socket address.

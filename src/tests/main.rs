@@ -2,6 +2,7 @@
 //! with a real SSE client reading the real bytes of the stream.
 
 mod api;
+mod crash;
 mod faults;
 mod follower;
 mod helpers;
