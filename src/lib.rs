@@ -4,6 +4,9 @@
 //! and with feature `hydrate` into the browser's WASM bundle. Shared code — domain types,
 //! components, server-function signatures — is compiled for both.
 
+// Leptos views are deeply nested types; hydrating them asynchronously needs more depth.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod chat;
 pub mod error;

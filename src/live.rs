@@ -59,7 +59,7 @@ pub mod replay;
 #[cfg(feature = "ssr")]
 pub mod sse;
 
-pub use hooks::{LiveStatus, provide_live, use_live, use_live_status};
+pub use hooks::{Done, LiveStatus, LiveTopic, coalesce, provide_live, use_live, use_live_status};
 
 /// Where the multi-topic stream is served.
 pub const STREAM_PATH: &str = "/live";

@@ -2,6 +2,7 @@
 //! composer, and the room list beside it.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -14,22 +15,15 @@ use super::room_topic;
 use super::server_fns::{ListMessages, PostMessage, get_room, list_messages};
 use crate::app::NotFound;
 use crate::error::AppError;
-use crate::live::use_live;
-
-type Messages = Resource<Result<Vec<Message>, AppError>>;
+use crate::live::{coalesce, use_live};
 
 /// A chat room.
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let version = use_live(move || room_topic(&slug.get()));
-    let post = ServerAction::<PostMessage>::new();
     let room = Resource::new(move || slug.get(), get_room);
-    let latest: Messages = Resource::new(
-        move || (slug.get(), version.get(), post.version().get()),
-        |(slug, _, _)| list_messages(slug, None),
-    );
+    let latest = Resource::new(move || slug.get(), |slug| list_messages(slug, None, None));
     let rooms = use_rooms();
     view! {
         <div class="layout">
@@ -38,8 +32,8 @@ pub fn RoomPage() -> impl IntoView {
             </aside>
             <Transition fallback=|| view! { <main class="room"><p class="muted">"Loading…"</p></main> }>
                 {move || Suspend::new(async move {
-                    match room.await {
-                        Ok(room) => view! {
+                    match (room.await, latest.await) {
+                        (Ok(room), Ok(latest)) => view! {
                             <Title text=room.title.clone()/>
                             <main class="room">
                                 <header class="room-header">
@@ -47,13 +41,15 @@ pub fn RoomPage() -> impl IntoView {
                                     <h1>{room.title}</h1>
                                     <span class="room-slug">"#"{room.slug.clone()}</span>
                                 </header>
-                                <Conversation latest/>
-                                <Composer slug=room.slug post/>
+                                <Conversation slug=room.slug latest/>
                             </main>
                         }
                         .into_any(),
-                        Err(AppError::RoomNotFound(_)) => view! { <NotFound/> }.into_any(),
-                        Err(error) => view! { <main class="room"><p class="error">{error.to_string()}</p></main> }.into_any(),
+                        (Err(AppError::RoomNotFound(_)), _) => view! { <NotFound/> }.into_any(),
+                        (Err(error), _) | (_, Err(error)) => view! {
+                            <main class="room"><p class="error">{error.to_string()}</p></main>
+                        }
+                        .into_any(),
                     }
                 })}
             </Transition>
@@ -61,79 +57,135 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-/// The messages: the latest page (live) after any older pages the reader asked for.
+/// The messages and the composer. Starts from the server-rendered latest page; afterwards
+/// asks only for what came after its newest message, and appends its own posts as they
+/// are stored.
 #[component]
-fn Conversation(latest: Messages) -> impl IntoView {
-    let older = RwSignal::new(Vec::<Message>::new());
-    let load_older = ServerAction::<ListMessages>::new();
-    // Whether an older page may exist; unknown until one has been loaded.
-    let more_older = RwSignal::new(None::<bool>);
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_older.value().get() {
-            more_older.set(Some(page.len() == Page::DEFAULT_LIMIT as usize));
-            older.update(|older| {
-                let newer = std::mem::replace(older, page);
-                older.extend(newer);
+fn Conversation(slug: String, latest: Vec<Message>) -> impl IntoView {
+    let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
+    let messages = RwSignal::new(latest);
+    let newest = move || messages.with_untracked(|m| m.last().map_or(0, |m| m.id));
+    let topic = use_live({
+        let slug = slug.clone();
+        move || room_topic(&slug)
+    });
+    // The stream resumes after what was rendered, so nothing posted since is missed.
+    topic.seen(newest());
+
+    let append = move |arrived: Vec<Message>| {
+        messages.update(|shown| {
+            let newest = shown.last().map_or(0, |m| m.id);
+            shown.extend(arrived.into_iter().filter(|m| m.id > newest));
+        });
+        topic.seen(newest());
+    };
+    // New messages come whole in the event: shown without a fetch.
+    topic.apply(move |data| match serde_json::from_str::<Message>(data) {
+        Ok(message) => {
+            append(vec![message]);
+            true
+        }
+        Err(_) => false,
+    });
+    // After a reconnect or resync, fetch whatever came after the newest message shown.
+    // New messages come whole in the event: shown without a fetch.
+    topic.apply(move |data| match serde_json::from_str::<Message>(data) {
+        Ok(message) => {
+            append(vec![message]);
+            true
+        }
+        Err(_) => false,
+    });
+    // After a reconnect or resync, fetch whatever came after the newest message shown.
+    let (version, done) = coalesce(move || topic.version());
+    Effect::new({
+        let slug = slug.clone();
+        move |first: Option<()>| {
+            version.track();
+            if first.is_none() {
+                return;
+            }
+            let slug = slug.clone();
+            spawn_local(async move {
+                if let Ok(arrived) = catch_up(slug, newest()).await {
+                    append(arrived);
+                }
+                done.call();
             });
         }
     });
+
+    let post = ServerAction::<PostMessage>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(message)) = post.value().get() {
+            append(vec![message]);
+        }
+    });
+
     view! {
         <div class="scroller">
             <div class="scroll-content">
-                <Transition fallback=|| view! { <p class="muted">"Loading messages…"</p> }>
-                    {move || Suspend::new(async move {
-                        let latest = match latest.await {
-                            Ok(latest) => latest,
-                            Err(error) => return view! { <p class="error">{error.to_string()}</p> }.into_any(),
-                        };
-                        let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
-                        let can_load_older = move || more_older.get().unwrap_or(full_page);
-                        let messages = merge(&older.get(), &latest);
-                        let oldest = messages.first().map(|m| (m.room.clone(), m.id));
-                        let empty = messages.is_empty();
-                        view! {
-                            <Show when=can_load_older>
-                                <button
-                                    class="load-older"
-                                    disabled=move || load_older.pending().get()
-                                    on:click={
-                                        let oldest = oldest.clone();
-                                        move |_| {
-                                            if let Some((slug, id)) = oldest.clone() {
-                                                load_older.dispatch(ListMessages { slug, before: Some(id) });
-                                            }
-                                        }
-                                    }
-                                >
-                                    "Load older messages"
-                                </button>
-                            </Show>
-                            <Show when=move || empty>
-                                <p class="muted empty">"No messages yet. Say hello!"</p>
-                            </Show>
-                            <ol class="messages" aria-label="Messages">
-                                <For each=move || messages.clone() key=|message| message.id let(message)>
-                                    <MessageItem message/>
-                                </For>
-                            </ol>
-                        }
-                        .into_any()
-                    })}
-                </Transition>
+                <OlderMessages slug=slug.clone() messages full_page/>
+                <Show when=move || messages.with(Vec::is_empty)>
+                    <p class="muted empty">"No messages yet. Say hello!"</p>
+                </Show>
+                <ol class="messages" aria-label="Messages">
+                    <For each=move || messages.get() key=|message| message.id let(message)>
+                        <MessageItem message/>
+                    </For>
+                </ol>
             </div>
         </div>
+        <Composer slug post/>
     }
 }
 
-/// Older pages followed by the latest page, without overlap.
-fn merge(older: &[Message], latest: &[Message]) -> Vec<Message> {
-    let first_latest = latest.first().map_or(i64::MAX, |m| m.id);
-    older
-        .iter()
-        .filter(|m| m.id < first_latest)
-        .chain(latest)
-        .cloned()
-        .collect()
+/// Every message after `after`, page by page.
+async fn catch_up(slug: String, mut after: i64) -> Result<Vec<Message>, AppError> {
+    let mut arrived = Vec::new();
+    loop {
+        let page = list_messages(slug.clone(), None, Some(after)).await?;
+        let full = page.len() == Page::DEFAULT_LIMIT as usize;
+        after = page.last().map_or(after, |m| m.id);
+        arrived.extend(page);
+        if !full {
+            return Ok(arrived);
+        }
+    }
+}
+
+/// "Load older messages": prepends the page before the oldest one shown.
+#[component]
+fn OlderMessages(slug: String, messages: RwSignal<Vec<Message>>, full_page: bool) -> impl IntoView {
+    let load = ServerAction::<ListMessages>::new();
+    // Whether an older page may exist: a full first page says maybe, a short page says no.
+    let more = RwSignal::new(full_page);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = load.value().get() {
+            more.set(page.len() == Page::DEFAULT_LIMIT as usize);
+            messages.update(|shown| {
+                let oldest = shown.first().map_or(i64::MAX, |m| m.id);
+                let newer = std::mem::take(shown);
+                shown.extend(page.into_iter().filter(|m| m.id < oldest));
+                shown.extend(newer);
+            });
+        }
+    });
+    let load_older = move |_| {
+        let before = messages.with_untracked(|m| m.first().map(|m| m.id));
+        load.dispatch(ListMessages {
+            slug: slug.clone(),
+            before,
+            after: None,
+        });
+    };
+    view! {
+        <Show when=move || more.get()>
+            <button class="load-older" disabled=move || load.pending().get() on:click=load_older.clone()>
+                "Load older messages"
+            </button>
+        </Show>
+    }
 }
 
 #[component]

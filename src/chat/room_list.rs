@@ -8,12 +8,20 @@ use super::clock::Ago;
 use super::domain::RoomSummary;
 use super::server_fns::list_rooms;
 use crate::error::AppError;
-use crate::live::use_live;
+use crate::live::{coalesce, use_live};
 
 /// Every room, re-fetched whenever any room changes.
 pub fn use_rooms() -> Resource<Result<Vec<RoomSummary>, AppError>> {
-    let version = use_live(|| DIRECTORY_TOPIC.to_owned());
-    Resource::new(move || version.get(), |_| list_rooms())
+    let directory = use_live(|| DIRECTORY_TOPIC.to_owned());
+    let (version, done) = coalesce(move || directory.version());
+    Resource::new(
+        move || version.get(),
+        move |_| async move {
+            let rooms = list_rooms().await;
+            done.call();
+            rooms
+        },
+    )
 }
 
 /// The rooms with their message counts and last activity; `current` is highlighted.

@@ -33,14 +33,20 @@ pub async fn get_room(slug: String) -> Result<RoomSummary, AppError> {
     chat().room(&slug).await.map_err(fail)
 }
 
-/// The newest page of a room's messages before `before` (or the newest of all), oldest first.
+/// A page of a room's messages, oldest first: the newest before `before` (or of all), or
+/// with `after`, the oldest after it.
 #[server(endpoint = "list_messages")]
-pub async fn list_messages(slug: String, before: Option<i64>) -> Result<Vec<Message>, AppError> {
+pub async fn list_messages(
+    slug: String,
+    before: Option<i64>,
+    after: Option<i64>,
+) -> Result<Vec<Message>, AppError> {
     use crate::chat::domain::Page;
     use crate::server::{chat, fail};
     let page = Page {
         before,
-        ..Page::default()
+        after,
+        limit: None,
     };
     chat().messages(&slug, page).await.map_err(fail)
 }

@@ -8,6 +8,7 @@ use gloo_net::eventsource::futures::EventSource;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use web_sys::MessageEvent;
 
 use super::hooks::{LiveContext, LiveStatus};
 use super::{RESYNC_EVENT, STREAM_PATH};
@@ -42,10 +43,17 @@ pub(super) fn start(live: LiveContext) {
     });
 
     let online = window_event_listener(ev::online, move |_| restart.update(|n| *n += 1));
+    // A tab coming back to the foreground may have been frozen: catch up.
+    let visible = window_event_listener(ev::visibilitychange, move |_| {
+        if document().visibility_state() == web_sys::VisibilityState::Visible {
+            fire_all(live);
+        }
+    });
     let offline = window_event_listener(ev::offline, move |_| live.status.set(LiveStatus::Offline));
     on_cleanup(move || {
         stop();
         online.remove();
+        visible.remove();
         offline.remove();
     });
 }
@@ -54,19 +62,25 @@ pub(super) fn start(live: LiveContext) {
 enum Report {
     Opened,
     Failed,
-    Fired(String),
+    /// An event on a topic, with its `id` (`topic@cursor`, if it had one) and payload.
+    Fired {
+        topic: String,
+        id: String,
+        data: String,
+    },
     Resync,
 }
 
 /// Listens until aborted, rebuilding the stream with backoff whenever the browser closes it.
 async fn run(live: LiveContext, topics: Vec<String>) {
-    let query: Vec<String> = topics.iter().map(|t| format!("topic={t}")).collect();
-    let url = format!("{STREAM_PATH}?{}", query.join("&"));
+    // Let the rest of the page register its topics and cursors first: one connection.
+    gloo_timers::future::TimeoutFuture::new(0).await;
     let mut failures = 0;
-    // The first open needs no catch-up (SSR data is fresh); every later one does.
+    // The first open needs no catch-up (the stream resumes from the rendered cursors);
+    // after a drop, topics without cursors may have missed something.
     let mut opened_before = false;
     loop {
-        listen(live, &url, &topics, &mut opened_before, &mut failures).await;
+        listen(live, &topics, &mut opened_before, &mut failures).await;
         live.status.set(if is_online() {
             LiveStatus::Reconnecting
         } else {
@@ -77,47 +91,69 @@ async fn run(live: LiveContext, topics: Vec<String>) {
     }
 }
 
+/// `/live?topic=…`, each topic with the tab's cursor for it, so the stream resumes there.
+fn stream_url(live: LiveContext, topics: &[String]) -> String {
+    let query: Vec<String> = live.cursors.with_value(|cursors| {
+        topics
+            .iter()
+            .map(|topic| match cursors.get(topic) {
+                Some(cursor) if *cursor >= 0 => format!("topic={topic}@{cursor}"),
+                _ => format!("topic={topic}"),
+            })
+            .collect()
+    });
+    format!("{STREAM_PATH}?{}", query.join("&"))
+}
+
 /// Runs one `EventSource` until the browser gives up on it for good.
 async fn listen(
     live: LiveContext,
-    url: &str,
     topics: &[String],
     opened_before: &mut bool,
     failures: &mut u32,
 ) {
-    let Ok(mut source) = EventSource::new(url) else {
+    let Ok(mut source) = EventSource::new(&stream_url(live, topics)) else {
         return;
     };
     let mut streams: Vec<LocalBoxStream<'static, Report>> = Vec::new();
-    let mut subscribe = |event: &str, signal: fn(String) -> Report| -> bool {
+    // `open` and `error` arrive as plain events: only topic events are read as messages.
+    let mut subscribe = |event: &str, report: fn(String, &MessageEvent) -> Report| -> bool {
         let Ok(subscription) = source.subscribe(event) else {
             return false;
         };
-        let name = event.to_owned();
         let errors_too = event == "error";
         streams.push(
             subscription
                 .filter_map(move |item| {
-                    let keep = item.is_ok() || errors_too;
-                    futures::future::ready(keep.then(|| signal(name.clone())))
+                    let report = match item {
+                        Ok((name, message)) => Some(report(name, &message)),
+                        Err(_) if errors_too => Some(Report::Failed),
+                        Err(_) => None,
+                    };
+                    futures::future::ready(report)
                 })
                 .boxed_local(),
         );
         true
     };
-    let mut ok = subscribe("open", |_| Report::Opened)
-        && subscribe("error", |_| Report::Failed)
-        && subscribe(RESYNC_EVENT, |_| Report::Resync);
+    let mut ok = subscribe("open", |_, _| Report::Opened)
+        && subscribe("error", |_, _| Report::Failed)
+        && subscribe(RESYNC_EVENT, |_, _| Report::Resync);
     for topic in topics {
-        ok = ok && subscribe(topic, Report::Fired);
+        ok = ok
+            && subscribe(topic, |topic, message| Report::Fired {
+                topic,
+                id: message.last_event_id(),
+                data: message.data().as_string().unwrap_or_default(),
+            });
     }
     if !ok {
         return;
     }
 
-    let mut signals = select_all(streams);
-    while let Some(signal) = signals.next().await {
-        match signal {
+    let mut reports = select_all(streams);
+    while let Some(report) = reports.next().await {
+        match report {
             Report::Opened => {
                 live.status.set(LiveStatus::Live);
                 if *opened_before {
@@ -132,10 +168,33 @@ async fn listen(
                 State::Closed => return,
                 State::Open => {}
             },
-            Report::Fired(topic) => fire(live, &topic),
+            Report::Fired { topic, id, data } => {
+                if is_news(live, &topic, &id) && !apply(live, &topic, &data) {
+                    fire(live, &topic);
+                }
+            }
             Report::Resync => fire_all(live),
         }
     }
+}
+
+/// Whether an event is news: it has no cursor of its topic, or a newer one than the tab
+/// has (a replay after a reconnect may repeat what the tab already shows).
+fn is_news(live: LiveContext, topic: &str, id: &str) -> bool {
+    match id.split_once('@') {
+        Some((of, cursor)) if of == topic => cursor
+            .parse()
+            .map_or(true, |cursor| live.advance(topic, cursor)),
+        _ => true,
+    }
+}
+
+/// Hands the payload to the topic's applier; `false` if there is none or it declined.
+fn apply(live: LiveContext, topic: &str, data: &str) -> bool {
+    let applier = live
+        .appliers
+        .with_value(|appliers| appliers.get(topic).cloned());
+    applier.is_some_and(|apply| apply(data))
 }
 
 /// Marks `topic` as changed: resources keyed on it re-run.

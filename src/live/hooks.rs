@@ -39,7 +39,15 @@ pub(super) struct LiveContext {
     pub(super) topics: RwSignal<BTreeMap<String, usize>>,
     /// How many times each topic has fired (or been resynced) in this tab.
     pub(super) versions: RwSignal<HashMap<String, u64>>,
+    /// The newest cursor of each topic this tab has: the stream resumes after it, and
+    /// events up to it are not news.
+    pub(super) cursors: StoredValue<HashMap<String, i64>>,
+    /// Per topic, what takes an event's payload in place of a re-run.
+    pub(super) appliers: StoredValue<HashMap<String, Applier>>,
 }
+
+/// Takes an event's payload; `false` if it could not, and the topic should re-run instead.
+pub(super) type Applier = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 impl LiveContext {
     fn retain(&self, topic: &str) {
@@ -57,6 +65,18 @@ impl LiveContext {
             }
         });
     }
+
+    /// Records `cursor` for `topic`; returns whether it is newer than what the tab had.
+    pub(super) fn advance(&self, topic: &str, cursor: i64) -> bool {
+        self.cursors
+            .try_update_value(|cursors| {
+                let known = cursors.entry(topic.to_owned()).or_insert(i64::MIN);
+                let newer = cursor > *known;
+                *known = (*known).max(cursor);
+                newer
+            })
+            .unwrap_or(false)
+    }
 }
 
 /// Sets up live resources for everything below; call once, near the root.
@@ -68,18 +88,61 @@ pub fn provide_live() {
         status: RwSignal::new(LiveStatus::default()),
         topics: RwSignal::new(BTreeMap::new()),
         versions: RwSignal::new(HashMap::new()),
+        cursors: StoredValue::new(HashMap::new()),
+        appliers: StoredValue::new(HashMap::new()),
     };
     provide_context(live);
     #[cfg(feature = "hydrate")]
     super::connection::start(live);
 }
 
-/// Declares that the calling component depends on `topic`, and returns a version that
-/// changes each time the topic fires. Key a resource on it to re-run it:
+/// A topic the calling component depends on; see [`use_live`].
+#[derive(Clone, Copy)]
+pub struct LiveTopic {
+    topic: Memo<String>,
+    version: Memo<u64>,
+    live: LiveContext,
+}
+
+impl LiveTopic {
+    /// Changes each time the topic fires with something new, and after anything that may
+    /// have been missed (a reconnect, a resync, the tab coming back). Reading it tracks it.
+    pub fn version(&self) -> u64 {
+        self.version.get()
+    }
+
+    /// Tells the connection the page already shows the topic up to `cursor`: the stream
+    /// resumes after it, and events up to it don't fire. Call it with the cursor of data
+    /// the page rendered (closing the gap between render and subscribe) and of data it
+    /// received some other way (a post's own reply).
+    pub fn seen(&self, cursor: i64) {
+        self.live.advance(&self.topic.get_untracked(), cursor);
+    }
+
+    /// Hands each new event's payload to `apply` instead of changing the version, so the
+    /// page updates without fetching. `apply` returns `false` for a payload it can't use;
+    /// then the version changes as usual. Reconnects and resyncs still change the version:
+    /// re-read what may have been missed then. Lasts until the calling owner is cleaned up.
+    pub fn apply(&self, apply: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        let topic = self.topic.get_untracked();
+        let appliers = self.live.appliers;
+        appliers.update_value(|appliers| {
+            appliers.insert(topic.clone(), Arc::new(apply));
+        });
+        on_cleanup(move || {
+            appliers.update_value(|appliers| {
+                appliers.remove(&topic);
+            });
+        });
+    }
+}
+
+/// Declares that the calling component depends on `topic`, and returns it; key a
+/// resource on its version to re-run it:
 ///
 /// ```text
-/// let version = use_live(move || format!("room:{}", slug.get()));
-/// let messages = Resource::new(move || (slug.get(), version.get()), |(slug, _)| fetch(slug));
+/// let room = use_live(move || format!("room:{}", slug.get()));
+/// let messages = Resource::new(move || (slug.get(), room.version()), |(slug, _)| fetch(slug));
 /// ```
 ///
 /// `topic` is reactive: when it changes, the tab's connection switches topics.
@@ -90,7 +153,7 @@ pub fn provide_live() {
 ///
 /// # Panics
 /// If [`provide_live`] was not called above.
-pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> Memo<u64> {
+pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic {
     let live = expect_context::<LiveContext>();
     let topic = Memo::new(move |_| topic());
     let registered: Arc<Mutex<Option<String>>> = Arc::default();
@@ -116,7 +179,13 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> Memo<u64>
             live.release(&previous);
         }
     });
-    Memo::new(move |_| topic.with(|t| live.versions.with(|v| v.get(t).copied().unwrap_or(0))))
+    let version =
+        Memo::new(move |_| topic.with(|t| live.versions.with(|v| v.get(t).copied().unwrap_or(0))));
+    LiveTopic {
+        topic,
+        version,
+        live,
+    }
 }
 
 /// The state of the tab's live connection, for an indicator.
@@ -125,4 +194,62 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> Memo<u64>
 /// If [`provide_live`] was not called above.
 pub fn use_live_status() -> Signal<LiveStatus> {
     expect_context::<LiveContext>().status.into()
+}
+
+/// Coalesces a burst of changes for a fetcher: returns a version that follows `version`
+/// but moves on at most once per completed fetch, and the `done` the fetcher calls when it
+/// completes. So a burst of events costs one fetch in flight plus one trailing fetch.
+pub fn coalesce(version: impl Fn() -> u64 + Send + Sync + 'static) -> (ReadSignal<u64>, Done) {
+    let source = Memo::new(move |_| version());
+    let gated = RwSignal::new(source.get_untracked());
+    let state = StoredValue::new(Gate::default());
+    Effect::new(move |previous: Option<u64>| {
+        let current = source.get();
+        if previous.is_some_and(|previous| previous != current) {
+            let busy = state.try_update_value(|gate| std::mem::replace(&mut gate.busy, true));
+            if busy == Some(true) {
+                state.update_value(|gate| gate.behind = true);
+            } else {
+                gated.set(current);
+            }
+        }
+        current
+    });
+    (
+        gated.read_only(),
+        Done {
+            source,
+            gated,
+            state,
+        },
+    )
+}
+
+#[derive(Default)]
+struct Gate {
+    /// A fetch started by the gate is in flight.
+    busy: bool,
+    /// The source moved while it was.
+    behind: bool,
+}
+
+/// Called by a fetcher keyed on [`coalesce`]'s version when its fetch completes.
+#[derive(Clone, Copy)]
+pub struct Done {
+    source: Memo<u64>,
+    gated: RwSignal<u64>,
+    state: StoredValue<Gate>,
+}
+
+impl Done {
+    pub fn call(&self) {
+        let behind = self.state.try_update_value(|gate| {
+            let behind = std::mem::take(&mut gate.behind);
+            gate.busy = behind;
+            behind
+        });
+        if behind == Some(true) {
+            self.gated.set(self.source.get_untracked());
+        }
+    }
 }
