@@ -88,13 +88,18 @@ impl ChatService {
         let slug = RoomSlug::parse(slug)?;
         let author = DisplayName::parse(author)?;
         let body = MessageBody::parse(body)?;
-        let in_order = self.in_order.lock().await;
-        let (message, room) = self.store.insert_message(&slug, &author, &body).await?;
-        self.bus.publish(message_event(&message));
-        drop(in_order);
-        self.bus
-            .publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
-        Ok(message)
+        // Detached, so the write and its publish complete together even if the caller goes
+        // away (a client disconnecting mid-post): never committed but unannounced.
+        let (store, bus, in_order) = (self.store.clone(), self.bus.clone(), self.in_order.clone());
+        let stored = tokio::spawn(async move {
+            let in_order = in_order.lock().await;
+            let (message, room) = store.insert_message(&slug, &author, &body).await?;
+            bus.publish(message_event(&message));
+            drop(in_order);
+            bus.publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
+            Ok::<_, StoreError>(message)
+        });
+        Ok(stored.await.map_err(|_| AppError::Internal)??)
     }
 }
 

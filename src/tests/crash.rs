@@ -48,10 +48,15 @@ async fn kill_9_loses_no_acknowledged_message_and_clients_resume_without_gaps() 
 
     // A poster that keeps going through the crash, keeping the ids acknowledged with 201.
     let (progress, mut acknowledged) = tokio::sync::watch::channel(Vec::<i64>::new());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poster = {
+        let stop = std::sync::Arc::clone(&stop);
         let (http, url) = (app.http.clone(), app.url("/api/rooms/durable/messages"));
         tokio::spawn(async move {
             for attempt in 0.. {
+                if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    return;
+                }
                 let body =
                     serde_json::json!({ "author": "Poster", "body": format!("attempt {attempt}") });
                 let Ok(response) = http.post(&url).json(&body).send().await else {
@@ -74,8 +79,9 @@ async fn kill_9_loses_no_acknowledged_message_and_clients_resume_without_gaps() 
         .wait_for(|ids| ids.len() >= before_restart + 30)
         .await
         .unwrap();
-    poster.abort();
-    let _ = poster.await;
+    // Let the post in flight finish, so the database holds its final content.
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    poster.await.unwrap();
     let acknowledged = acknowledged.borrow().clone();
 
     let stored = stored_ids(&app, "durable").await;

@@ -35,10 +35,13 @@ impl Follower {
         let mut seen = Vec::new();
         while seen.len() < expected {
             let id = tokio::time::timeout(Duration::from_secs(30), self.ids.recv()).await;
-            seen.push(
-                id.expect("the follower keeps up")
-                    .expect("the follower runs"),
-            );
+            let Ok(id) = id else {
+                panic!(
+                    "the follower is stuck after {} of {expected}: {seen:?}",
+                    seen.len()
+                );
+            };
+            seen.push(id.expect("the follower runs"));
         }
         seen
     }
