@@ -30,6 +30,19 @@ impl Follower {
         Self { ids, task }
     }
 
+    /// Asserts the follower ends with exactly `stored`: in order, no gap, no duplicate.
+    pub async fn assert_converges_to(&mut self, stored: &[i64]) {
+        assert_eq!(
+            self.collect(stored.len()).await,
+            stored,
+            "in order, no gap, no duplicate"
+        );
+        assert!(
+            self.ids.try_recv().is_err(),
+            "nothing more than the database has"
+        );
+    }
+
     /// Takes in ids until it has as many as `expected`, then returns them.
     pub async fn collect(&mut self, expected: usize) -> Vec<i64> {
         let mut seen = Vec::new();
