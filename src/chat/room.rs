@@ -88,15 +88,6 @@ fn Conversation(slug: String, latest: Vec<Message>) -> impl IntoView {
         Err(_) => false,
     });
     // After a reconnect or resync, fetch whatever came after the newest message shown.
-    // New messages come whole in the event: shown without a fetch.
-    topic.apply(move |data| match serde_json::from_str::<Message>(data) {
-        Ok(message) => {
-            append(vec![message]);
-            true
-        }
-        Err(_) => false,
-    });
-    // After a reconnect or resync, fetch whatever came after the newest message shown.
     let (version, done) = coalesce(move || topic.version());
     Effect::new({
         let slug = slug.clone();
