@@ -6,11 +6,18 @@
 //!
 //! # API
 //! - [`provide_live`] once, near the root of the app.
-//! - [`use_live`]`(|| topic)` returns a version signal that changes each time the topic fires;
-//!   key a `Resource` on it and it re-runs: `Resource::new(move || (slug(), version.get()), …)`.
+//! - [`use_live`]`(|| topic)` returns a [`LiveTopic`]. Its `version()` changes each time the
+//!   topic fires; key a `Resource` on it and it re-runs:
+//!   `Resource::new(move || (slug(), topic.version()), …)`.
+//! - [`LiveTopic::seen`]`(cursor)` says what the page already shows, so the stream resumes
+//!   after it (closing the gap between server render and subscribe).
+//! - [`LiveTopic::apply`]`(|payload| …)` takes new events' payloads directly, without a
+//!   re-run; the version then changes only when something may have been missed.
+//! - [`coalesce`] turns a burst of version changes into one fetch in flight plus one trailing.
 //! - [`use_live_status`] says whether the connection is live, reconnecting or offline.
 //! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
-//!   and serve [`sse::live_stream`] at [`STREAM_PATH`].
+//!   serve [`sse::live_stream`] at [`STREAM_PATH`], and implement [`replay::History`] for
+//!   topics whose events carry cursors.
 //!
 //! # Server-side rendering
 //! During SSR nothing connects: versions are `0`, the status is `Connecting`, and resources load

@@ -1,5 +1,7 @@
-//! The browser side of the protocol: one `EventSource` per tab, rebuilt when the page's
-//! topics change or the browser gives up on it.
+//! The browser side of the protocol: one `EventSource` per tab, opened with the tab's cursor
+//! for each topic, rebuilt when the page's topics change, the network comes back, or the
+//! browser gives up on it. Events at or below a topic's cursor are replays the tab already
+//! has, and are dropped.
 
 use futures::future::{AbortHandle, abortable};
 use futures::stream::{LocalBoxStream, StreamExt, select_all};
