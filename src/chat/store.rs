@@ -44,7 +44,12 @@ pub trait ChatStore: Send + Sync + 'static {
 
     /// Stores a message and updates its room's count and activity in one transaction.
     /// When this returns, the message is committed, and its id is larger than that of
-    /// every message committed before it.
+    /// every message of the room committed before it.
+    ///
+    /// How: the transaction first updates the room's row, which holds that row's write lock
+    /// until commit, and only then allocates the message id. Writers to one room therefore
+    /// get ids in the order they commit — on SQLite (one writer at a time) and equally on
+    /// Postgres with concurrent writers (row lock, then `nextval`).
     ///
     /// # Errors
     /// [`StoreError::RoomNotFound`] if the room does not exist.

@@ -10,6 +10,9 @@ use tokio::task::JoinHandle;
 
 use super::helpers::SseClient;
 
+/// How soon after the last fault a follower must have taken in every message.
+const CONVERGES_WITHIN: Duration = Duration::from_secs(10);
+
 /// Ids come out of `ids` as the follower takes them in; dropping it stops the follower.
 pub struct Follower {
     pub ids: mpsc::UnboundedReceiver<i64>,
@@ -47,7 +50,8 @@ impl Follower {
     pub async fn collect(&mut self, expected: usize) -> Vec<i64> {
         let mut seen = Vec::new();
         while seen.len() < expected {
-            let id = tokio::time::timeout(Duration::from_secs(30), self.ids.recv()).await;
+            // The bound for converging once the faults stop; it also ends a hung test.
+            let id = tokio::time::timeout(CONVERGES_WITHIN, self.ids.recv()).await;
             let Ok(id) = id else {
                 panic!(
                     "the follower is stuck after {} of {expected}: {seen:?}",

@@ -164,3 +164,31 @@ async fn messages_posted_while_clients_resume_arrive_exactly_once_in_order() {
     }
     assert_eq!(seen, writer.await.unwrap());
 }
+
+#[tokio::test]
+async fn a_cursor_too_far_behind_gets_a_resync_instead_of_an_endless_replay() {
+    let app = spawn_app().await;
+    app.create_room("backlog").await;
+    let start = post(&app, "backlog", "start").await;
+    for n in 0..murmur::live::replay::MAX_REPLAY {
+        post(&app, "backlog", &format!("{n}")).await;
+    }
+    let mut stream = app
+        .sse_after("/rooms/backlog/stream", &start.to_string())
+        .await;
+    assert_eq!(
+        stream.next().await.event.as_deref(),
+        Some("message"),
+        "1,000 behind: replayed"
+    );
+
+    post(&app, "backlog", "one too many").await;
+    let mut stream = app
+        .sse_after("/rooms/backlog/stream", &start.to_string())
+        .await;
+    assert_eq!(
+        stream.next().await.event.as_deref(),
+        Some("resync"),
+        "1,001 behind: resync"
+    );
+}
