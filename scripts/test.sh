@@ -18,6 +18,9 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "Rust tests"
 cargo test --features ssr
 
+step "benchmark smoke run: a few hundred subscribers, no message lost"
+scripts/bench.sh --quick
+
 step "browser tests against the release build"
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   echo "127.0.0.1:3000 is in use; stop whatever runs there (scripts/run.sh?) and try again" >&2

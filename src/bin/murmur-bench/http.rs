@@ -1,0 +1,69 @@
+//! Just enough HTTP/1.1 over one kept-alive TCP connection to post messages fast.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+/// A kept-alive connection for POST requests.
+pub struct Poster {
+    stream: BufReader<TcpStream>,
+}
+
+impl Poster {
+    pub async fn connect(server: SocketAddr) -> io::Result<Self> {
+        let stream = TcpStream::connect(server).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream: BufReader::new(stream),
+        })
+    }
+
+    /// POSTs `body` with `content_type` to `path`; returns the status and response body.
+    pub async fn post(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> io::Result<(u16, String)> {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        self.stream.get_mut().write_all(request.as_bytes()).await?;
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await?;
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body).await?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+/// The JSON of a message whose body carries the time it was sent, for latency.
+pub fn timed_message(sent_micros: u128) -> String {
+    format!(r#"{{"author":"bench","body":"t={sent_micros}"}}"#)
+}
+
+/// The same as a form post to the server function.
+pub fn timed_form(slug: &str, sent_micros: u128) -> String {
+    format!("slug={slug}&author=bench&body=t%3D{sent_micros}")
+}

@@ -1,0 +1,289 @@
+//! `murmur-bench`: starts the release server on a fresh database and measures fan-out:
+//! memory per idle subscriber, publish-to-delivery latency and loss at several subscriber
+//! counts, deliveries per second at saturation, and posts per second. Prints a Markdown
+//! table. Run it with `scripts/bench.sh` (`--quick` for a smoke run).
+
+mod http;
+mod server;
+mod subscribers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+use http::{Poster, timed_form, timed_message};
+use server::Server;
+use subscribers::Seen;
+
+/// Microseconds since the Unix epoch: the clock both sides of a latency sample share.
+pub fn now_micros() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_micros()
+}
+
+struct Plan {
+    idle: usize,
+    latency_at: Vec<usize>,
+    posts_per_second: u64,
+    seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let plan = if quick {
+        Plan {
+            idle: 300,
+            latency_at: vec![300],
+            posts_per_second: 10,
+            seconds: 2,
+        }
+    } else {
+        Plan {
+            idle: 19_000,
+            latency_at: vec![1_000, 5_000, 10_000],
+            posts_per_second: 10,
+            seconds: 10,
+        }
+    };
+    let server = Server::start().await?;
+    server.create_room("bench").await?;
+    let mut lost_anywhere = 0;
+
+    println!("| measurement | result |\n| --- | --- |");
+    let (per_subscriber, lost) = idle_memory(&server, plan.idle).await?;
+    lost_anywhere += lost;
+    println!(
+        "| idle subscribers held | {} (all received a message: {}) |",
+        plan.idle,
+        lost == 0
+    );
+    println!(
+        "| server RSS per idle subscriber | {:.1} KiB |",
+        per_subscriber / 1024.0
+    );
+
+    for &count in &plan.latency_at {
+        let report = fan_out(&server, count, plan.posts_per_second, plan.seconds).await?;
+        lost_anywhere += report.lost;
+        println!(
+            "| {count} subscribers, {} posts/s: latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
+            plan.posts_per_second,
+            ms(report.percentile(50.0)),
+            ms(report.percentile(99.0)),
+            ms(report.percentile(100.0)),
+            report.lost
+        );
+    }
+
+    let saturated = saturation(&server, plan.latency_at[0], plan.seconds).await?;
+    lost_anywhere += saturated.lost;
+    println!(
+        "| {} subscribers, posting flat out | {:.0} deliveries/s, {} lost |",
+        plan.latency_at[0], saturated.deliveries_per_second, saturated.lost
+    );
+    for (route, rate) in posts_per_second(&server, plan.latency_at[0], plan.seconds).await? {
+        println!(
+            "| posts/s through {route}, {} listening | {rate:.0} |",
+            plan.latency_at[0]
+        );
+    }
+    if lost_anywhere > 0 {
+        eprintln!("{lost_anywhere} deliveries lost");
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn ms(micros: u32) -> String {
+    format!("{:.1}", f64::from(micros) / 1000.0)
+}
+
+/// Opens `count` idle subscribers; returns server RSS bytes per subscriber and how many
+/// subscribers missed the one message posted to prove they are all receiving.
+async fn idle_memory(server: &Server, count: usize) -> std::io::Result<(f64, u64)> {
+    let before = server.rss_bytes()?;
+    let crowd = Crowd::open(server, count).await?;
+    let after = server.rss_bytes()?;
+    server
+        .post_json("bench", &timed_message(now_micros()))
+        .await?;
+    let seen = crowd.settle(1).await;
+    let lost = seen.iter().filter(|seen| seen.messages < 1).count() as u64;
+    Ok(((after.saturating_sub(before)) as f64 / count as f64, lost))
+}
+
+/// Subscribers being measured: each counts into `delivered` as messages arrive.
+struct Crowd {
+    subscribers: Vec<tokio::task::JoinHandle<Seen>>,
+    delivered: Arc<AtomicU64>,
+    stop: watch::Sender<bool>,
+}
+
+impl Crowd {
+    async fn open(server: &Server, count: usize) -> std::io::Result<Self> {
+        let (stop, stopped) = watch::channel(false);
+        let delivered = Arc::new(AtomicU64::new(0));
+        let subscribers = subscribers::open(
+            server.addr,
+            "/rooms/bench/stream",
+            count,
+            &stopped,
+            &delivered,
+        )
+        .await?;
+        Ok(Self {
+            subscribers,
+            delivered,
+            stop,
+        })
+    }
+
+    /// Waits until every subscriber has `each` messages, or 30 s pass without them (what
+    /// is missing then is counted as lost), then stops them and gathers what they saw.
+    async fn settle(self, each: u64) -> Vec<Seen> {
+        let expected = each * self.subscribers.len() as u64;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = self.stop.send(true);
+        subscribers::gather(self.subscribers).await
+    }
+}
+
+struct FanOut {
+    latencies: Vec<u32>,
+    lost: u64,
+    deliveries_per_second: f64,
+}
+
+impl FanOut {
+    fn new(seen: Vec<Seen>, posted: u64, elapsed: Duration) -> Self {
+        let lost = seen
+            .iter()
+            .map(|seen| posted.saturating_sub(seen.messages))
+            .sum();
+        let delivered: u64 = seen.iter().map(|seen| seen.messages).sum();
+        let mut latencies: Vec<u32> = seen.into_iter().flat_map(|seen| seen.latencies).collect();
+        latencies.sort_unstable();
+        Self {
+            latencies,
+            lost,
+            deliveries_per_second: delivered as f64 / elapsed.as_secs_f64(),
+        }
+    }
+
+    fn percentile(&self, p: f64) -> u32 {
+        if self.latencies.is_empty() {
+            return 0;
+        }
+        let rank = ((p / 100.0) * (self.latencies.len() - 1) as f64).round() as usize;
+        self.latencies[rank]
+    }
+}
+
+/// `count` subscribers while one poster posts `rate` messages a second for `seconds`.
+async fn fan_out(
+    server: &Server,
+    count: usize,
+    rate: u64,
+    seconds: u64,
+) -> std::io::Result<FanOut> {
+    let crowd = Crowd::open(server, count).await?;
+    let mut poster = Poster::connect(server.addr).await?;
+    let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let started = Instant::now();
+    let posted = rate * seconds;
+    for _ in 0..posted {
+        ticks.tick().await;
+        let (status, _) = poster
+            .post(
+                "/api/rooms/bench/messages",
+                "application/json",
+                &timed_message(now_micros()),
+            )
+            .await?;
+        assert_eq!(status, 201);
+    }
+    let elapsed = started.elapsed();
+    Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
+}
+
+/// `count` subscribers while 4 posters post as fast as they can for `seconds`.
+async fn saturation(server: &Server, count: usize, seconds: u64) -> std::io::Result<FanOut> {
+    let crowd = Crowd::open(server, count).await?;
+    let started = Instant::now();
+    let posted = post_flat_out(
+        server,
+        "/api/rooms/bench/messages",
+        "application/json",
+        seconds,
+        timed_message,
+    )
+    .await?;
+    let settled = crowd.settle(posted).await;
+    Ok(FanOut::new(settled, posted, started.elapsed()))
+}
+
+/// Posts per second through the JSON API and through the server function, with `count`
+/// subscribers listening.
+async fn posts_per_second(
+    server: &Server,
+    count: usize,
+    seconds: u64,
+) -> std::io::Result<Vec<(&'static str, f64)>> {
+    let crowd = Crowd::open(server, count).await?;
+    let mut rates = Vec::new();
+    let json = post_flat_out(
+        server,
+        "/api/rooms/bench/messages",
+        "application/json",
+        seconds,
+        timed_message,
+    )
+    .await?;
+    rates.push(("the JSON API", json as f64 / seconds as f64));
+    let form = "application/x-www-form-urlencoded";
+    let by_fn = post_flat_out(server, "/api/post_message", form, seconds, |t| {
+        timed_form("bench", t)
+    })
+    .await?;
+    rates.push(("the server function", by_fn as f64 / seconds as f64));
+    crowd.settle(json + by_fn).await;
+    Ok(rates)
+}
+
+/// Four posters on kept-alive connections for `seconds`; returns how many posts succeeded.
+async fn post_flat_out(
+    server: &Server,
+    path: &'static str,
+    content_type: &'static str,
+    seconds: u64,
+    body: fn(u128) -> String,
+) -> std::io::Result<u64> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut posters = Vec::new();
+    for _ in 0..4 {
+        let mut poster = Poster::connect(server.addr).await?;
+        posters.push(tokio::spawn(async move {
+            let mut posted = 0u64;
+            while Instant::now() < deadline {
+                match poster.post(path, content_type, &body(now_micros())).await {
+                    Ok((200 | 201, _)) => posted += 1,
+                    other => panic!("post failed: {other:?}"),
+                }
+            }
+            posted
+        }));
+    }
+    let mut total = 0;
+    for poster in posters {
+        total += poster.await.unwrap_or(0);
+    }
+    Ok(total)
+}

@@ -1,0 +1,99 @@
+//! The server under test: the release `murmur` binary next to this one, on a fresh
+//! database in a temporary directory and a free port.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use super::http::Poster;
+
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    pub async fn start() -> io::Result<Self> {
+        let binary = std::env::current_exe()?.with_file_name("murmur");
+        let dir = std::env::temp_dir().join(format!("murmur-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut child = Command::new(&binary)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/bench.db", dir.display()),
+            )
+            .env("LEPTOS_SITE_ADDR", addr.to_string())
+            .env("RUST_LOG", "warn,murmur=info")
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| io::Error::other(format!("cannot start {}: {e}", binary.display())))?;
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        while let Some(line) = lines.next_line().await? {
+            if line.contains("listening on") {
+                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+                return Ok(Self { addr, child, dir });
+            }
+        }
+        Err(io::Error::other("the server exited before listening"))
+    }
+
+    /// The server process's resident memory, from /proc.
+    pub fn rss_bytes(&self) -> io::Result<u64> {
+        let pid = self
+            .child
+            .id()
+            .ok_or_else(|| io::Error::other("server exited"))?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| {
+                value
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .ok_or_else(|| io::Error::other("no VmRSS"))?;
+        Ok(kib * 1024)
+    }
+
+    pub async fn create_room(&self, slug: &str) -> io::Result<()> {
+        let body = format!(r#"{{"slug":"{slug}","title":"Bench"}}"#);
+        let (status, _) = Poster::connect(self.addr)
+            .await?
+            .post("/api/rooms", "application/json", &body)
+            .await?;
+        if status != 201 {
+            return Err(io::Error::other(format!("creating the room: {status}")));
+        }
+        Ok(())
+    }
+
+    pub async fn post_json(&self, slug: &str, body: &str) -> io::Result<()> {
+        let path = format!("/api/rooms/{slug}/messages");
+        let (status, _) = Poster::connect(self.addr)
+            .await?
+            .post(&path, "application/json", body)
+            .await?;
+        if status != 201 {
+            return Err(io::Error::other(format!("posting: {status}")));
+        }
+        Ok(())
+    }
+}
