@@ -4,7 +4,6 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -97,11 +96,7 @@ async fn room_stream(
     };
     let room = chat.room(&slug).await?;
     let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
-        let frame = Event::default().event(event.name).data(&*event.data);
-        match event.id {
-            Some(id) => frame.id(id.to_string()),
-            None => frame,
-        }
+        &event.topic_frame
     });
     Ok(respond(events, live.closing))
 }

@@ -137,12 +137,7 @@ fn event(
     payload: &impl Serialize,
 ) -> LiveEvent {
     let data = serde_json::to_string(payload).expect("chat payloads serialize");
-    LiveEvent {
-        topic: topic.into(),
-        name,
-        id,
-        data: data.into(),
-    }
+    LiveEvent::new(&topic, name, id, &data)
 }
 
 /// What the caller may see of a store failure; database errors are logged, not shown.

@@ -5,16 +5,16 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use futures::stream::{self, Stream, StreamExt, select_all};
 use tokio::sync::watch;
 
 use super::bus::{Bus, LiveEvent};
 use super::replay::{History, Item, resume};
-use super::{MAX_TOPICS, RESYNC_EVENT, is_valid_topic};
+use super::{MAX_TOPICS, is_valid_topic};
 
 /// How long a stream may stay silent before a comment line is sent to keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -58,29 +58,37 @@ impl LiveState {
     }
 }
 
-/// The response every live endpoint sends: `retry`, then `events` until shutdown, with a
-/// keep-alive comment whenever the stream is quiet.
-pub fn respond(events: impl Stream<Item = Event> + Send + 'static, closing: Closing) -> Response {
-    let events = stream::once(async { Event::default().retry(RETRY) })
-        .chain(events)
-        .take_until(closing.wait())
-        .map(Ok::<_, Infallible>);
-    let sse = Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"));
-    let no_buffering = (
-        HeaderName::from_static("x-accel-buffering"),
-        HeaderValue::from_static("no"),
-    );
-    ([no_buffering], sse).into_response()
+/// The response every live endpoint sends: `retry`, then `frames` until shutdown, with a
+/// keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`].
+pub fn respond(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Closing) -> Response {
+    const RETRY_FRAME: &[u8] = b"retry: 1000\n\n";
+    const KEEP_ALIVE_FRAME: &[u8] = b": keep-alive\n\n";
+    debug_assert_eq!(RETRY, Duration::from_millis(1000));
+    let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
+    let body =
+        tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
+            .map(|frame| Ok::<_, Infallible>(frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME))))
+            .take_until(closing.wait());
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(body))
+        .expect("a valid SSE response")
 }
 
-/// Items as SSE frames: events framed by `frame`, resyncs as a `resync` event.
+/// The frame of a [`RESYNC_EVENT`].
+const RESYNC_FRAME: &[u8] = b"event: resync\ndata: {}\n\n";
+
+/// Items as SSE frames: each event's own frame picked by `frame` (written once, when the
+/// event was made), resyncs as a `resync` event.
 pub fn frames(
     items: impl Stream<Item = Item> + Send + 'static,
-    frame: fn(&LiveEvent) -> Event,
-) -> impl Stream<Item = Event> + Send + 'static {
+    frame: fn(&LiveEvent) -> &Bytes,
+) -> impl Stream<Item = Bytes> + Send + 'static {
     items.map(move |item| match item {
-        Item::Event(event) => frame(&event),
-        Item::Resync => resync(),
+        Item::Event(event) => frame(&event).clone(),
+        Item::Resync => Bytes::from_static(RESYNC_FRAME),
     })
 }
 
@@ -90,11 +98,6 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<&str> {
         .get("last-event-id")
         .and_then(|value| value.to_str().ok())
         .filter(|id| !id.is_empty())
-}
-
-/// The event that tells a client to re-run everything it shows.
-pub fn resync() -> Event {
-    Event::default().event(RESYNC_EVENT).data("{}")
 }
 
 /// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds. Each event is named
@@ -118,14 +121,7 @@ pub async fn live_stream(
         }
     }
     let streams = topics.iter().map(|(topic, cursor)| {
-        frames(live.resume(topic, *cursor), |event| {
-            let frame = Event::default().event(&*event.topic).data(&*event.data);
-            match event.id {
-                Some(id) => frame.id(format!("{}@{id}", event.topic)),
-                None => frame,
-            }
-        })
-        .boxed()
+        frames(live.resume(topic, *cursor), |event| &event.live_frame).boxed()
     });
     Ok(respond(select_all(streams), live.closing))
 }
@@ -171,6 +167,16 @@ fn parse_topics(query: &str) -> Result<Vec<(String, Option<i64>)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::live::RESYNC_EVENT;
+
+    #[test]
+    fn the_resync_frame_carries_the_resync_event() {
+        let frame = std::str::from_utf8(RESYNC_FRAME).unwrap();
+        assert_eq!(
+            frame.lines().next(),
+            Some(format!("event: {RESYNC_EVENT}").as_str())
+        );
+    }
 
     #[test]
     fn repeated_topics_are_read_once_each() {
