@@ -203,9 +203,9 @@ async fn fan_out(
         ticks.tick().await;
         let (status, _) = poster
             .post(
-                "/api/rooms/bench/messages",
-                "application/json",
-                &timed_message(now_micros()),
+                JSON_API.path,
+                JSON_API.content_type,
+                &(JSON_API.body)(now_micros()),
             )
             .await?;
         assert_eq!(status, 201);
@@ -214,18 +214,34 @@ async fn fan_out(
     Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
 }
 
+/// Where and how a benchmark posts.
+#[derive(Clone, Copy)]
+struct Route {
+    name: &'static str,
+    path: &'static str,
+    content_type: &'static str,
+    body: fn(u128) -> String,
+}
+
+const JSON_API: Route = Route {
+    name: "the JSON API",
+    path: "/api/rooms/bench/messages",
+    content_type: "application/json",
+    body: timed_message,
+};
+
+const SERVER_FN: Route = Route {
+    name: "the server function",
+    path: "/api/post_message",
+    content_type: "application/x-www-form-urlencoded",
+    body: |sent| timed_form("bench", sent),
+};
+
 /// `count` subscribers while 4 posters post as fast as they can for `seconds`.
 async fn saturation(server: &Server, count: usize, seconds: u64) -> std::io::Result<FanOut> {
     let crowd = Crowd::open(server, count).await?;
     let started = Instant::now();
-    let posted = post_flat_out(
-        server,
-        "/api/rooms/bench/messages",
-        "application/json",
-        seconds,
-        timed_message,
-    )
-    .await?;
+    let posted = post_flat_out(server, JSON_API, seconds).await?;
     let settled = crowd.settle(posted).await;
     Ok(FanOut::new(settled, posted, started.elapsed()))
 }
@@ -239,33 +255,18 @@ async fn posts_per_second(
 ) -> std::io::Result<Vec<(&'static str, f64)>> {
     let crowd = Crowd::open(server, count).await?;
     let mut rates = Vec::new();
-    let json = post_flat_out(
-        server,
-        "/api/rooms/bench/messages",
-        "application/json",
-        seconds,
-        timed_message,
-    )
-    .await?;
-    rates.push(("the JSON API", json as f64 / seconds as f64));
-    let form = "application/x-www-form-urlencoded";
-    let by_fn = post_flat_out(server, "/api/post_message", form, seconds, |t| {
-        timed_form("bench", t)
-    })
-    .await?;
-    rates.push(("the server function", by_fn as f64 / seconds as f64));
-    crowd.settle(json + by_fn).await;
+    let mut posted = 0;
+    for route in [JSON_API, SERVER_FN] {
+        let count = post_flat_out(server, route, seconds).await?;
+        rates.push((route.name, count as f64 / seconds as f64));
+        posted += count;
+    }
+    crowd.settle(posted).await;
     Ok(rates)
 }
 
 /// Four posters on kept-alive connections for `seconds`; returns how many posts succeeded.
-async fn post_flat_out(
-    server: &Server,
-    path: &'static str,
-    content_type: &'static str,
-    seconds: u64,
-    body: fn(u128) -> String,
-) -> std::io::Result<u64> {
+async fn post_flat_out(server: &Server, route: Route, seconds: u64) -> std::io::Result<u64> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut posters = Vec::new();
     for _ in 0..4 {
@@ -273,7 +274,10 @@ async fn post_flat_out(
         posters.push(tokio::spawn(async move {
             let mut posted = 0u64;
             while Instant::now() < deadline {
-                match poster.post(path, content_type, &body(now_micros())).await {
+                match poster
+                    .post(route.path, route.content_type, &(route.body)(now_micros()))
+                    .await
+                {
                     Ok((200 | 201, _)) => posted += 1,
                     other => panic!("post failed: {other:?}"),
                 }
