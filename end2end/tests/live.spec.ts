@@ -43,6 +43,10 @@ test('directory counts and order update live when anyone posts', async ({ page, 
   const rooms = page.getByRole('list', { name: 'Rooms' });
   const busyRow = rooms.getByRole('listitem').filter({ hasText: `#${busy}` });
   await expect(busyRow).toContainText('0 messages');
+  const refetches: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/list_rooms')) refetches.push(r.url());
+  });
 
   for (const body of ['one', 'two']) {
     const posted = await request.post(`/api/rooms/${busy}/messages`, { data: { author: 'Script', body } });
@@ -51,6 +55,7 @@ test('directory counts and order update live when anyone posts', async ({ page, 
   await expect(busyRow).toContainText('2 messages');
   const order = await rooms.locator('.room-slug').allTextContents();
   expect(order.indexOf(`#${busy}`)).toBeLessThan(order.indexOf(`#${quiet}`));
+  expect(refetches, 'the summaries in the events are enough').toEqual([]);
 });
 
 test('a room page keeps its sidebar counts live over the same connection', async ({ page, request }) => {
