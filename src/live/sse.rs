@@ -18,8 +18,6 @@ use super::{MAX_TOPICS, is_valid_topic};
 
 /// How long a stream may stay silent before a comment line is sent to keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
-/// How long browsers wait before reconnecting a dropped stream.
-pub const RETRY: Duration = Duration::from_secs(1);
 
 /// Tells open streams that the server is shutting down, so they end instead of holding
 /// the shutdown open.
@@ -61,9 +59,6 @@ impl LiveState {
 /// The response every live endpoint sends: `retry`, then `frames` until shutdown, with a
 /// keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`].
 pub fn respond(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Closing) -> Response {
-    const RETRY_FRAME: &[u8] = b"retry: 1000\n\n";
-    const KEEP_ALIVE_FRAME: &[u8] = b": keep-alive\n\n";
-    debug_assert_eq!(RETRY, Duration::from_millis(1000));
     let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
     let body =
         tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
@@ -77,7 +72,11 @@ pub fn respond(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Clos
         .expect("a valid SSE response")
 }
 
-/// The frame of a [`RESYNC_EVENT`].
+/// Tells browsers to wait 1 s before reconnecting a dropped stream.
+const RETRY_FRAME: &[u8] = b"retry: 1000\n\n";
+/// Keeps a quiet stream open through proxies.
+const KEEP_ALIVE_FRAME: &[u8] = b": keep-alive\n\n";
+/// The frame of a [`super::RESYNC_EVENT`].
 const RESYNC_FRAME: &[u8] = b"event: resync\ndata: {}\n\n";
 
 /// Items as SSE frames: each event's own frame picked by `frame` (written once, when the
