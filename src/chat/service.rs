@@ -57,11 +57,7 @@ impl ChatService {
     /// # Errors
     /// `Invalid` for a malformed slug, `RoomNotFound` if no room has it.
     pub async fn room(&self, slug: &str) -> Result<RoomSummary, AppError> {
-        let slug = RoomSlug::parse(slug)?;
-        self.store
-            .room(&slug)
-            .await?
-            .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
+        self.existing_room(&RoomSlug::parse(slug)?).await
     }
 
     /// A page of a room's messages, oldest first.
@@ -70,9 +66,16 @@ impl ChatService {
     /// `Invalid` for a malformed slug or limit, `RoomNotFound` if no room has the slug.
     pub async fn messages(&self, slug: &str, page: Page) -> Result<Vec<Message>, AppError> {
         let limit = page.limit()?;
-        let room = self.room(slug).await?;
-        let slug = RoomSlug::parse(&room.slug)?;
+        let slug = RoomSlug::parse(slug)?;
+        self.existing_room(&slug).await?;
         Ok(self.store.messages(&slug, page, limit).await?)
+    }
+
+    async fn existing_room(&self, slug: &RoomSlug) -> Result<RoomSummary, AppError> {
+        self.store
+            .room(slug)
+            .await?
+            .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
     /// Stores a message, then tells the room's and the directory's subscribers.

@@ -75,24 +75,20 @@ impl Server {
 
     pub async fn create_room(&self, slug: &str) -> io::Result<()> {
         let body = format!(r#"{{"slug":"{slug}","title":"Bench"}}"#);
-        let (status, _) = Poster::connect(self.addr)
-            .await?
-            .post("/api/rooms", "application/json", &body)
-            .await?;
-        if status != 201 {
-            return Err(io::Error::other(format!("creating the room: {status}")));
-        }
-        Ok(())
+        self.create("/api/rooms", &body).await
     }
 
     pub async fn post_json(&self, slug: &str, body: &str) -> io::Result<()> {
-        let path = format!("/api/rooms/{slug}/messages");
-        let (status, _) = Poster::connect(self.addr)
-            .await?
-            .post(&path, "application/json", body)
-            .await?;
+        self.create(&format!("/api/rooms/{slug}/messages"), body)
+            .await
+    }
+
+    /// POSTs JSON on a new connection and expects `201 Created`.
+    async fn create(&self, path: &str, body: &str) -> io::Result<()> {
+        let mut poster = Poster::connect(self.addr).await?;
+        let (status, reply) = poster.post(path, "application/json", body).await?;
         if status != 201 {
-            return Err(io::Error::other(format!("posting: {status}")));
+            return Err(io::Error::other(format!("POST {path}: {status} {reply}")));
         }
         Ok(())
     }
