@@ -60,6 +60,8 @@
 pub mod bus;
 #[cfg(feature = "hydrate")]
 mod connection;
+#[cfg(feature = "ssr")]
+pub mod direct;
 mod hooks;
 #[cfg(feature = "ssr")]
 pub mod replay;

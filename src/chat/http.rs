@@ -2,7 +2,7 @@
 //! validation and broadcast as the pages: both go through [`ChatService`].
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +14,7 @@ use super::domain::Page;
 use super::room_topic;
 use super::service::ChatService;
 use crate::error::AppError;
-use crate::live::sse::{LiveState, frames, last_event_id, respond};
+use crate::live::sse::{Body, LiveState, body, frames, last_event_id, respond};
 use crate::server::AppState;
 
 /// `/api/rooms…` and `/rooms/{slug}/stream`.
@@ -72,11 +72,6 @@ async fn post_message(
     Ok((StatusCode::CREATED, Json(message)).into_response())
 }
 
-#[derive(Deserialize)]
-struct Resume {
-    after: Option<i64>,
-}
-
 /// `GET /rooms/{slug}/stream`: the room's new messages as `event: message`, `id: <id>`,
 /// `data: <message JSON>`. With `Last-Event-ID: <id>` (or `?after=<id>`) it first sends
 /// every message after that id.
@@ -85,20 +80,47 @@ async fn room_stream(
     State(live): State<LiveState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
-    resume: Result<Query<Resume>, QueryRejection>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let Query(Resume { after }) = resume.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let cursor = match last_event_id(&headers) {
-        Some(id) => Some(id.parse().map_err(|_| {
-            AppError::BadRequest(format!("Last-Event-ID {id:?} is not a message id"))
-        })?),
-        None => after,
+    let body = open_room_stream(
+        &chat,
+        &live,
+        &slug,
+        query.as_deref(),
+        last_event_id(&headers),
+    );
+    Ok(respond(body.await?))
+}
+
+/// The body of the stream of room `slug`, for a request with `query` and `last_event_id`.
+///
+/// # Errors
+/// `400` for a cursor that isn't a message id, `404` for an unknown room.
+pub async fn open_room_stream(
+    chat: &ChatService,
+    live: &LiveState,
+    slug: &str,
+    query: Option<&str>,
+    last_event_id: Option<&str>,
+) -> Result<Body, AppError> {
+    let after = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "after")
+        .map(|(_, after)| after.into_owned());
+    let cursor = match last_event_id
+        .map(|id| ("Last-Event-ID", id.to_owned()))
+        .or(after.map(|after| ("after", after)))
+    {
+        None => None,
+        Some((name, id)) => Some(
+            id.parse::<i64>()
+                .map_err(|_| AppError::BadRequest(format!("{name} {id:?} is not a message id")))?,
+        ),
     };
-    let room = chat.room(&slug).await?;
+    let room = chat.room(slug).await?;
     let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
         &event.topic_frame
     });
-    Ok(respond(events, live.closing))
+    Ok(body(events, live.closing.clone()))
 }
 
 /// `Json`, but a body that can't be read is answered with an [`AppError`]:

@@ -5,11 +5,11 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use futures::stream::{self, Stream, StreamExt, select_all};
+use futures::stream::{self, BoxStream, Stream, StreamExt, select_all};
 use tokio::sync::watch;
 
 use super::bus::{Bus, LiveEvent};
@@ -56,19 +56,26 @@ impl LiveState {
     }
 }
 
-/// The response every live endpoint sends: `retry`, then `frames` until shutdown, with a
-/// keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`].
-pub fn respond(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Closing) -> Response {
+/// What a live stream sends, as it goes on the wire: `retry`, then `frames` until
+/// shutdown, with a keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`].
+pub type Body = BoxStream<'static, Bytes>;
+
+/// `frames` as a stream's [`Body`].
+pub fn body(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Closing) -> Body {
     let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
-    let body =
-        tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
-            .map(|frame| Ok::<_, Infallible>(frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME))))
-            .take_until(closing.wait());
+    tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
+        .map(|frame| frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME)))
+        .take_until(closing.wait())
+        .boxed()
+}
+
+/// The response that carries a stream's `body` through the HTTP router.
+pub fn respond(body: Body) -> Response {
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache")
         .header("x-accel-buffering", "no")
-        .body(Body::from_stream(body))
+        .body(axum::body::Body::from_stream(body.map(Ok::<_, Infallible>)))
         .expect("a valid SSE response")
 }
 
@@ -110,9 +117,20 @@ pub async fn live_stream(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, (StatusCode, String)> {
-    let mut topics = parse_topics(query.as_deref().unwrap_or_default())
-        .map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
-    if let Some((topic, cursor)) = last_event_id(&headers).and_then(parse_topic_cursor) {
+    open_live(&live, query.as_deref(), last_event_id(&headers))
+        .map(respond)
+        .map_err(|reason| (StatusCode::BAD_REQUEST, reason))
+}
+
+/// The body of [`live_stream`], for a request with `query` and `last_event_id`; the reason
+/// it can't be opened otherwise.
+pub fn open_live(
+    live: &LiveState,
+    query: Option<&str>,
+    last_event_id: Option<&str>,
+) -> Result<Body, String> {
+    let mut topics = parse_topics(query.unwrap_or_default())?;
+    if let Some((topic, cursor)) = last_event_id.and_then(parse_topic_cursor) {
         for (known, known_cursor) in &mut topics {
             if *known == topic && known_cursor.is_none_or(|known| known < cursor) {
                 *known_cursor = Some(cursor);
@@ -122,7 +140,7 @@ pub async fn live_stream(
     let streams = topics.iter().map(|(topic, cursor)| {
         frames(live.resume(topic, *cursor), |event| &event.live_frame).boxed()
     });
-    Ok(respond(select_all(streams), live.closing))
+    Ok(body(select_all(streams), live.closing.clone()))
 }
 
 /// `topic` or `topic@cursor`.

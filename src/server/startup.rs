@@ -16,11 +16,14 @@ use tokio::sync::watch;
 use super::stall::StallGuardListener;
 use super::{AppState, Config, limits};
 use crate::app::{App, shell};
+use crate::chat::http::open_room_stream;
 use crate::chat::service::ChatService;
 use crate::chat::store::SqliteStore;
 use crate::live::STREAM_PATH;
 use crate::live::bus::InProcessBus;
-use crate::live::sse::{Closing, LiveState, live_stream};
+use crate::live::direct::{DirectListener, Head, Open};
+use crate::live::sse::{Closing, LiveState, live_stream, open_live};
+use futures::FutureExt;
 
 /// Any startup failure, with its cause.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -31,7 +34,9 @@ const BUS_CAPACITY: usize = 1024;
 /// A built app, ready to serve.
 pub struct Murmur {
     router: Router,
+    streams: Open,
     closing: watch::Sender<bool>,
+    closing_signal: Closing,
     write_stall_limit: Duration,
 }
 
@@ -44,14 +49,15 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
     let chat = ChatService::new(Arc::new(store), bus.clone());
     let (closing, closing_signal) = Closing::new();
+    let live = LiveState {
+        bus,
+        history: Arc::new(chat.clone()),
+        closing: closing_signal.clone(),
+    };
     let state = AppState {
         leptos_options: config.leptos.clone(),
         chat: chat.clone(),
-        live: LiveState {
-            bus,
-            history: Arc::new(chat.clone()),
-            closing: closing_signal,
-        },
+        live: live.clone(),
     };
 
     let routes = generate_route_list(App);
@@ -59,17 +65,46 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .route("/healthz", get(|| async { "ok" }))
         .route(STREAM_PATH, get(live_stream))
         .merge(crate::chat::http::routes())
-        .leptos_routes_with_context(&state, routes, move || provide_context(chat.clone()), {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let chat = chat.clone();
+                move || provide_context(chat.clone())
+            },
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
         .with_state(state);
     Ok(Murmur {
         router,
+        streams: direct_streams(chat, live),
         closing,
+        closing_signal,
         write_stall_limit: config.write_stall_limit,
+    })
+}
+
+/// The event streams, served off the HTTP stack by [`DirectListener`]: the same bodies as
+/// their routes, which answer whatever can't be opened.
+fn direct_streams(chat: ChatService, live: LiveState) -> Open {
+    Arc::new(move |head: Head| {
+        let (chat, live) = (chat.clone(), live.clone());
+        async move {
+            let (query, last_event_id) = (head.query.as_deref(), head.last_event_id.as_deref());
+            if head.path == STREAM_PATH {
+                return open_live(&live, query, last_event_id).ok();
+            }
+            let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
+            open_room_stream(&chat, &live, slug, query, last_event_id)
+                .await
+                .ok()
+        }
+        .boxed()
     })
 }
 
@@ -87,12 +122,15 @@ impl Murmur {
     ) -> std::io::Result<()> {
         let closing = self.closing;
         let listener = StallGuardListener::new(listener, self.write_stall_limit);
+        let (listener, streams) = DirectListener::new(listener, self.streams, self.closing_signal)?;
         axum::serve(listener, self.router)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = closing.send(true);
             })
-            .await
+            .await?;
+        streams.wait().await;
+        Ok(())
     }
 }
 

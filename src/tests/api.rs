@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::helpers::{TestApp, spawn_app};
+use super::helpers::{SseClient, TestApp, spawn_app};
 
 /// Posts a message nobody else sends and returns its id, to show what came before it.
 async fn post_sentinel(app: &TestApp, slug: &str) -> i64 {
@@ -50,6 +50,34 @@ async fn a_post_through_the_server_function_and_one_through_the_api_each_arrive_
         via_api["id"].as_i64() > via_fn["id"].as_i64(),
         "ids grow with commit order"
     );
+}
+
+/// A stream on a new connection is served straight on the socket; one asked for on a
+/// connection that already served a request goes through the router. Same stream either way.
+#[tokio::test]
+async fn a_stream_is_the_same_served_directly_or_through_the_router() {
+    let app = spawn_app().await;
+    let url = app.url("/live?topic=room:lobby");
+    let fresh = reqwest::Client::new();
+    let mut direct = SseClient::open(&fresh, &url, None).await.unwrap();
+    assert_eq!(direct.response_headers["connection"], "close");
+
+    let reused = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    let health = reused.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let mut routed = SseClient::open(&reused, &url, None).await.unwrap();
+    assert_eq!(routed.response_headers["transfer-encoding"], "chunked");
+
+    let (status, posted) = app.post_json("lobby", "Ada", "both ways").await;
+    assert_eq!(status, 201);
+    for stream in [&mut direct, &mut routed] {
+        let event = stream.next().await;
+        assert_eq!(event.event.as_deref(), Some("room:lobby"));
+        assert_eq!(event.json(), posted);
+    }
 }
 
 #[tokio::test]

@@ -1,0 +1,355 @@
+//! Streams served straight on the socket, beside the HTTP server.
+//!
+//! Through hyper, an idle subscriber costs tens of KiB: the connection's read and write
+//! buffers and state stay allocated for as long as the stream is open. A server that holds
+//! tens of thousands of subscribers can't afford that. So [`DirectListener`] reads the first
+//! request head of each new connection itself. A stream request that [`Open`] accepts is
+//! answered here: a fixed response head, then the body written frame by frame from the
+//! bytes every subscriber shares, with nothing else kept per connection. Everything else —
+//! including a stream request that can't be opened, so its error is answered by the app —
+//! goes on to the HTTP server, with the bytes read so far put back in front.
+//!
+//! A stream asked for on a connection that already served another request (keep-alive) is
+//! served by the router, the same stream at a higher cost.
+
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::serve::Listener;
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::sync::mpsc;
+
+use super::sse::{Body, Closing};
+
+/// How long a new connection has to send its request head.
+const HEAD_READ_LIMIT: Duration = Duration::from_secs(30);
+/// A longer head goes to the HTTP server, which answers it.
+const MAX_HEAD: usize = 16 * 1024;
+/// Headers read from a head; one with more goes to the HTTP server.
+const MAX_HEADERS: usize = 64;
+/// Sent before a directly served body. The body ends when the connection closes.
+const RESPONSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
+cache-control: no-cache\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n";
+
+/// What a stream request asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Head {
+    pub path: String,
+    pub query: Option<String>,
+    pub last_event_id: Option<String>,
+}
+
+/// The body of the stream `Head` asks for; `None` sends the request to the HTTP server.
+pub type Open = Arc<dyn Fn(Head) -> BoxFuture<'static, Option<Body>> + Send + Sync>;
+
+/// A listener that serves stream requests itself and hands every other connection to the
+/// HTTP server. Stops accepting when the server shuts down.
+pub struct DirectListener<Io> {
+    connections: mpsc::Receiver<(Prefixed<Io>, SocketAddr)>,
+    local_addr: SocketAddr,
+}
+
+/// Resolves once every directly served stream has ended.
+pub struct Drained(mpsc::Receiver<Infallible>);
+
+impl Drained {
+    pub async fn wait(mut self) {
+        let _ = self.0.recv().await;
+    }
+}
+
+impl<Io> DirectListener<Io>
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    /// Starts accepting on `inner`; streams end when `closing` is raised.
+    ///
+    /// # Errors
+    /// If `inner` has no local address.
+    pub fn new<L>(inner: L, open: Open, closing: Closing) -> io::Result<(Self, Drained)>
+    where
+        L: Listener<Io = Io, Addr = SocketAddr>,
+    {
+        let local_addr = inner.local_addr()?;
+        let (handed_over, connections) = mpsc::channel(64);
+        let (streams, drained) = mpsc::channel(1);
+        tokio::spawn(accept(inner, open, closing, handed_over, streams));
+        Ok((
+            Self {
+                connections,
+                local_addr,
+            },
+            Drained(drained),
+        ))
+    }
+}
+
+impl<Io> Listener for DirectListener<Io>
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Io = Prefixed<Io>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.connections.recv().await {
+            Some(connection) => connection,
+            // Accepting stopped: the server is shutting down.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local_addr)
+    }
+}
+
+async fn accept<L: Listener<Addr = SocketAddr>>(
+    mut inner: L,
+    open: Open,
+    closing: Closing,
+    handed_over: mpsc::Sender<(Prefixed<L::Io>, SocketAddr)>,
+    streams: mpsc::Sender<Infallible>,
+) where
+    L::Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut closed = pin!(closing.clone().wait());
+    loop {
+        let (io, addr) = tokio::select! {
+            () = &mut closed => return,
+            () = handed_over.closed() => return,
+            accepted = inner.accept() => accepted,
+        };
+        let connection = serve(io, addr, Arc::clone(&open), handed_over.clone());
+        let (closing, streams) = (closing.clone(), streams.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = closing.wait() => {},
+                () = connection => {},
+            }
+            drop(streams);
+        });
+    }
+}
+
+/// Serves the stream `io` asks for, or hands `io` over to the HTTP server.
+async fn serve<Io: AsyncRead + AsyncWrite + Unpin>(
+    mut io: Io,
+    addr: SocketAddr,
+    open: Open,
+    handed_over: mpsc::Sender<(Prefixed<Io>, SocketAddr)>,
+) {
+    let Ok(Ok(head)) = tokio::time::timeout(HEAD_READ_LIMIT, read_head(&mut io)).await else {
+        return;
+    };
+    let body = match stream_request(&head) {
+        Some(request) => open(request).await,
+        None => None,
+    };
+    match body {
+        Some(body) => {
+            drop((head, handed_over, open));
+            let _ = write_stream(io, body).await;
+        }
+        None => {
+            let _ = handed_over.send((Prefixed::new(head, io), addr)).await;
+        }
+    }
+}
+
+/// Reads until the end of the first request head, the end of the stream, or [`MAX_HEAD`].
+async fn read_head(io: &mut (impl AsyncRead + Unpin)) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(1024);
+    while !head.windows(4).any(|end| end == b"\r\n\r\n") && head.len() < MAX_HEAD {
+        if io.read_buf(&mut head).await? == 0 {
+            break;
+        }
+    }
+    Ok(head)
+}
+
+/// `head` as a stream request: a complete HTTP/1.1 `GET` without a body or an upgrade,
+/// and nothing after it.
+fn stream_request(head: &[u8]) -> Option<Head> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let httparse::Status::Complete(length) = request.parse(head).ok()? else {
+        return None;
+    };
+    if length != head.len() || request.method != Some("GET") || request.version != Some(1) {
+        return None;
+    }
+    let mut last_event_id = None;
+    for header in request.headers.iter() {
+        let name = header.name.to_ascii_lowercase();
+        match name.as_str() {
+            "content-length" | "transfer-encoding" | "upgrade" | "expect" => return None,
+            "last-event-id" if !header.value.is_empty() => {
+                last_event_id = Some(std::str::from_utf8(header.value).ok()?.to_owned());
+            }
+            _ => {}
+        }
+    }
+    let (path, query) = match request.path?.split_once('?') {
+        Some((path, query)) => (path, Some(query.to_owned())),
+        None => (request.path?, None),
+    };
+    Some(Head {
+        path: path.to_owned(),
+        query,
+        last_event_id,
+    })
+}
+
+/// Writes the response head and `body` until either ends or the peer goes away.
+async fn write_stream(
+    mut io: impl AsyncRead + AsyncWrite + Unpin,
+    mut body: Body,
+) -> io::Result<()> {
+    io.write_all(RESPONSE_HEAD).await?;
+    let mut ignored = [0u8; 1];
+    loop {
+        tokio::select! {
+            frame = body.next() => match frame {
+                Some(frame) => io.write_all(&frame).await?,
+                None => break,
+            },
+            // A peer that closes its end (or sends anything) is done with the stream.
+            _ = io.read(&mut ignored) => return Ok(()),
+        }
+    }
+    io.shutdown().await
+}
+
+/// A connection whose first bytes were already read: it reads them again first.
+pub struct Prefixed<Io> {
+    prefix: Vec<u8>,
+    read: usize,
+    io: Io,
+}
+
+impl<Io> Prefixed<Io> {
+    fn new(prefix: Vec<u8>, io: Io) -> Self {
+        Self {
+            prefix,
+            read: 0,
+            io,
+        }
+    }
+}
+
+impl<Io: AsyncRead + Unpin> AsyncRead for Prefixed<Io> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.read < this.prefix.len() {
+            let unread = &this.prefix[this.read..];
+            let n = unread.len().min(buf.remaining());
+            buf.put_slice(&unread[..n]);
+            this.read += n;
+            if this.read == this.prefix.len() {
+                this.prefix = Vec::new();
+                this.read = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.io).poll_read(cx, buf)
+    }
+}
+
+impl<Io: AsyncWrite + Unpin> AsyncWrite for Prefixed<Io> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &str) -> Vec<u8> {
+        text.replace('\n', "\r\n").into_bytes()
+    }
+
+    #[test]
+    fn a_plain_get_is_a_stream_request() {
+        assert_eq!(
+            stream_request(&head(
+                "GET /live?topic=rooms HTTP/1.1\nHost: x\nLast-Event-ID: rooms@4\n\n"
+            )),
+            Some(Head {
+                path: "/live".into(),
+                query: Some("topic=rooms".into()),
+                last_event_id: Some("rooms@4".into()),
+            })
+        );
+        assert_eq!(
+            stream_request(&head("GET /live HTTP/1.1\nLast-Event-ID: \n\n")),
+            Some(Head {
+                path: "/live".into(),
+                query: None,
+                last_event_id: None,
+            })
+        );
+    }
+
+    #[test]
+    fn anything_else_goes_to_the_http_server() {
+        for other in [
+            "POST /live HTTP/1.1\nContent-Length: 0\n\n",
+            "GET /live HTTP/1.0\n\n",
+            "GET /live HTTP/1.1\nContent-Length: 3\n\nabc",
+            "GET /live HTTP/1.1\nTransfer-Encoding: chunked\n\n",
+            "GET /live HTTP/1.1\nUpgrade: websocket\n\n",
+            "GET /live HTTP/1.1\n\nGET / HTTP/1.1\n\n",
+            "GET /live HTTP/1.1\nHost: x\n",
+            "PRI * HTTP/2.0\n\nSM\n\n",
+        ] {
+            assert_eq!(stream_request(&head(other)), None, "{other:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_handed_over_connection_reads_its_head_again() {
+        let (mut client, server) = tokio::io::duplex(64);
+        client.write_all(b"rest").await.unwrap();
+        let mut prefixed = Prefixed::new(b"head ".to_vec(), server);
+        let mut read = [0u8; 9];
+        prefixed.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, b"head rest");
+    }
+}
