@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Builds the release server and the benchmark, then measures fan-out against a fresh
-# database: scripts/bench.sh (full: up to 19,000 subscribers) or scripts/bench.sh --quick.
+# Builds the release site (server, benchmark, precompressed browser bundle), then measures:
+# fan-out, posting and page rates and bundle sizes (murmur-bench), and post-to-visible latency
+# and the cost of a post as browsers see it (end2end/bench). Each part starts its own server
+# on a fresh database.
+#   scripts/bench.sh           the full run (up to 19,000 subscribers; a few minutes)
+#   scripts/bench.sh --quick   a smoke run: a few hundred subscribers, fails on any loss
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+need_build_tools
+need_test_tools
+[[ "${1:-}" == "--quick" ]] || need_bench_tools
 cd "$ROOT"
-cargo build --release --features ssr --bin murmur --bin murmur-bench
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur-bench" "$@"
+
+step "building the release site"
+cargo leptos build --release --precompress
+
+step "murmur-bench $*"
+"${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur-bench" "$@"
+
+step "browser benchmark"
+if [[ "${1:-}" == "--quick" ]]; then export MURMUR_BENCH_QUICK=1; fi
+cd end2end && npx playwright test --config bench.config.ts

@@ -5,4 +5,4 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
 cd "$ROOT"
-exec cargo leptos serve --release
+exec cargo leptos serve --release --precompress

@@ -2,6 +2,7 @@
 # Installs whatever Murmur needs and this machine lacks. Sourced by run.sh and test.sh:
 #   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt
 #   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
+#   need_bench_tools   Debian's wrk
 # Every step checks first, so running it again costs nothing.
 set -euo pipefail
 
@@ -12,6 +13,13 @@ BINARYEN_VERSION=132
 export PATH="$HOME/.cargo/bin:$TOOLS/node_modules/.bin:$PATH"
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_install() {
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
 
 need_build_tools() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -47,14 +55,18 @@ need_test_tools() {
 
   if [[ ! -x /usr/bin/chromium ]]; then
     step "installing Debian's chromium"
-    local sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo=sudo
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
   fi
 
   if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
     step "installing Playwright (no browser download: tests use /usr/bin/chromium)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-fund --no-audit)
+  fi
+}
+
+need_bench_tools() {
+  if ! command -v wrk >/dev/null; then
+    step "installing Debian's wrk"
+    apt_install wrk
   fi
 }

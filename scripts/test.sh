@@ -28,4 +28,4 @@ if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
 fi
 E2E_DATA="$(mktemp -d)"
 trap 'rm -rf "$E2E_DATA"' EXIT
-DATABASE_URL="sqlite://$E2E_DATA/murmur.db" cargo leptos end-to-end --release
+DATABASE_URL="sqlite://$E2E_DATA/murmur.db" cargo leptos end-to-end --release --precompress

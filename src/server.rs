@@ -4,12 +4,14 @@
 mod config;
 pub mod cookies;
 mod limits;
+mod metrics;
 mod respond;
 mod stall;
 pub mod startup;
 mod state;
 
 pub use config::{Config, WRITE_STALL_LIMIT};
+pub use metrics::Metrics;
 pub use respond::fail;
 pub use state::AppState;
 

@@ -13,6 +13,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::metrics::{self, Metrics};
 use super::stall::StallGuardListener;
 use super::{AppState, Config, limits};
 use crate::app::{App, shell};
@@ -45,7 +46,8 @@ pub struct Murmur {
 /// # Errors
 /// If the database can't be opened or migrated.
 pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
-    let store = SqliteStore::connect(&config.database_url).await?;
+    let metrics = Metrics::default();
+    let store = SqliteStore::connect(&config.database_url, Arc::clone(&metrics.queries)).await?;
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
     let chat = ChatService::new(Arc::new(store), bus.clone());
     let (closing, closing_signal) = Closing::new();
@@ -58,11 +60,13 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         leptos_options: config.leptos.clone(),
         chat: chat.clone(),
         live: live.clone(),
+        metrics: metrics.clone(),
     };
 
     let routes = generate_route_list(App);
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::metrics))
         .route(STREAM_PATH, get(live_stream))
         .merge(crate::chat::http::routes())
         .leptos_routes_with_context(
@@ -79,10 +83,14 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
+        .layer(middleware::from_fn_with_state(
+            metrics.clone(),
+            metrics::count_requests,
+        ))
         .with_state(state);
     Ok(Murmur {
         router,
-        streams: direct_streams(chat, live),
+        streams: direct_streams(chat, live, metrics),
         closing,
         closing_signal,
         write_stall_limit: config.write_stall_limit,
@@ -91,18 +99,23 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
 
 /// The event streams, served off the HTTP stack by [`DirectListener`]: the same bodies as
 /// their routes, which answer whatever can't be opened.
-fn direct_streams(chat: ChatService, live: LiveState) -> Open {
+fn direct_streams(chat: ChatService, live: LiveState, metrics: Metrics) -> Open {
     Arc::new(move |head: Head| {
-        let (chat, live) = (chat.clone(), live.clone());
+        let (chat, live, metrics) = (chat.clone(), live.clone(), metrics.clone());
         async move {
             let (query, last_event_id) = (head.query.as_deref(), head.last_event_id.as_deref());
-            if head.path == STREAM_PATH {
-                return open_live(&live, query, last_event_id).ok();
+            let body = if head.path == STREAM_PATH {
+                open_live(&live, query, last_event_id).ok()
+            } else {
+                let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
+                open_room_stream(&chat, &live, slug, query, last_event_id)
+                    .await
+                    .ok()
+            };
+            if body.is_some() {
+                metrics.request();
             }
-            let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
-            open_room_stream(&chat, &live, slug, query, last_event_id)
-                .await
-                .ok()
+            body
         }
         .boxed()
     })

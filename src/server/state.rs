@@ -3,6 +3,7 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use super::Metrics;
 use crate::chat::service::ChatService;
 use crate::live::sse::LiveState;
 
@@ -12,4 +13,5 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub chat: ChatService,
     pub live: LiveState,
+    pub metrics: Metrics,
 }

@@ -80,6 +80,30 @@ async fn a_stream_is_the_same_served_directly_or_through_the_router() {
     }
 }
 
+/// What a post costs the server does not grow with the streams that receive it.
+#[tokio::test]
+async fn metrics_count_requests_and_queries_and_a_post_costs_the_same_for_any_audience() {
+    let app = spawn_app().await;
+    let mut cost = Vec::new();
+    let mut streams = Vec::new();
+    for audience in [1, 10] {
+        while streams.len() < audience {
+            streams.push(app.sse("/live?topic=room:lobby&topic=rooms").await);
+        }
+        let (requests, queries) = app.metrics().await;
+        let (status, _) = app.post_json("lobby", "Ada", "how much?").await;
+        assert_eq!(status, 201);
+        for stream in &mut streams {
+            stream.next().await;
+            stream.next().await;
+        }
+        let (requests_after, queries_after) = app.metrics().await;
+        cost.push((requests_after - requests, queries_after - queries));
+    }
+    // The post and the second read of /metrics; the room update and the insert.
+    assert_eq!(cost, [(2, 2), (2, 2)]);
+}
+
 #[tokio::test]
 async fn every_bad_input_is_refused_with_a_clear_error_and_changes_nothing() {
     let app = spawn_app().await;

@@ -199,6 +199,28 @@ impl Api {
         serde_json::from_value(messages).expect("a list of messages")
     }
 
+    /// `(requests, queries)` from `/metrics`; this read counts as a request.
+    pub async fn metrics(&self) -> (u64, u64) {
+        let text = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let counter = |name: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {text}"))
+        };
+        (
+            counter("murmur_http_requests_total"),
+            counter("murmur_db_queries_total"),
+        )
+    }
+
     pub async fn sse(&self, path: &str) -> SseClient {
         SseClient::connect(&self.http, &self.url(path), None).await
     }

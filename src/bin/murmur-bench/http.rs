@@ -1,4 +1,5 @@
-//! Just enough HTTP/1.1 over one kept-alive TCP connection to post messages fast.
+//! Just enough HTTP/1.1 over one kept-alive TCP connection to post messages fast and to
+//! fetch files.
 
 use std::io;
 use std::net::SocketAddr;
@@ -31,6 +32,25 @@ impl Poster {
             "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
             body.len()
         );
+        let (status, _, body) = self.send(&request).await?;
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    /// GETs `path` accepting `encoding`; returns the status, the `content-encoding` and
+    /// the body as sent.
+    pub async fn get(
+        &mut self,
+        path: &str,
+        encoding: &str,
+    ) -> io::Result<(u16, Option<String>, Vec<u8>)> {
+        self.send(&format!(
+            "GET {path} HTTP/1.1\r\nhost: bench\r\naccept-encoding: {encoding}\r\n\r\n"
+        ))
+        .await
+    }
+
+    /// Sends `request`, reads a response with a `content-length`.
+    async fn send(&mut self, request: &str) -> io::Result<(u16, Option<String>, Vec<u8>)> {
         self.stream.get_mut().write_all(request.as_bytes()).await?;
         let mut line = String::new();
         self.stream.read_line(&mut line).await?;
@@ -39,22 +59,25 @@ impl Poster {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let mut length = 0;
+        let (mut length, mut encoding) = (0, None);
         loop {
             line.clear();
             self.stream.read_line(&mut line).await?;
             if line == "\r\n" || line.is_empty() {
                 break;
             }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("content-encoding") {
+                encoding = Some(value.trim().to_owned());
             }
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body).await?;
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        Ok((status, encoding, body))
     }
 }
 

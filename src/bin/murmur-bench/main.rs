@@ -1,7 +1,9 @@
 //! `murmur-bench`: starts the release server on a fresh database and measures fan-out:
 //! memory per idle subscriber, publish-to-delivery latency and loss at several subscriber
-//! counts, deliveries per second at saturation, and posts per second. Prints a Markdown
-//! table. Run it with `scripts/bench.sh` (`--quick` for a smoke run).
+//! counts, deliveries per second at saturation, posts per second, server-rendered pages per
+//! second (with `wrk`), and the browser bundle's size as served. Prints a Markdown table.
+//! Run it with `scripts/bench.sh` (`--quick` for a smoke run), which also runs the browser
+//! half in `end2end/bench/`.
 
 mod http;
 mod server;
@@ -92,11 +94,65 @@ async fn main() -> std::io::Result<()> {
             plan.latency_at[0]
         );
     }
+    if !quick {
+        let rate = pages_per_second(&server).await?;
+        println!("| SSR room page (50 messages), wrk -t2 -c64 -d10s | {rate:.0} requests/s |");
+    }
+    for file in ["murmur.wasm", "murmur.js"] {
+        let [raw, gzip, brotli] = served_sizes(&server, file).await?;
+        println!(
+            "| release {file} as served: raw / gzip / brotli | {:.1} / {:.1} / {:.1} KiB |",
+            kib(raw),
+            kib(gzip),
+            kib(brotli)
+        );
+    }
     if lost_anywhere > 0 {
         eprintln!("{lost_anywhere} deliveries lost");
         std::process::exit(1);
     }
     Ok(())
+}
+
+fn kib(bytes: usize) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+/// The size of `/pkg/<file>` as sent uncompressed, to a client accepting gzip, and to one
+/// accepting brotli; fails unless each comes back in the encoding asked for.
+async fn served_sizes(server: &Server, file: &str) -> std::io::Result<[usize; 3]> {
+    let mut connection = Poster::connect(server.addr).await?;
+    let mut sizes = [0; 3];
+    for (size, encoding) in sizes.iter_mut().zip(["identity", "gzip", "br"]) {
+        let (status, sent_as, body) = connection.get(&format!("/pkg/{file}"), encoding).await?;
+        let expected = (encoding != "identity").then_some(encoding);
+        if status != 200 || sent_as.as_deref() != expected {
+            return Err(std::io::Error::other(format!(
+                "/pkg/{file} for {encoding}: {status}, sent as {sent_as:?}"
+            )));
+        }
+        *size = body.len();
+    }
+    Ok(sizes)
+}
+
+/// Server-rendered room pages per second, measured by `wrk` (Debian's package).
+async fn pages_per_second(server: &Server) -> std::io::Result<f64> {
+    let url = format!("http://{}/rooms/bench", server.addr);
+    let output = tokio::process::Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", &url])
+        .output()
+        .await
+        .map_err(|e| std::io::Error::other(format!("wrk: {e} (apt-get install wrk)")))?;
+    let report = String::from_utf8_lossy(&output.stdout);
+    if report.contains("Non-2xx") || report.contains("Socket errors") {
+        return Err(std::io::Error::other(format!("wrk saw errors:\n{report}")));
+    }
+    report
+        .lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|rate| rate.trim().parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no rate in wrk's report:\n{report}")))
 }
 
 fn ms(micros: u32) -> String {

@@ -2,6 +2,8 @@
 //! concurrent writers queue on the busy timeout instead of failing.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,6 +20,8 @@ use crate::chat::time::Timestamp;
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQL statements sent, for `/metrics`.
+    queries: Arc<AtomicU64>,
 }
 
 #[derive(FromRow)]
@@ -74,10 +78,11 @@ const OLDEST_AFTER: &str = "SELECT m.id, r.slug AS room, m.author, m.body, m.cre
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    /// Counts each statement it sends afterwards in `queries`.
     ///
     /// # Errors
     /// If the URL is malformed, the file can't be opened, or a migration fails.
-    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+    pub async fn connect(url: &str, queries: Arc<AtomicU64>) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -89,7 +94,17 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, queries })
+    }
+
+    /// The pool, counting the statement about to be sent on it.
+    fn query(&self) -> &SqlitePool {
+        self.count();
+        &self.pool
+    }
+
+    fn count(&self) {
+        self.queries.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -108,7 +123,7 @@ impl ChatStore for SqliteStore {
         .bind(slug.as_str())
         .bind(title.as_str())
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(self.query())
         .await
         .map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -124,7 +139,7 @@ impl ChatStore for SqliteStore {
             "SELECT slug, title, message_count, last_activity FROM rooms
              ORDER BY last_activity DESC, id DESC",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.query())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -134,7 +149,7 @@ impl ChatStore for SqliteStore {
             "SELECT slug, title, message_count, last_activity FROM rooms WHERE slug = ?1",
         )
         .bind(slug.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.query())
         .await?;
         Ok(row.map(Into::into))
     }
@@ -147,6 +162,7 @@ impl ChatStore for SqliteStore {
     ) -> Result<(Message, RoomSummary), StoreError> {
         let now = Timestamp::now().millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.count();
         let room: Option<RoomRow> = sqlx::query_as(
             "UPDATE rooms SET message_count = message_count + 1, last_activity = ?2
              WHERE slug = ?1 RETURNING slug, title, message_count, last_activity",
@@ -158,6 +174,7 @@ impl ChatStore for SqliteStore {
         let Some(room) = room else {
             return Err(StoreError::RoomNotFound(slug.as_str().to_owned()));
         };
+        self.count();
         let message: MessageRow = sqlx::query_as(
             "INSERT INTO messages (room_id, author, body, created_at)
              VALUES ((SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4)
@@ -187,7 +204,7 @@ impl ChatStore for SqliteStore {
             .bind(page.before.unwrap_or(i64::MAX))
             .bind(page.after.unwrap_or(0))
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(self.query())
             .await?;
         if !forward {
             rows.reverse();
@@ -202,7 +219,7 @@ impl ChatStore for SqliteStore {
         )
         .bind(id)
         .bind(slug.as_str())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.query())
         .await?;
         Ok(found.is_some())
     }

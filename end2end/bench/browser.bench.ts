@@ -1,0 +1,121 @@
+// What Murmur costs as browsers see it: post-to-visible latency between two Chromium
+// contexts, and the HTTP requests and database queries one post triggers when N browsers
+// show the room. Prints rows for the README's table. `MURMUR_BENCH_QUICK=1` runs a few.
+import { type Browser, type Page, expect, test } from '@playwright/test';
+import { OwnServer, expectLive } from '../tests/server';
+
+const quick = process.env.MURMUR_BENCH_QUICK === '1';
+const POSTS = quick ? 5 : 100;
+const AUDIENCES = quick ? [1, 3] : [1, 10, 50];
+
+let server: OwnServer;
+
+test.beforeAll(async () => {
+  server = new OwnServer(3100);
+  await server.start();
+});
+
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+async function createRoom(slug: string) {
+  const response = await fetch(`${server.url}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ slug, title: slug }),
+  });
+  expect(response.status).toBe(201);
+}
+
+async function openRoom(browser: Browser, slug: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/rooms/${slug}`);
+  await expectLive(page);
+  return page;
+}
+
+/** Resolves in the page, with the page's clock, once a message with `text` is shown. */
+async function watchFor(page: Page, text: string) {
+  await page.evaluate((text) => {
+    const list = document.querySelector('[aria-label="Messages"]')!;
+    (window as any).seenAt = new Promise<number>((resolve) => {
+      const observer = new MutationObserver(() => {
+        const bodies = list.querySelectorAll('.body');
+        if ([...bodies].some((body) => body.textContent === text)) {
+          observer.disconnect();
+          resolve(performance.timeOrigin + performance.now());
+        }
+      });
+      observer.observe(list, { childList: true, subtree: true, characterData: true });
+    });
+  }, text);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+test('post-to-visible latency between two browsers', async ({ browser }) => {
+  await createRoom('visible');
+  const poster = await openRoom(browser, 'visible');
+  const viewer = await openRoom(browser, 'visible');
+  await poster.getByLabel('Your name').fill('Bench');
+  const composer = poster.getByRole('textbox', { name: 'Message' });
+
+  const latencies: number[] = [];
+  for (let n = 0; n < POSTS; n++) {
+    const text = `visible ${n}`;
+    await watchFor(viewer, text);
+    await composer.fill(text);
+    // Timed from the moment Enter is handled in the poster's page.
+    const sentAt = await poster.evaluate(() => {
+      const textarea = document.querySelector('textarea')!;
+      const at = performance.timeOrigin + performance.now();
+      textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+      return at;
+    });
+    const seenAt: number = await viewer.evaluate(() => (window as any).seenAt);
+    latencies.push(seenAt - sentAt);
+    await expect(composer).toHaveValue('');
+  }
+  latencies.sort((a, b) => a - b);
+  const ms = (value: number) => value.toFixed(1);
+  console.log(
+    `| post-to-visible in Chromium, ${POSTS} posts: p50 / p99 / max | ` +
+      `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))} / ${ms(latencies[latencies.length - 1])} ms |`,
+  );
+});
+
+/** `[requests, queries]` from /metrics; the read itself counts as one request. */
+async function counters(): Promise<[number, number]> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const value = (name: string) => Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))![1]);
+  return [value('murmur_http_requests_total'), value('murmur_db_queries_total')];
+}
+
+test('what one post costs with N browsers showing the room', async ({ browser }) => {
+  await createRoom('audience');
+  const viewers: Page[] = [];
+  for (const audience of AUDIENCES) {
+    while (viewers.length < audience) viewers.push(await openRoom(browser, 'audience'));
+    const text = `for ${audience}`;
+    await Promise.all(viewers.map((viewer) => watchFor(viewer, text)));
+    const [requests, queries] = await counters();
+    const posted = await fetch(`${server.url}/api/rooms/audience/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ author: 'Bench', body: text }),
+    });
+    expect(posted.status).toBe(201);
+    await Promise.all(viewers.map((viewer) => viewer.evaluate(() => (window as any).seenAt)));
+    // A measurement window, not synchronisation: whatever the pages fetch in reaction to
+    // the event (nothing, when they apply its payload) has a second to reach the server.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [requestsAfter, queriesAfter] = await counters();
+    console.log(
+      `| one post, ${audience} browser${audience > 1 ? 's' : ''} showing the room | ` +
+        `${requestsAfter - requests - 1} HTTP requests, ${queriesAfter - queries} database queries |`,
+    );
+  }
+});
