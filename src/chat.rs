@@ -3,6 +3,8 @@
 //! Shared code (both targets): domain types, server-function signatures, components.
 //! Server only: the store, the service that ties the store to the live bus, and the JSON API.
 
+#[cfg(feature = "ssr")]
+mod cache;
 mod clock;
 mod composer;
 mod directory;

@@ -2,6 +2,10 @@
 //! serves until SIGTERM or Ctrl-C.
 
 #[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     use murmur::server::{Config, shutdown_signal, startup};

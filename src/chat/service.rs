@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use super::cache::ReadCache;
 use super::domain::{DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use super::store::{ChatStore, StoreError};
 use super::{DIRECTORY_TOPIC, room_topic};
@@ -24,6 +25,8 @@ pub struct ChatService {
     /// Held from before a message's commit until after its publish, so this process
     /// publishes messages in commit order (the store serializes writes anyway).
     in_order: Arc<Mutex<()>>,
+    /// What page loads read; each write clears what it changed.
+    cache: Arc<ReadCache>,
 }
 
 impl ChatService {
@@ -32,6 +35,7 @@ impl ChatService {
             store,
             bus,
             in_order: Arc::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -41,6 +45,7 @@ impl ChatService {
         let slug = RoomSlug::parse(slug)?;
         let title = RoomTitle::parse(title)?;
         let room = self.store.create_room(&slug, &title).await?;
+        self.cache.clear(None);
         self.bus
             .publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
         Ok(room)
@@ -51,7 +56,7 @@ impl ChatService {
     /// # Errors
     /// `Internal` if the store fails.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
-        Ok(self.store.rooms().await?)
+        Ok(self.cache.rooms(self.store.rooms()).await?.to_vec())
     }
 
     /// # Errors
@@ -68,13 +73,19 @@ impl ChatService {
         let limit = page.limit()?;
         let slug = RoomSlug::parse(slug)?;
         self.existing_room(&slug).await?;
+        if page.before.is_none() && page.after.is_none() && limit == Page::DEFAULT_LIMIT {
+            let newest = self.store.messages(&slug, page, limit);
+            return Ok(self.cache.newest(slug.as_str(), newest).await?.to_vec());
+        }
         Ok(self.store.messages(&slug, page, limit).await?)
     }
 
     async fn existing_room(&self, slug: &RoomSlug) -> Result<RoomSummary, AppError> {
-        self.store
-            .room(slug)
-            .await?
+        let rooms = self.cache.rooms(self.store.rooms()).await?;
+        rooms
+            .iter()
+            .find(|room| room.slug == slug.as_str())
+            .cloned()
             .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
@@ -94,9 +105,11 @@ impl ChatService {
         // Detached, so the write and its publish complete together even if the caller goes
         // away (a client disconnecting mid-post): never committed but unannounced.
         let (store, bus, in_order) = (self.store.clone(), self.bus.clone(), self.in_order.clone());
+        let cache = Arc::clone(&self.cache);
         let stored = tokio::spawn(async move {
             let in_order = in_order.lock().await;
             let (message, room) = store.insert_message(&slug, &author, &body).await?;
+            cache.clear(Some(slug.as_str()));
             bus.publish(message_event(&message));
             drop(in_order);
             bus.publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));

@@ -39,9 +39,6 @@ pub trait ChatStore: Send + Sync + 'static {
     /// Every room, most recently active first.
     async fn rooms(&self) -> Result<Vec<RoomSummary>, StoreError>;
 
-    /// One room, if it exists.
-    async fn room(&self, slug: &RoomSlug) -> Result<Option<RoomSummary>, StoreError>;
-
     /// Stores a message and updates its room's count and activity in one transaction.
     /// When this returns, the message is committed, and its id is larger than that of
     /// every message of the room committed before it.

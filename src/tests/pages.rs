@@ -44,3 +44,31 @@ async fn the_health_check_answers() {
     let response = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// Page loads are served from memory until a write changes what they show.
+#[tokio::test]
+async fn a_room_page_reads_the_database_once_until_a_post_changes_it() {
+    let app = spawn_app().await;
+    let load = || async {
+        let page = app.http.get(app.url("/rooms/lobby")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        page.text().await.unwrap()
+    };
+    load().await;
+    let (_, queries) = app.metrics().await;
+    assert!(!load().await.contains("fresh news"));
+    assert_eq!(
+        app.metrics().await.1,
+        queries,
+        "a warm page load costs no query"
+    );
+
+    let (status, _) = app.post_json("lobby", "Ada", "fresh news").await;
+    assert_eq!(status, 201);
+    let html = load().await;
+    assert!(
+        html.contains("fresh news"),
+        "the post clears what it changed"
+    );
+    assert!(html.contains("1 message"), "in the room list too");
+}

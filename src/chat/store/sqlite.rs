@@ -144,16 +144,6 @@ impl ChatStore for SqliteStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn room(&self, slug: &RoomSlug) -> Result<Option<RoomSummary>, StoreError> {
-        let row: Option<RoomRow> = sqlx::query_as(
-            "SELECT slug, title, message_count, last_activity FROM rooms WHERE slug = ?1",
-        )
-        .bind(slug.as_str())
-        .fetch_optional(self.query())
-        .await?;
-        Ok(row.map(Into::into))
-    }
-
     async fn insert_message(
         &self,
         slug: &RoomSlug,

@@ -1,0 +1,154 @@
+//! What page loads read, kept in memory: the room directory (which also answers "does this
+//! room exist") and each room's newest page of messages. A miss reads the store; each write
+//! in this process clears what it changed once it has committed. A read that started before
+//! a write is never kept after it: every write bumps a generation, and a load is stored only
+//! if the generation it started under is still current.
+//!
+//! Several instances sharing one database would also clear on each other's bus events.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::domain::{Message, RoomSummary};
+
+/// Rooms whose newest page is kept; past this, the kept pages are dropped and refilled.
+const MAX_ROOMS: usize = 1024;
+
+#[derive(Default)]
+pub struct ReadCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    generation: u64,
+    rooms: Option<Arc<Vec<RoomSummary>>>,
+    newest: HashMap<String, Arc<Vec<Message>>>,
+}
+
+impl ReadCache {
+    /// Every room, most recently active first: kept, or `load`ed and kept.
+    pub async fn rooms<E>(
+        &self,
+        load: impl Future<Output = Result<Vec<RoomSummary>, E>>,
+    ) -> Result<Arc<Vec<RoomSummary>>, E> {
+        let generation = {
+            let inner = self.lock();
+            if let Some(rooms) = &inner.rooms {
+                return Ok(Arc::clone(rooms));
+            }
+            inner.generation
+        };
+        let rooms = Arc::new(load.await?);
+        let mut inner = self.lock();
+        if inner.generation == generation {
+            inner.rooms = Some(Arc::clone(&rooms));
+        }
+        Ok(rooms)
+    }
+
+    /// Room `slug`'s newest page of messages: kept, or `load`ed and kept.
+    pub async fn newest<E>(
+        &self,
+        slug: &str,
+        load: impl Future<Output = Result<Vec<Message>, E>>,
+    ) -> Result<Arc<Vec<Message>>, E> {
+        let generation = {
+            let inner = self.lock();
+            if let Some(messages) = inner.newest.get(slug) {
+                return Ok(Arc::clone(messages));
+            }
+            inner.generation
+        };
+        let messages = Arc::new(load.await?);
+        let mut inner = self.lock();
+        if inner.generation == generation {
+            if inner.newest.len() >= MAX_ROOMS {
+                inner.newest.clear();
+            }
+            inner.newest.insert(slug.to_owned(), Arc::clone(&messages));
+        }
+        Ok(messages)
+    }
+
+    /// Forgets the directory, and room `slug`'s messages if given: call after a write
+    /// to them commits.
+    pub fn clear(&self, slug: Option<&str>) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.rooms = None;
+        if let Some(slug) = slug {
+            inner.newest.remove(slug);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().expect("read cache lock poisoned")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::time::Timestamp;
+
+    fn room(slug: &str) -> RoomSummary {
+        RoomSummary {
+            slug: slug.into(),
+            title: slug.into(),
+            message_count: 0,
+            last_activity: Timestamp(0),
+        }
+    }
+
+    async fn load(rooms: &[&str]) -> Result<Vec<RoomSummary>, ()> {
+        Ok(rooms.iter().map(|slug| room(slug)).collect())
+    }
+
+    #[tokio::test]
+    async fn a_kept_value_is_served_until_a_write_clears_it() {
+        let cache = ReadCache::default();
+        assert_eq!(cache.rooms(load(&["a"])).await.unwrap()[0].slug, "a");
+        assert_eq!(cache.rooms(load(&["b"])).await.unwrap()[0].slug, "a");
+        cache.clear(None);
+        assert_eq!(cache.rooms(load(&["b"])).await.unwrap()[0].slug, "b");
+    }
+
+    #[tokio::test]
+    async fn a_load_that_began_before_a_write_is_not_kept() {
+        let cache = ReadCache::default();
+        let stale = cache.rooms(async {
+            cache.clear(None); // a write commits while the load is under way
+            load(&["stale"]).await
+        });
+        assert_eq!(
+            stale.await.unwrap()[0].slug,
+            "stale",
+            "the caller still gets it"
+        );
+        assert_eq!(
+            cache.rooms(load(&["fresh"])).await.unwrap()[0].slug,
+            "fresh"
+        );
+    }
+
+    #[tokio::test]
+    async fn clearing_a_room_keeps_the_other_rooms_messages() {
+        let cache = ReadCache::default();
+        let page = |id: i64| async move {
+            Ok::<_, ()>(vec![Message {
+                id,
+                room: String::new(),
+                author: String::new(),
+                body: String::new(),
+                created_at: Timestamp(0),
+            }])
+        };
+        cache.newest("a", page(1)).await.unwrap();
+        cache.newest("b", page(2)).await.unwrap();
+        cache.clear(Some("a"));
+        assert_eq!(cache.newest("a", page(3)).await.unwrap()[0].id, 3);
+        assert_eq!(cache.newest("b", page(4)).await.unwrap()[0].id, 2);
+    }
+}
