@@ -33,19 +33,12 @@ impl ReadCache {
         &self,
         load: impl Future<Output = Result<Vec<RoomSummary>, E>>,
     ) -> Result<Arc<Vec<RoomSummary>>, E> {
-        let generation = {
-            let inner = self.lock();
-            if let Some(rooms) = &inner.rooms {
-                return Ok(Arc::clone(rooms));
-            }
-            inner.generation
-        };
-        let rooms = Arc::new(load.await?);
-        let mut inner = self.lock();
-        if inner.generation == generation {
-            inner.rooms = Some(Arc::clone(&rooms));
-        }
-        Ok(rooms)
+        self.kept_or(
+            |inner| inner.rooms.clone(),
+            |inner, rooms| inner.rooms = Some(rooms),
+            load,
+        )
+        .await
     }
 
     /// Room `slug`'s newest page of messages: kept, or `load`ed and kept.
@@ -54,22 +47,40 @@ impl ReadCache {
         slug: &str,
         load: impl Future<Output = Result<Vec<Message>, E>>,
     ) -> Result<Arc<Vec<Message>>, E> {
+        self.kept_or(
+            |inner| inner.newest.get(slug).cloned(),
+            |inner, messages| {
+                if inner.newest.len() >= MAX_ROOMS {
+                    inner.newest.clear();
+                }
+                inner.newest.insert(slug.to_owned(), messages);
+            },
+            load,
+        )
+        .await
+    }
+
+    /// What `kept` finds; otherwise what `load` gives, handed to `keep` unless a write
+    /// happened meanwhile.
+    async fn kept_or<T, E>(
+        &self,
+        kept: impl FnOnce(&Inner) -> Option<Arc<T>>,
+        keep: impl FnOnce(&mut Inner, Arc<T>),
+        load: impl Future<Output = Result<T, E>>,
+    ) -> Result<Arc<T>, E> {
         let generation = {
             let inner = self.lock();
-            if let Some(messages) = inner.newest.get(slug) {
-                return Ok(Arc::clone(messages));
+            if let Some(value) = kept(&inner) {
+                return Ok(value);
             }
             inner.generation
         };
-        let messages = Arc::new(load.await?);
+        let value = Arc::new(load.await?);
         let mut inner = self.lock();
         if inner.generation == generation {
-            if inner.newest.len() >= MAX_ROOMS {
-                inner.newest.clear();
-            }
-            inner.newest.insert(slug.to_owned(), Arc::clone(&messages));
+            keep(&mut inner, Arc::clone(&value));
         }
-        Ok(messages)
+        Ok(value)
     }
 
     /// Forgets the directory, and room `slug`'s messages if given: call after a write
