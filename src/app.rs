@@ -18,7 +18,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Murmur: chat rooms that update live."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// A dot and a word: live, reconnecting, offline.
-#[component]
+#[island]
 fn LiveIndicator() -> impl IntoView {
     let status = use_live_status();
     let label = move || status.get().label();

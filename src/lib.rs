@@ -3,9 +3,13 @@
 //! The crate compiles twice: with feature `ssr` into the server (axum, sqlx, the event bus)
 //! and with feature `hydrate` into the browser's WASM bundle. Shared code — domain types,
 //! components, server-function signatures — is compiled for both.
+//!
+//! Pages are Leptos *islands*: the server renders everything, and only the components marked
+//! `#[island]` (the live message list and composer, the room list, the room form, the live
+//! indicator) hydrate in the browser. Navigation is plain links; the bundle carries no router.
 
 // Leptos views are deeply nested types; hydrating them asynchronously needs more depth.
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod app;
 pub mod chat;
@@ -14,10 +18,12 @@ pub mod live;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Browser entry point: hydrates the server-rendered page.
+pub mod fetch;
+
+/// Browser entry point: hydrates the islands of the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

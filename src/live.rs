@@ -37,13 +37,15 @@
 //! id: room:lobby@42          ← topic@cursor, for events that have a cursor
 //! data: {…}                  ← the publisher's payload, one line of JSON
 //!
-//! : keep-alive               ← a comment at least every 15 s
+//! : keep-alive               ← a comment after 10 s of silence
 //!
 //! event: resync              ← something may have been missed: re-run every live resource
 //! data: {}
 //! ```
 //!
 //! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
+//! A stream asked for on a new connection is served by [`direct`], off the HTTP stack: its
+//! response also says `Connection: close`, and the body ends when the connection does.
 //!
 //! **Resuming.** Events with a cursor are commit-ordered within their topic: whoever has seen
 //! cursor N of a topic has seen all of it up to N. A topic asked for as `topic=room:lobby@42`
@@ -68,6 +70,8 @@ pub mod replay;
 #[cfg(feature = "ssr")]
 pub mod sse;
 
+#[cfg(feature = "hydrate")]
+pub(crate) use hooks::for_the_tab;
 pub use hooks::{Done, LiveStatus, LiveTopic, coalesce, provide_live, use_live, use_live_status};
 
 /// Where the multi-topic stream is served.

@@ -1,6 +1,9 @@
 //! The `murmur` server: reads configuration from the environment, sets up logging and
 //! serves until SIGTERM or Ctrl-C.
 
+// The app's view types are deep; type-checking them in the binary needs more depth.
+#![recursion_limit = "512"]
+
 #[cfg(feature = "ssr")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

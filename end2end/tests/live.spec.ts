@@ -45,7 +45,7 @@ test('directory counts and order update live when anyone posts', async ({ page, 
   await expect(busyRow).toContainText('0 messages');
   const refetches: string[] = [];
   page.on('request', (r) => {
-    if (r.url().includes('/api/list_rooms')) refetches.push(r.url());
+    if (r.method() === 'GET' && new URL(r.url()).pathname === '/api/rooms') refetches.push(r.url());
   });
 
   for (const body of ['one', 'two']) {

@@ -69,7 +69,7 @@ test('new messages are shown from the event itself: no fetch, not even of our ow
   await expectLive(poster);
   const fetches: string[] = [];
   poster.on('request', (r) => {
-    if (r.url().includes('/api/list_messages')) fetches.push(r.url());
+    if (r.method() === 'GET' && r.url().includes('/messages?')) fetches.push(r.url());
   });
 
   await poster.getByLabel('Your name').fill('Poster');

@@ -7,24 +7,34 @@ use super::time::Timestamp;
 #[derive(Clone, Copy)]
 struct Clock(RwSignal<Timestamp>);
 
-/// Provides the clock that relative times (`Ago`) read; call once near the root.
+/// Provides the clock that relative times (`Ago`) read during a server render; call once
+/// near the root. (In the browser every island shares the tab's clock.)
 pub fn provide_clock() {
-    let now = RwSignal::new(Timestamp::now());
-    provide_context(Clock(now));
-    // Effects run only in the browser: the server renders with its own "now".
-    Effect::new(move |_| {
-        now.set(Timestamp::now());
-        let tick = move || now.set(Timestamp::now());
-        if let Ok(ticker) = set_interval_with_handle(tick, std::time::Duration::from_secs(20)) {
-            on_cleanup(move || ticker.clear());
+    provide_context(Clock(RwSignal::new(Timestamp::now())));
+}
+
+/// The render's clock on the server; in the browser, the tab's, which ticks.
+fn clock() -> Clock {
+    #[cfg(feature = "hydrate")]
+    {
+        thread_local! {
+            static TAB: Clock = crate::live::for_the_tab(|| {
+                let now = RwSignal::new(Timestamp::now());
+                let tick = move || now.set(Timestamp::now());
+                let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(20));
+                Clock(now)
+            });
         }
-    });
+        TAB.with(|clock| *clock)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    expect_context()
 }
 
 /// A relative time ("3 min ago") with the exact time on hover.
 #[component]
 pub fn Ago(at: Timestamp) -> impl IntoView {
-    let Clock(now) = expect_context();
+    let Clock(now) = clock();
     view! {
         <time datetime=at.to_string() title=at.exact()>
             {move || at.relative_to(now.get())}

@@ -1,30 +1,51 @@
 //! The message composer: a plain form posting to the `post_message` server function, so it
-//! works without JavaScript; with it, Enter sends, and the text clears and keeps focus.
+//! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
+//! text clears and keeps focus.
 
-use leptos::ev::KeyboardEvent;
+use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::HtmlFormElement;
 
-use super::domain::MAX_NAME_CHARS;
-use super::server_fns::{PostMessage, display_name};
+use super::domain::{MAX_NAME_CHARS, Message};
+use crate::fetch::submit;
 
-/// The form under a room's messages. The display name is asked once, then remembered.
+/// The form under a room's messages. The display name is asked once, then remembered (in
+/// a cookie the server sets); `error` is a refused post to show.
 #[component]
-pub fn Composer(slug: String, post: ServerAction<PostMessage>) -> impl IntoView {
+pub fn Composer(
+    slug: String,
+    name: Option<String>,
+    error: Option<String>,
+    #[prop(into)] on_posted: Callback<Message>,
+) -> impl IntoView {
     let textarea = NodeRef::<Textarea>::new();
-    let remembered = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = post.value().get() {
-            remembered.set(Some(message.author));
-            if let Some(textarea) = textarea.get() {
-                textarea.set_value("");
-                let _ = textarea.focus();
-            }
+    let remembered = RwSignal::new(name);
+    let error = RwSignal::new(error);
+    let pending = RwSignal::new(false);
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
         }
-    });
-    let error = move || match (post.pending().get(), post.value().get()) {
-        (false, Some(Err(error))) => Some(error.to_string()),
-        _ => None,
+        let form = event_target::<HtmlFormElement>(&event);
+        pending.set(true);
+        spawn_local(async move {
+            match submit::<Message>(&form).await {
+                Ok(message) => {
+                    error.set(None);
+                    remembered.set(Some(message.author.clone()));
+                    on_posted.run(message);
+                    if let Some(textarea) = textarea.get_untracked() {
+                        textarea.set_value("");
+                        let _ = textarea.focus();
+                    }
+                }
+                Err(refused) => error.set(Some(refused.to_string())),
+            }
+            pending.set(false);
+        });
     };
     let send_on_enter = move |event: KeyboardEvent| {
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
@@ -35,7 +56,7 @@ pub fn Composer(slug: String, post: ServerAction<PostMessage>) -> impl IntoView 
         }
     };
     view! {
-        <ActionForm action=post attr:class="composer">
+        <form method="post" action="/api/post_message" class="composer" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug.clone()/>
             <NameField remembered/>
             <div class="compose-row">
@@ -49,42 +70,32 @@ pub fn Composer(slug: String, post: ServerAction<PostMessage>) -> impl IntoView 
                 ></textarea>
                 <button type="submit">"Send"</button>
             </div>
-            <p class="error" role="alert">{error}</p>
-        </ActionForm>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
     }
 }
 
 /// "Posting as Ada · change", or a name input when none is known yet.
 #[component]
 fn NameField(remembered: RwSignal<Option<String>>) -> impl IntoView {
-    let saved = Resource::new(|| (), |()| display_name());
     let editing = RwSignal::new(false);
-    view! {
-        <Transition fallback=|| view! { <NameInput value=String::new()/> }>
-            {move || Suspend::new(async move {
-                let saved = saved.await.ok().flatten();
-                match remembered.get().or(saved) {
-                    Some(name) if !editing.get() => view! {
-                        <p class="posting-as">
-                            "Posting as " <strong>{name.clone()}</strong>
-                            <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
-                            <input type="hidden" name="author" value=name/>
-                        </p>
-                    }
-                    .into_any(),
-                    name => view! { <NameInput value=name.unwrap_or_default()/> }.into_any(),
-                }
-            })}
-        </Transition>
+    move || {
+        match remembered.get() {
+        Some(name) if !editing.get() => view! {
+            <p class="posting-as">
+                "Posting as " <strong>{name.clone()}</strong>
+                <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
+                <input type="hidden" name="author" value=name/>
+            </p>
+        }
+        .into_any(),
+        name => view! {
+            <label class="name-field">
+                "Your name"
+                <input name="author" value=name.unwrap_or_default() maxlength=MAX_NAME_CHARS autocomplete="nickname" placeholder="How others see you"/>
+            </label>
+        }
+        .into_any(),
     }
-}
-
-#[component]
-fn NameInput(value: String) -> impl IntoView {
-    view! {
-        <label class="name-field">
-            "Your name"
-            <input name="author" value=value maxlength=MAX_NAME_CHARS autocomplete="nickname" placeholder="How others see you"/>
-        </label>
     }
 }

@@ -1,37 +1,63 @@
 //! `/`: every room, live, and a form to start a new one.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_meta::Title;
+use web_sys::HtmlFormElement;
 
-use super::domain::{MAX_SLUG_CHARS, MAX_TITLE_CHARS};
-use super::room_list::{RoomList, use_rooms};
+use super::domain::{MAX_SLUG_CHARS, MAX_TITLE_CHARS, RoomSummary};
+use super::room_list::Rooms;
 use super::server_fns::CreateRoom;
+use crate::fetch::submit;
 
 /// The room directory.
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
-    let rooms = use_rooms();
+    // With JavaScript off, a failed form post comes back here with its error in the URL.
+    let refused = ServerAction::<CreateRoom>::new();
+    let error = move || {
+        refused
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     view! {
         <Title text="Rooms"/>
         <main class="page directory">
             <section class="card">
                 <h1>"Rooms"</h1>
-                <RoomList rooms/>
+                <Rooms/>
             </section>
-            <NewRoomForm/>
+            {move || view! { <NewRoomForm error=error()/> }}
         </main>
     }
 }
 
-#[component]
-fn NewRoomForm() -> impl IntoView {
-    let create = ServerAction::<CreateRoom>::new();
-    let error = move || match (create.pending().get(), create.value().get()) {
-        (false, Some(Err(error))) => Some(error.to_string()),
-        _ => None,
+/// A plain form posting to `create_room`; in the browser it is sent with `fetch`, so an
+/// error shows next to it and success goes straight to the new room.
+#[island]
+fn NewRoomForm(error: Option<String>) -> impl IntoView {
+    let error = RwSignal::new(error);
+    let pending = RwSignal::new(false);
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let form = event_target::<HtmlFormElement>(&event);
+        pending.set(true);
+        spawn_local(async move {
+            match submit::<RoomSummary>(&form).await {
+                Ok(room) => {
+                    let _ = window()
+                        .location()
+                        .set_href(&format!("/rooms/{}", room.slug));
+                }
+                Err(refused) => error.set(Some(refused.to_string())),
+            }
+            pending.set(false);
+        });
     };
     view! {
-        <ActionForm action=create attr:class="card new-room">
+        <form method="post" action="/api/create_room" class="card new-room" on:submit=on_submit>
             <h2>"Start a room"</h2>
             <label>
                 "Title"
@@ -51,8 +77,8 @@ fn NewRoomForm() -> impl IntoView {
                     />
                 </span>
             </label>
-            <button type="submit">"Create room"</button>
-            <p class="error" role="alert">{error}</p>
-        </ActionForm>
+            <button type="submit" disabled=move || pending.get()>"Create room"</button>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
     }
 }

@@ -10,41 +10,53 @@ use leptos_router::hooks::use_params_map;
 use super::clock::Ago;
 use super::composer::Composer;
 use super::domain::{Message, Page};
-use super::room_list::{RoomList, use_rooms};
+use super::room_list::Rooms;
 use super::room_topic;
-use super::server_fns::{ListMessages, PostMessage, get_room, list_messages};
+use super::server_fns::{PostMessage, display_name, get_room, list_messages};
 use crate::app::NotFound;
 use crate::error::AppError;
+use crate::fetch::get_json;
 use crate::live::{coalesce, use_live};
 
 /// A chat room.
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let room = Resource::new(move || slug.get(), get_room);
-    let latest = Resource::new(move || slug.get(), |slug| list_messages(slug, None, None));
-    let rooms = use_rooms();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let room = Resource::new(slug, get_room);
+    let latest = Resource::new(slug, |slug| list_messages(slug, None, None));
+    let name = Resource::new(|| (), |()| display_name());
+    // With JavaScript off, a failed post comes back here with its error in the URL.
+    let refused = ServerAction::<PostMessage>::new();
     view! {
         <div class="layout">
             <aside class="sidebar">
-                <RoomList rooms current=slug/>
+                <Rooms current=slug()/>
             </aside>
-            <Transition fallback=|| view! { <main class="room"><p class="muted">"Loading…"</p></main> }>
+            <Suspense fallback=|| view! { <main class="room"><p class="muted">"Loading…"</p></main> }>
                 {move || Suspend::new(async move {
                     match (room.await, latest.await) {
-                        (Ok(room), Ok(latest)) => view! {
-                            <Title text=room.title.clone()/>
-                            <main class="room">
-                                <header class="room-header">
-                                    <A href="/" attr:class="back" attr:aria-label="All rooms">"←"</A>
-                                    <h1>{room.title}</h1>
-                                    <span class="room-slug">"#"{room.slug.clone()}</span>
-                                </header>
-                                <Conversation slug=room.slug latest/>
-                            </main>
+                        (Ok(room), Ok(latest)) => {
+                            let name = name.await.ok().flatten();
+                            let error = refused.value().get_untracked().and_then(Result::err);
+                            view! {
+                                <Title text=room.title.clone()/>
+                                <main class="room">
+                                    <header class="room-header">
+                                        <A href="/" attr:class="back" attr:aria-label="All rooms">"←"</A>
+                                        <h1>{room.title}</h1>
+                                        <span class="room-slug">"#"{room.slug.clone()}</span>
+                                    </header>
+                                    <Conversation
+                                        slug=room.slug
+                                        latest
+                                        name
+                                        error=error.map(|e| e.to_string())
+                                    />
+                                </main>
+                            }
+                            .into_any()
                         }
-                        .into_any(),
                         (Err(AppError::RoomNotFound(_)), _) => view! { <NotFound/> }.into_any(),
                         (Err(error), _) | (_, Err(error)) => view! {
                             <main class="room"><p class="error">{error.to_string()}</p></main>
@@ -52,16 +64,21 @@ pub fn RoomPage() -> impl IntoView {
                         .into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </div>
     }
 }
 
 /// The messages and the composer. Starts from the server-rendered latest page; afterwards
-/// asks only for what came after its newest message, and appends its own posts as they
-/// are stored.
-#[component]
-fn Conversation(slug: String, latest: Vec<Message>) -> impl IntoView {
+/// takes new messages from the room's events and asks only for what came after its newest
+/// message when it may have missed some.
+#[island]
+fn Conversation(
+    slug: String,
+    latest: Vec<Message>,
+    name: Option<String>,
+    error: Option<String>,
+) -> impl IntoView {
     let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
     let messages = RwSignal::new(latest);
     let newest = move || messages.with_untracked(|m| m.last().map_or(0, |m| m.id));
@@ -98,18 +115,11 @@ fn Conversation(slug: String, latest: Vec<Message>) -> impl IntoView {
             }
             let slug = slug.clone();
             spawn_local(async move {
-                if let Ok(arrived) = catch_up(slug, newest()).await {
+                if let Ok(arrived) = catch_up(&slug, newest()).await {
                     append(arrived);
                 }
                 done.call();
             });
-        }
-    });
-
-    let post = ServerAction::<PostMessage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = post.value().get() {
-            append(vec![message]);
         }
     });
 
@@ -127,15 +137,20 @@ fn Conversation(slug: String, latest: Vec<Message>) -> impl IntoView {
                 </ol>
             </div>
         </div>
-        <Composer slug post/>
+        <Composer slug name error on_posted=move |message| append(vec![message])/>
     }
 }
 
+/// A page of room `slug`'s messages from the JSON API.
+async fn messages_page(slug: &str, cursor: &str) -> Result<Vec<Message>, AppError> {
+    get_json(&format!("/api/rooms/{slug}/messages?{cursor}")).await
+}
+
 /// Every message after `after`, page by page.
-async fn catch_up(slug: String, mut after: i64) -> Result<Vec<Message>, AppError> {
+async fn catch_up(slug: &str, mut after: i64) -> Result<Vec<Message>, AppError> {
     let mut arrived = Vec::new();
     loop {
-        let page = list_messages(slug.clone(), None, Some(after)).await?;
+        let page = messages_page(slug, &format!("after={after}")).await?;
         let full = page.len() == Page::DEFAULT_LIMIT as usize;
         after = page.last().map_or(after, |m| m.id);
         arrived.extend(page);
@@ -148,31 +163,31 @@ async fn catch_up(slug: String, mut after: i64) -> Result<Vec<Message>, AppError
 /// "Load older messages": prepends the page before the oldest one shown.
 #[component]
 fn OlderMessages(slug: String, messages: RwSignal<Vec<Message>>, full_page: bool) -> impl IntoView {
-    let load = ServerAction::<ListMessages>::new();
     // Whether an older page may exist: a full first page says maybe, a short page says no.
     let more = RwSignal::new(full_page);
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load.value().get() {
-            more.set(page.len() == Page::DEFAULT_LIMIT as usize);
-            messages.update(|shown| {
-                let oldest = shown.first().map_or(i64::MAX, |m| m.id);
-                let newer = std::mem::take(shown);
-                shown.extend(page.into_iter().filter(|m| m.id < oldest));
-                shown.extend(newer);
-            });
-        }
-    });
+    let loading = RwSignal::new(false);
     let load_older = move |_| {
-        let before = messages.with_untracked(|m| m.first().map(|m| m.id));
-        load.dispatch(ListMessages {
-            slug: slug.clone(),
-            before,
-            after: None,
+        let Some(oldest) = messages.with_untracked(|m| m.first().map(|m| m.id)) else {
+            return;
+        };
+        let slug = slug.clone();
+        loading.set(true);
+        spawn_local(async move {
+            if let Ok(page) = messages_page(&slug, &format!("before={oldest}")).await {
+                more.set(page.len() == Page::DEFAULT_LIMIT as usize);
+                messages.update(|shown| {
+                    let oldest = shown.first().map_or(i64::MAX, |m| m.id);
+                    let newer = std::mem::take(shown);
+                    shown.extend(page.into_iter().filter(|m| m.id < oldest));
+                    shown.extend(newer);
+                });
+            }
+            loading.set(false);
         });
     };
     view! {
         <Show when=move || more.get()>
-            <button class="load-older" disabled=move || load.pending().get() on:click=load_older.clone()>
+            <button class="load-older" disabled=move || loading.get() on:click=load_older.clone()>
                 "Load older messages"
             </button>
         </Show>

@@ -1,42 +1,69 @@
 //! The live list of rooms, shown as the directory and as the room page's sidebar.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos::task::spawn_local;
 
 use super::DIRECTORY_TOPIC;
 use super::clock::Ago;
 use super::domain::RoomSummary;
 use super::server_fns::list_rooms;
-use crate::error::AppError;
+use crate::fetch::get_json;
 use crate::live::{coalesce, use_live};
 
+/// The rooms, loaded during the server render and live from then on; `current` is
+/// highlighted.
+#[component]
+pub fn Rooms(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
+    let rooms = Resource::new(|| (), |()| list_rooms());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
+            {move || Suspend::new({
+                let current = current.clone();
+                async move {
+                    match rooms.await {
+                        Ok(rooms) => view! { <RoomList rooms current/> }.into_any(),
+                        Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// Every room, live: a room's event carries its new summary, which is merged in place;
-/// the list is re-fetched only after something may have been missed.
-pub fn use_rooms() -> Resource<Result<Vec<RoomSummary>, AppError>> {
+/// the list is re-read only after something may have been missed.
+#[island]
+fn RoomList(rooms: Vec<RoomSummary>, current: Option<String>) -> impl IntoView {
+    let rooms = RwSignal::new(rooms);
     let directory = use_live(|| DIRECTORY_TOPIC.to_owned());
-    let (version, done) = coalesce(move || directory.version());
-    let rooms = Resource::new(
-        move || version.get(),
-        move |_| async move {
-            let rooms = list_rooms().await;
-            done.call();
-            rooms
+    directory.apply(
+        move |data| match serde_json::from_str::<RoomSummary>(data) {
+            Ok(room) => {
+                rooms.update(|list| merge(list, room));
+                true
+            }
+            Err(_) => false,
         },
     );
-    directory.apply(move |data| {
-        let Ok(room) = serde_json::from_str::<RoomSummary>(data) else {
-            return false;
-        };
-        let mut merged = false;
-        rooms.update(|loaded| {
-            if let Some(Ok(list)) = loaded {
-                merge(list, room);
-                merged = true;
-            }
-        });
-        merged
+    let (version, done) = coalesce(move || directory.version());
+    Effect::new(move |first: Option<()>| {
+        version.track();
+        if first.is_some() {
+            spawn_local(async move {
+                if let Ok(list) = get_json::<Vec<RoomSummary>>("/api/rooms").await {
+                    rooms.set(list);
+                }
+                done.call();
+            });
+        }
     });
-    rooms
+    view! {
+        <ul class="room-list" aria-label="Rooms">
+            <For each=move || rooms.get() key=|room| (room.slug.clone(), room.message_count) let(room)>
+                <RoomLink current=current.as_deref() == Some(room.slug.as_str()) room/>
+            </For>
+        </ul>
+    }
 }
 
 /// Puts `room` into the list, most recently active first. Summaries of one room can arrive
@@ -53,50 +80,21 @@ fn merge(list: &mut Vec<RoomSummary>, room: RoomSummary) {
     list.sort_by_key(|room| std::cmp::Reverse(room.last_activity));
 }
 
-/// The rooms with their message counts and last activity; `current` is highlighted.
 #[component]
-pub fn RoomList(
-    rooms: Resource<Result<Vec<RoomSummary>, AppError>>,
-    #[prop(optional, into)] current: Signal<String>,
-) -> impl IntoView {
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
-            {move || Suspend::new(async move {
-                match rooms.await {
-                    Ok(rooms) => view! {
-                        <ul class="room-list" aria-label="Rooms">
-                            <For each=move || rooms.clone() key=|room| (room.slug.clone(), room.message_count) let(room)>
-                                <RoomLink room current/>
-                            </For>
-                        </ul>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn RoomLink(room: RoomSummary, current: Signal<String>) -> impl IntoView {
-    let href = format!("/rooms/{}", room.slug);
-    let is_current = {
-        let slug = room.slug.clone();
-        move || current.get() == slug
-    };
+fn RoomLink(room: RoomSummary, current: bool) -> impl IntoView {
     let count = match room.message_count {
         1 => "1 message".to_owned(),
         n => format!("{n} messages"),
     };
+    let href = format!("/rooms/{}", room.slug);
     view! {
-        <li class="room-link" class:current=is_current>
-            <A href=href>
+        <li class="room-link" class:current=current>
+            <a href=href aria-current=current.then_some("page")>
                 <span class="room-title">{room.title}</span>
                 <span class="room-slug">"#"{room.slug}</span>
                 <span class="room-count" data-count=room.message_count>{count}</span>
                 <Ago at=room.last_activity/>
-            </A>
+            </a>
         </li>
     }
 }

@@ -17,13 +17,13 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, AppError> {
     chat().rooms().await.map_err(fail)
 }
 
-/// Creates a room, then sends the browser to it.
+/// Creates a room and answers its summary; a plain form post is redirected to the room.
 #[server(endpoint = "create_room")]
-pub async fn create_room(slug: String, title: String) -> Result<(), AppError> {
+pub async fn create_room(slug: String, title: String) -> Result<RoomSummary, AppError> {
     use crate::server::{chat, fail};
     let room = chat().create_room(&slug, &title).await.map_err(fail)?;
     leptos_axum::redirect(&format!("/rooms/{}", room.slug));
-    Ok(())
+    Ok(room)
 }
 
 /// One room's summary.

@@ -31,7 +31,7 @@ impl LiveStatus {
     }
 }
 
-/// Shared by the hooks and the connection; provided by [`provide_live`].
+/// Shared by the hooks and the connection: one per server render, one per browser tab.
 #[derive(Clone, Copy)]
 pub(super) struct LiveContext {
     pub(super) status: RwSignal<LiveStatus>,
@@ -79,21 +79,50 @@ impl LiveContext {
     }
 }
 
-/// Sets up live resources for everything below; call once, near the root.
-///
-/// In the browser this opens the tab's one connection as soon as a component needs a
-/// topic, and closes it when the owner is cleaned up. During SSR it connects nothing.
+/// Sets up live resources for a server render; call once, near the root. (In the browser
+/// the islands of a page share one [`LiveContext`] per tab, made on first use.)
 pub fn provide_live() {
-    let live = LiveContext {
-        status: RwSignal::new(LiveStatus::default()),
-        topics: RwSignal::new(BTreeMap::new()),
-        versions: RwSignal::new(HashMap::new()),
-        cursors: StoredValue::new(HashMap::new()),
-        appliers: StoredValue::new(HashMap::new()),
-    };
-    provide_context(live);
+    provide_context(LiveContext::new());
+}
+
+impl LiveContext {
+    fn new() -> Self {
+        Self {
+            status: RwSignal::new(LiveStatus::default()),
+            topics: RwSignal::new(BTreeMap::new()),
+            versions: RwSignal::new(HashMap::new()),
+            cursors: StoredValue::new(HashMap::new()),
+            appliers: StoredValue::new(HashMap::new()),
+        }
+    }
+}
+
+/// The render's context on the server; in the browser, the tab's, which opens the tab's one
+/// connection as soon as an island needs a topic.
+fn live_context() -> LiveContext {
     #[cfg(feature = "hydrate")]
-    super::connection::start(live);
+    {
+        thread_local! {
+            static TAB: LiveContext = for_the_tab(|| {
+                let live = LiveContext::new();
+                super::connection::start(live);
+                live
+            });
+        }
+        TAB.with(|live| *live)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    expect_context::<LiveContext>()
+}
+
+/// Runs `init` under an owner of its own that lasts as long as the tab: what it makes is
+/// shared by every island of the page.
+#[cfg(feature = "hydrate")]
+pub(crate) fn for_the_tab<T>(init: impl FnOnce() -> T) -> T {
+    let owner = Owner::new_root(None);
+    let made = owner.with(init);
+    std::mem::forget(owner);
+    made
 }
 
 /// A topic the calling component depends on; see [`use_live`].
@@ -152,9 +181,9 @@ impl LiveTopic {
 /// loads once and hydrates with the same key.
 ///
 /// # Panics
-/// If [`provide_live`] was not called above.
+/// On the server, if [`provide_live`] was not called above.
 pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic {
-    let live = expect_context::<LiveContext>();
+    let live = live_context();
     let topic = Memo::new(move |_| topic());
     let registered: Arc<Mutex<Option<String>>> = Arc::default();
     Effect::new({
@@ -191,9 +220,9 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic
 /// The state of the tab's live connection, for an indicator.
 ///
 /// # Panics
-/// If [`provide_live`] was not called above.
+/// On the server, if [`provide_live`] was not called above.
 pub fn use_live_status() -> Signal<LiveStatus> {
-    expect_context::<LiveContext>().status.into()
+    live_context().status.into()
 }
 
 /// Coalesces a burst of changes for a fetcher: returns a version that follows `version`

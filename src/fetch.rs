@@ -1,0 +1,66 @@
+//! The browser's few requests, made with `fetch` directly: a form submitted to its own action
+//! (a server function, as with JavaScript off) and a JSON GET. Leptos' server-function client
+//! and `ActionForm` would do the same for more than half the bundle's size.
+//!
+//! Only called from event handlers and effects, which run in the browser.
+
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{FormData, HtmlFormElement, RequestInit, Response, UrlSearchParams};
+
+use crate::error::AppError;
+
+/// Submits `form`'s fields to its `action` as a server function call and reads the JSON
+/// reply: the value, or the [`AppError`] the server answered with.
+///
+/// # Errors
+/// The server's error, or [`AppError::Unreachable`] if no answer came.
+pub async fn submit<T: DeserializeOwned>(form: &HtmlFormElement) -> Result<T, AppError> {
+    let fields = FormData::new_with_form(form).map_err(unreachable)?;
+    let body = UrlSearchParams::new_with_str_sequence_sequence(&fields).map_err(unreachable)?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&body);
+    read(request(&form.action(), &init).await?).await
+}
+
+/// GETs `url` and reads its JSON.
+///
+/// # Errors
+/// The server's error, or [`AppError::Unreachable`] if no answer came.
+pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, AppError> {
+    read(request(url, &RequestInit::new()).await?).await
+}
+
+async fn request(url: &str, init: &RequestInit) -> Result<Response, AppError> {
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, init))
+        .await
+        .map_err(unreachable)?;
+    response.dyn_into().map_err(unreachable)
+}
+
+/// The body as `T` when the status is a success; otherwise the error it carries, as a
+/// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`) writes it.
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
+    let text = JsFuture::from(response.text().map_err(unreachable)?)
+        .await
+        .map_err(unreachable)?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|_| AppError::Internal);
+    }
+    #[derive(serde::Deserialize)]
+    struct ApiError {
+        error: String,
+    }
+    Err(serde_json::from_str::<AppError>(&text)
+        .or_else(|_| serde_json::from_str::<ApiError>(&text).map(|e| AppError::Invalid(e.error)))
+        .unwrap_or(AppError::Internal))
+}
+
+fn unreachable(_: JsValue) -> AppError {
+    AppError::Unreachable
+}
