@@ -5,10 +5,10 @@
 //! topics are plain strings chosen by the feature that uses them.
 //!
 //! # API
-//! - [`provide_live`] once, near the root of the app.
-//! - [`use_live`]`(|| topic)` returns a [`LiveTopic`]. Its `version()` changes each time the
-//!   topic fires; key a `Resource` on it and it re-runs:
-//!   `Resource::new(move || (slug(), topic.version()), …)`.
+//! - [`provide_live`] once, near the root of the app, for server renders.
+//! - [`use_live`]`(|| topic)` in a component (in the browser: an island) returns a
+//!   [`LiveTopic`]. Its `version()` changes each time the topic fires; re-read the data when
+//!   it does, e.g. key a `Resource` on it: `Resource::new(move || (slug(), topic.version()), …)`.
 //! - [`LiveTopic::seen`]`(cursor)` says what the page already shows, so the stream resumes
 //!   after it (closing the gap between server render and subscribe).
 //! - [`LiveTopic::apply`]`(|payload| …)` takes new events' payloads directly, without a
@@ -16,14 +16,15 @@
 //! - [`coalesce`] turns a burst of version changes into one fetch in flight plus one trailing.
 //! - [`use_live_status`] says whether the connection is live, reconnecting or offline.
 //! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
-//!   serve [`sse::live_stream`] at [`STREAM_PATH`], and implement [`replay::History`] for
-//!   topics whose events carry cursors.
+//!   serve [`sse::live_stream`] at [`STREAM_PATH`] (and, for fewer bytes per subscriber, put
+//!   [`direct::DirectListener`] in front of the HTTP server), and implement
+//!   [`replay::History`] for topics whose events carry cursors.
 //!
-//! # Server-side rendering
-//! During SSR nothing connects: versions are `0`, the status is `Connecting`, and resources load
-//! on the server and hydrate. The connection starts only in the browser, after hydration, and
-//! is closed when the app is cleaned up.
-//!
+//! # Server-side rendering and islands
+//! During SSR nothing connects: versions are `0` and the status is `Connecting`. In the
+//! browser all islands of a page share one context per tab, made when the first one asks;
+//! the tab's connection starts then, for the topics every island has registered.
+
 //! # Protocol
 //! Each tab holds ONE `EventSource`, for the set of topics its current page needs:
 //!
