@@ -15,13 +15,7 @@ use crate::fetch::submit;
 pub fn DirectoryPage() -> impl IntoView {
     // With JavaScript off, a failed form post comes back here with its error in the URL.
     let refused = ServerAction::<CreateRoom>::new();
-    let error = move || {
-        refused
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = refused.value().get_untracked().and_then(Result::err);
     view! {
         <Title text="Rooms"/>
         <main class="page directory">
@@ -29,7 +23,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 <h1>"Rooms"</h1>
                 <Rooms/>
             </section>
-            {move || view! { <NewRoomForm error=error()/> }}
+            <NewRoomForm error=error.map(|e| e.to_string())/>
         </main>
     }
 }
