@@ -14,7 +14,7 @@ use super::domain::Page;
 use super::room_topic;
 use super::service::ChatService;
 use crate::error::AppError;
-use crate::live::sse::{Body, LiveState, body, frames, last_event_id, respond};
+use crate::live::sse::{Body, LiveState, frames, last_event_id, respond};
 use crate::server::AppState;
 
 /// `/api/rooms…` and `/rooms/{slug}/stream`.
@@ -120,7 +120,7 @@ pub async fn open_room_stream(
     let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
         &event.topic_frame
     });
-    Ok(body(events, live.closing.clone()))
+    Ok(live.body(events))
 }
 
 /// `Json`, but a body that can't be read is answered with an [`AppError`]:

@@ -344,6 +344,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_stream_ends_as_soon_as_its_peer_hangs_up() {
+        let (client, server) = tokio::io::duplex(1024);
+        let quiet: Body = futures::stream::pending().boxed();
+        let serving = tokio::spawn(write_stream(server, quiet));
+        let mut client = client;
+        let mut head = vec![0u8; RESPONSE_HEAD.len()];
+        client.read_exact(&mut head).await.unwrap();
+        assert_eq!(head, RESPONSE_HEAD);
+        drop(client);
+        // A guard against hanging, not a timing: the stream ends when the peer is gone.
+        let ended = tokio::time::timeout(Duration::from_secs(30), serving).await;
+        ended.expect("the stream ended").unwrap().unwrap();
+    }
+
+    #[tokio::test]
     async fn a_handed_over_connection_reads_its_head_again() {
         let (mut client, server) = tokio::io::duplex(64);
         client.write_all(b"rest").await.unwrap();

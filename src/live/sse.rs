@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -43,9 +44,26 @@ pub struct LiveState {
     pub bus: Arc<dyn Bus>,
     pub history: Arc<dyn History>,
     pub closing: Closing,
+    /// How many streams are open now.
+    pub open_streams: Arc<AtomicU64>,
 }
 
 impl LiveState {
+    /// `frames` as a stream's [`Body`]: `retry`, then `frames` until shutdown, with a
+    /// keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`]. Counted in
+    /// [`Self::open_streams`] until it is dropped.
+    pub fn body(&self, frames: impl Stream<Item = Bytes> + Send + 'static) -> Body {
+        let open = OpenStream::new(&self.open_streams);
+        let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
+        tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
+            .map(move |frame| {
+                let _open = &open;
+                frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME))
+            })
+            .take_until(self.closing.clone().wait())
+            .boxed()
+    }
+
     /// `topic`'s items from `cursor` on; see [`resume`].
     pub fn resume(
         &self,
@@ -56,17 +74,23 @@ impl LiveState {
     }
 }
 
-/// What a live stream sends, as it goes on the wire: `retry`, then `frames` until
-/// shutdown, with a keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`].
+/// What a live stream sends, as it goes on the wire; made by [`LiveState::body`].
 pub type Body = BoxStream<'static, Bytes>;
 
-/// `frames` as a stream's [`Body`].
-pub fn body(frames: impl Stream<Item = Bytes> + Send + 'static, closing: Closing) -> Body {
-    let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
-    tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
-        .map(|frame| frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME)))
-        .take_until(closing.wait())
-        .boxed()
+/// Counts a stream as open for as long as it lives.
+struct OpenStream(Arc<AtomicU64>);
+
+impl OpenStream {
+    fn new(open: &Arc<AtomicU64>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// The response that carries a stream's `body` through the HTTP router.
@@ -140,7 +164,7 @@ pub fn open_live(
     let streams = topics.iter().map(|(topic, cursor)| {
         frames(live.resume(topic, *cursor), |event| &event.live_frame).boxed()
     });
-    Ok(body(select_all(streams), live.closing.clone()))
+    Ok(live.body(select_all(streams)))
 }
 
 /// `topic` or `topic@cursor`.

@@ -16,6 +16,8 @@ pub struct Metrics {
     pub requests: Arc<AtomicU64>,
     /// SQL statements sent to the database (transaction control not included).
     pub queries: Arc<AtomicU64>,
+    /// Event streams open now.
+    pub streams: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -37,20 +39,28 @@ pub async fn count_requests(
 
 /// `GET /metrics`.
 pub async fn metrics(State(metrics): State<Metrics>) -> impl IntoResponse {
-    let counter = |name: &str, help: &str, value: &AtomicU64| {
+    let metric = |name: &str, kind: &str, help: &str, value: &AtomicU64| {
         let value = value.load(Ordering::Relaxed);
-        format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n")
+        format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n")
     };
     let text = [
-        counter(
+        metric(
             "murmur_http_requests_total",
+            "counter",
             "Requests answered, event streams included.",
             &metrics.requests,
         ),
-        counter(
+        metric(
             "murmur_db_queries_total",
+            "counter",
             "SQL statements sent to the database.",
             &metrics.queries,
+        ),
+        metric(
+            "murmur_live_streams",
+            "gauge",
+            "Event streams open now.",
+            &metrics.streams,
         ),
     ]
     .concat();

@@ -55,6 +55,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         bus,
         history: Arc::new(chat.clone()),
         closing: closing_signal.clone(),
+        open_streams: Arc::clone(&metrics.streams),
     };
     let state = AppState {
         leptos_options: config.leptos.clone(),

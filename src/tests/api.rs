@@ -358,3 +358,23 @@ async fn a_refused_plain_form_post_shows_its_error_on_the_page_it_came_from() {
         "the directory shows the error"
     );
 }
+
+/// The open-streams gauge follows subscribers, including ones that just hang up.
+#[tokio::test]
+async fn open_streams_are_counted_until_their_clients_hang_up() {
+    let app = spawn_app().await;
+    assert_eq!(app.open_streams().await, 0);
+    let room = app.sse("/rooms/lobby/stream").await;
+    let live = app.sse("/live?topic=rooms").await;
+    assert_eq!(app.open_streams().await, 2);
+    drop((room, live));
+    // Only the gauge shows the server noticing; look until it does (a hang, not a timing, fails).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.open_streams().await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "streams never closed"
+        );
+        tokio::task::yield_now().await;
+    }
+}

@@ -199,26 +199,23 @@ impl Api {
         serde_json::from_value(messages).expect("a list of messages")
     }
 
-    /// `(requests, queries)` from `/metrics`; this read counts as a request.
+    /// `(requests, queries)` from one read of `/metrics`, which counts as a request.
     pub async fn metrics(&self) -> (u64, u64) {
-        let text = self
-            .http
-            .get(self.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let counter = |name: &str| {
-            text.lines()
-                .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-                .unwrap_or_else(|| panic!("{name} in {text}"))
-        };
+        let text = self.metrics_text().await;
         (
-            counter("murmur_http_requests_total"),
-            counter("murmur_db_queries_total"),
+            metric(&text, "murmur_http_requests_total"),
+            metric(&text, "murmur_db_queries_total"),
         )
+    }
+
+    /// Open event streams, from `/metrics`.
+    pub async fn open_streams(&self) -> u64 {
+        metric(&self.metrics_text().await, "murmur_live_streams")
+    }
+
+    async fn metrics_text(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
     }
 
     pub async fn sse(&self, path: &str) -> SseClient {
@@ -229,6 +226,13 @@ impl Api {
     pub async fn sse_after(&self, path: &str, last_event_id: &str) -> SseClient {
         SseClient::connect(&self.http, &self.url(path), Some(last_event_id)).await
     }
+}
+
+/// The value of `name` in a `/metrics` text.
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} in {text}"))
 }
 
 /// One Server-Sent Event as it came over the wire.
