@@ -106,16 +106,14 @@ pub async fn open_room_stream(
     let after = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(key, _)| key == "after")
         .map(|(_, after)| after.into_owned());
-    let cursor = match last_event_id
+    let cursor = last_event_id
         .map(|id| ("Last-Event-ID", id.to_owned()))
         .or(after.map(|after| ("after", after)))
-    {
-        None => None,
-        Some((name, id)) => Some(
+        .map(|(name, id)| {
             id.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("{name} {id:?} is not a message id")))?,
-        ),
-    };
+                .map_err(|_| AppError::BadRequest(format!("{name} {id:?} is not a message id")))
+        })
+        .transpose()?;
     let room = chat.room(slug).await?;
     let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
         &event.topic_frame

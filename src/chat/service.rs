@@ -56,7 +56,12 @@ impl ChatService {
     /// # Errors
     /// `Internal` if the store fails.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
-        Ok(self.cache.rooms(self.store.rooms()).await?.to_vec())
+        Ok(self.kept_rooms().await?.to_vec())
+    }
+
+    /// Every room, from the read cache or the store.
+    async fn kept_rooms(&self) -> Result<Arc<Vec<RoomSummary>>, StoreError> {
+        self.cache.rooms(self.store.rooms()).await
     }
 
     /// # Errors
@@ -73,16 +78,16 @@ impl ChatService {
         let limit = page.limit()?;
         let slug = RoomSlug::parse(slug)?;
         self.existing_room(&slug).await?;
+        let load = self.store.messages(&slug, page, limit);
         if page.before.is_none() && page.after.is_none() && limit == Page::DEFAULT_LIMIT {
-            let newest = self.store.messages(&slug, page, limit);
-            return Ok(self.cache.newest(slug.as_str(), newest).await?.to_vec());
+            return Ok(self.cache.newest(slug.as_str(), load).await?.to_vec());
         }
-        Ok(self.store.messages(&slug, page, limit).await?)
+        Ok(load.await?)
     }
 
     async fn existing_room(&self, slug: &RoomSlug) -> Result<RoomSummary, AppError> {
-        let rooms = self.cache.rooms(self.store.rooms()).await?;
-        rooms
+        self.kept_rooms()
+            .await?
             .iter()
             .find(|room| room.slug == slug.as_str())
             .cloned()

@@ -188,13 +188,15 @@ fn stream_request(head: &[u8]) -> Option<Head> {
     }
     let mut last_event_id = None;
     for header in request.headers.iter() {
-        let name = header.name.to_ascii_lowercase();
-        match name.as_str() {
-            "content-length" | "transfer-encoding" | "upgrade" | "expect" => return None,
-            "last-event-id" if !header.value.is_empty() => {
-                last_event_id = Some(std::str::from_utf8(header.value).ok()?.to_owned());
-            }
-            _ => {}
+        let is = |name: &str| header.name.eq_ignore_ascii_case(name);
+        if ["content-length", "transfer-encoding", "upgrade", "expect"]
+            .into_iter()
+            .any(is)
+        {
+            return None;
+        }
+        if is("last-event-id") && !header.value.is_empty() {
+            last_event_id = Some(std::str::from_utf8(header.value).ok()?.to_owned());
         }
     }
     let (path, query) = match request.path?.split_once('?') {
