@@ -6,6 +6,9 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::js::{FromJs, field};
 
 /// What went wrong, in words a person understands.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -61,5 +64,24 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unreachable,
             _ => Self::Internal,
         }
+    }
+}
+
+/// As serde writes it: `"Internal"`, or `{"Invalid": "…"}`.
+impl FromJs for AppError {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        if let Some(unit) = value.as_string() {
+            return match unit.as_str() {
+                "TooLarge" => Some(Self::TooLarge),
+                "Unreachable" => Some(Self::Unreachable),
+                "Internal" => Some(Self::Internal),
+                _ => None,
+            };
+        }
+        let text = |variant: &str| field::<String>(value, variant);
+        None.or_else(|| text("Invalid").map(Self::Invalid))
+            .or_else(|| text("BadRequest").map(Self::BadRequest))
+            .or_else(|| text("RoomNotFound").map(Self::RoomNotFound))
+            .or_else(|| text("SlugTaken").map(Self::SlugTaken))
     }
 }

@@ -4,19 +4,19 @@
 //!
 //! Only called from event handlers and effects, which run in the browser.
 
-use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{FormData, HtmlFormElement, RequestInit, Response, UrlSearchParams};
 
 use crate::error::AppError;
+use crate::js::{FromJs, field};
 
 /// Submits `form`'s fields to its `action` as a server function call and reads the JSON
 /// reply: the value, or the [`AppError`] the server answered with.
 ///
 /// # Errors
 /// The server's error, or [`AppError::Unreachable`] if no answer came.
-pub async fn submit<T: DeserializeOwned>(form: &HtmlFormElement) -> Result<T, AppError> {
+pub async fn submit<T: FromJs>(form: &HtmlFormElement) -> Result<T, AppError> {
     let fields = FormData::new_with_form(form).map_err(unreachable)?;
     let body = UrlSearchParams::new_with_str_sequence_sequence(&fields).map_err(unreachable)?;
     let init = RequestInit::new();
@@ -29,7 +29,7 @@ pub async fn submit<T: DeserializeOwned>(form: &HtmlFormElement) -> Result<T, Ap
 ///
 /// # Errors
 /// The server's error, or [`AppError::Unreachable`] if no answer came.
-pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, AppError> {
+pub async fn get_json<T: FromJs>(url: &str) -> Result<T, AppError> {
     read(request(url, &RequestInit::new()).await?).await
 }
 
@@ -43,21 +43,20 @@ async fn request(url: &str, init: &RequestInit) -> Result<Response, AppError> {
 
 /// The body as `T` when the status is a success; otherwise the error it carries, as a
 /// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`) writes it.
-async fn read<T: DeserializeOwned>(response: Response) -> Result<T, AppError> {
-    let text = JsFuture::from(response.text().map_err(unreachable)?)
-        .await
-        .map_err(unreachable)?
-        .as_string()
-        .unwrap_or_default();
+async fn read<T: FromJs>(response: Response) -> Result<T, AppError> {
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
     if response.ok() {
-        return serde_json::from_str(&text).map_err(|_| AppError::Internal);
+        return json
+            .and_then(|json| T::from_js(&json))
+            .ok_or(AppError::Internal);
     }
-    #[derive(serde::Deserialize)]
-    struct ApiError {
-        error: String,
-    }
-    Err(serde_json::from_str::<AppError>(&text)
-        .or_else(|_| serde_json::from_str::<ApiError>(&text).map(|e| AppError::Invalid(e.error)))
+    Err(json
+        .and_then(|json| {
+            AppError::from_js(&json).or_else(|| field(&json, "error").map(AppError::Invalid))
+        })
         .unwrap_or(AppError::Internal))
 }
 

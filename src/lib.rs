@@ -14,6 +14,8 @@
 pub mod app;
 pub mod chat;
 pub mod error;
+pub mod island;
+pub mod js;
 pub mod live;
 #[cfg(feature = "ssr")]
 pub mod server;

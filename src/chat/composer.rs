@@ -2,6 +2,7 @@
 //! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
 //! text clears and keeps focus.
 
+use leptos::either::Either;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -79,23 +80,19 @@ pub fn Composer(
 #[component]
 fn NameField(remembered: RwSignal<Option<String>>) -> impl IntoView {
     let editing = RwSignal::new(false);
-    move || {
-        match remembered.get() {
-        Some(name) if !editing.get() => view! {
+    move || match remembered.get() {
+        Some(name) if !editing.get() => Either::Left(view! {
             <p class="posting-as">
                 "Posting as " <strong>{name.clone()}</strong>
                 <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
                 <input type="hidden" name="author" value=name/>
             </p>
-        }
-        .into_any(),
-        name => view! {
+        }),
+        name => Either::Right(view! {
             <label class="name-field">
                 "Your name"
                 <input name="author" value=name.unwrap_or_default() maxlength=MAX_NAME_CHARS autocomplete="nickname" placeholder="How others see you"/>
             </label>
-        }
-        .into_any(),
-    }
+        }),
     }
 }

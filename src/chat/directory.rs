@@ -3,12 +3,16 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
 use web_sys::HtmlFormElement;
 
 use super::domain::{MAX_SLUG_CHARS, MAX_TITLE_CHARS, RoomSummary};
 use super::room_list::Rooms;
 use super::server_fns::CreateRoom;
 use crate::fetch::submit;
+use crate::island::{Seed, plant, seed};
+use crate::js::{FromJs, field};
 
 /// The room directory.
 #[component]
@@ -23,15 +27,35 @@ pub fn DirectoryPage() -> impl IntoView {
                 <h1>"Rooms"</h1>
                 <Rooms/>
             </section>
-            <NewRoomForm error=error.map(|e| e.to_string())/>
+            {plant(NewRoomSeed { error: error.map(|e| e.to_string()) })}
+            <NewRoomForm/>
         </main>
+    }
+}
+
+/// What [`NewRoomForm`] starts from: a refused form post to show.
+#[derive(Clone, Serialize)]
+struct NewRoomSeed {
+    error: Option<String>,
+}
+
+impl Seed for NewRoomSeed {
+    const ID: &'static str = "new-room-seed";
+}
+
+impl FromJs for NewRoomSeed {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            error: field(value, "error")?,
+        })
     }
 }
 
 /// A plain form posting to `create_room`; in the browser it is sent with `fetch`, so an
 /// error shows next to it and success goes straight to the new room.
 #[island]
-fn NewRoomForm(error: Option<String>) -> impl IntoView {
+fn NewRoomForm() -> impl IntoView {
+    let NewRoomSeed { error } = seed();
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
     let on_submit = move |event: leptos::ev::SubmitEvent| {

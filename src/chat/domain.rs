@@ -2,9 +2,11 @@
 //! valid by construction; the same checks run in the browser and on the server.
 
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 use super::time::Timestamp;
 use crate::error::AppError;
+use crate::js::{FromJs, field};
 
 /// Longest message body, in characters.
 pub const MAX_BODY_CHARS: usize = 4_000;
@@ -133,6 +135,29 @@ pub struct RoomSummary {
     pub message_count: i64,
     /// When the last message was posted, or when the room was created if it has none.
     pub last_activity: Timestamp,
+}
+
+impl FromJs for Message {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            id: field(value, "id")?,
+            room: field(value, "room")?,
+            author: field(value, "author")?,
+            body: field(value, "body")?,
+            created_at: field(value, "created_at")?,
+        })
+    }
+}
+
+impl FromJs for RoomSummary {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            slug: field(value, "slug")?,
+            title: field(value, "title")?,
+            message_count: field(value, "message_count")?,
+            last_activity: field(value, "last_activity")?,
+        })
+    }
 }
 
 /// Which slice of a room's history to read. Messages come back oldest first.

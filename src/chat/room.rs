@@ -6,6 +6,8 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 use super::clock::Ago;
 use super::composer::Composer;
@@ -16,6 +18,8 @@ use super::server_fns::{PostMessage, display_name, get_room, list_messages};
 use crate::app::NotFound;
 use crate::error::AppError;
 use crate::fetch::get_json;
+use crate::island::{Seed, plant, seed};
+use crate::js::{self, FromJs, field};
 use crate::live::{coalesce, use_live};
 
 /// A chat room.
@@ -39,20 +43,23 @@ pub fn RoomPage() -> impl IntoView {
                         (Ok(room), Ok(latest)) => {
                             let name = name.await.ok().flatten();
                             let error = refused.value().get_untracked().and_then(Result::err);
+                            let slug = room.slug.clone();
+                            let seed = plant(ConversationSeed {
+                                slug: room.slug,
+                                latest,
+                                name,
+                                error: error.map(|e| e.to_string()),
+                            });
                             view! {
                                 <Title text=room.title.clone()/>
                                 <main class="room">
                                     <header class="room-header">
                                         <A href="/" attr:class="back" attr:aria-label="All rooms">"←"</A>
                                         <h1>{room.title}</h1>
-                                        <span class="room-slug">"#"{room.slug.clone()}</span>
+                                        <span class="room-slug">"#"{slug}</span>
                                     </header>
-                                    <Conversation
-                                        slug=room.slug
-                                        latest
-                                        name
-                                        error=error.map(|e| e.to_string())
-                                    />
+                                    {seed}
+                                    <Conversation/>
                                 </main>
                             }
                             .into_any()
@@ -69,16 +76,42 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-/// The messages and the composer. Starts from the server-rendered latest page; afterwards
-/// takes new messages from the room's events and asks only for what came after its newest
-/// message when it may have missed some.
-#[island]
-fn Conversation(
+/// What [`Conversation`] starts from: the room, its latest page, the poster's remembered
+/// name, and a refused post to show.
+#[derive(Clone, Serialize)]
+struct ConversationSeed {
     slug: String,
     latest: Vec<Message>,
     name: Option<String>,
     error: Option<String>,
-) -> impl IntoView {
+}
+
+impl Seed for ConversationSeed {
+    const ID: &'static str = "conversation-seed";
+}
+
+impl FromJs for ConversationSeed {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            slug: field(value, "slug")?,
+            latest: field(value, "latest")?,
+            name: field(value, "name")?,
+            error: field(value, "error")?,
+        })
+    }
+}
+
+/// The messages and the composer. Starts from the server-rendered latest page; afterwards
+/// takes new messages from the room's events and asks only for what came after its newest
+/// message when it may have missed some.
+#[island]
+fn Conversation() -> impl IntoView {
+    let ConversationSeed {
+        slug,
+        latest,
+        name,
+        error,
+    } = seed();
     let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
     let messages = RwSignal::new(latest);
     let newest = move || messages.with_untracked(|m| m.last().map_or(0, |m| m.id));
@@ -97,12 +130,12 @@ fn Conversation(
         topic.seen(newest());
     };
     // New messages come whole in the event: shown without a fetch.
-    topic.apply(move |data| match serde_json::from_str::<Message>(data) {
-        Ok(message) => {
+    topic.apply(move |data| match js::parse::<Message>(data) {
+        Some(message) => {
             append(vec![message]);
             true
         }
-        Err(_) => false,
+        None => false,
     });
     // After a reconnect or resync, fetch whatever came after the newest message shown.
     let (version, done) = coalesce(move || topic.version());
@@ -127,13 +160,15 @@ fn Conversation(
         <div class="scroller">
             <div class="scroll-content">
                 <OlderMessages slug=slug.clone() messages full_page/>
-                <Show when=move || messages.with(Vec::is_empty)>
-                    <p class="muted empty">"No messages yet. Say hello!"</p>
-                </Show>
+                {move || {
+                    messages.with(Vec::is_empty).then(|| view! {
+                        <p class="muted empty">"No messages yet. Say hello!"</p>
+                    })
+                }}
+                // Rebuilt in place rather than keyed (`For`): smaller in the bundle, and the
+                // list only grows at its ends.
                 <ol class="messages" aria-label="Messages">
-                    <For each=move || messages.get() key=|message| message.id let(message)>
-                        <MessageItem message/>
-                    </For>
+                    {move || messages.get().into_iter().map(|message| view! { <MessageItem message/> }).collect_view()}
                 </ol>
             </div>
         </div>
@@ -185,12 +220,12 @@ fn OlderMessages(slug: String, messages: RwSignal<Vec<Message>>, full_page: bool
             loading.set(false);
         });
     };
-    view! {
-        <Show when=move || more.get()>
+    move || {
+        more.get().then(|| view! {
             <button class="load-older" disabled=move || loading.get() on:click=load_older.clone()>
                 "Load older messages"
             </button>
-        </Show>
+        })
     }
 }
 

@@ -2,12 +2,16 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 use super::DIRECTORY_TOPIC;
 use super::clock::Ago;
 use super::domain::RoomSummary;
 use super::server_fns::list_rooms;
 use crate::fetch::get_json;
+use crate::island::{Seed, plant, seed};
+use crate::js::{self, FromJs, field};
 use crate::live::{coalesce, use_live};
 
 /// The rooms, loaded during the server render and live from then on; `current` is
@@ -21,7 +25,11 @@ pub fn Rooms(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
                 let current = current.clone();
                 async move {
                     match rooms.await {
-                        Ok(rooms) => view! { <RoomList rooms current/> }.into_any(),
+                        Ok(rooms) => view! {
+                            {plant(RoomListSeed { rooms, current })}
+                            <RoomList/>
+                        }
+                        .into_any(),
                         Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
                     }
                 }
@@ -30,21 +38,40 @@ pub fn Rooms(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
     }
 }
 
+/// What [`RoomList`] starts from: the rooms, and which one is open.
+#[derive(Clone, Serialize)]
+struct RoomListSeed {
+    rooms: Vec<RoomSummary>,
+    current: Option<String>,
+}
+
+impl Seed for RoomListSeed {
+    const ID: &'static str = "room-list-seed";
+}
+
+impl FromJs for RoomListSeed {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Some(Self {
+            rooms: field(value, "rooms")?,
+            current: field(value, "current")?,
+        })
+    }
+}
+
 /// Every room, live: a room's event carries its new summary, which is merged in place;
 /// the list is re-read only after something may have been missed.
 #[island]
-fn RoomList(rooms: Vec<RoomSummary>, current: Option<String>) -> impl IntoView {
+fn RoomList() -> impl IntoView {
+    let RoomListSeed { rooms, current } = seed();
     let rooms = RwSignal::new(rooms);
     let directory = use_live(|| DIRECTORY_TOPIC.to_owned());
-    directory.apply(
-        move |data| match serde_json::from_str::<RoomSummary>(data) {
-            Ok(room) => {
-                rooms.update(|list| merge(list, room));
-                true
-            }
-            Err(_) => false,
-        },
-    );
+    directory.apply(move |data| match js::parse::<RoomSummary>(data) {
+        Some(room) => {
+            rooms.update(|list| merge(list, room));
+            true
+        }
+        None => false,
+    });
     let (version, done) = coalesce(move || directory.version());
     Effect::new(move |first: Option<()>| {
         version.track();
@@ -59,9 +86,12 @@ fn RoomList(rooms: Vec<RoomSummary>, current: Option<String>) -> impl IntoView {
     });
     view! {
         <ul class="room-list" aria-label="Rooms">
-            <For each=move || rooms.get() key=|room| (room.slug.clone(), room.message_count) let(room)>
-                <RoomLink current=current.as_deref() == Some(room.slug.as_str()) room/>
-            </For>
+            {move || {
+                rooms.get().into_iter().map(|room| {
+                    let current = current.as_deref() == Some(room.slug.as_str());
+                    view! { <RoomLink current room/> }
+                }).collect_view()
+            }}
         </ul>
     }
 }
@@ -69,15 +99,15 @@ fn RoomList(rooms: Vec<RoomSummary>, current: Option<String>) -> impl IntoView {
 /// Puts `room` into the list, most recently active first. Summaries of one room can arrive
 /// out of order (posts publish them concurrently); an older one never replaces a newer.
 fn merge(list: &mut Vec<RoomSummary>, room: RoomSummary) {
-    let newer = |a: &RoomSummary, b: &RoomSummary| {
-        (a.message_count, a.last_activity) > (b.message_count, b.last_activity)
-    };
-    match list.iter().position(|known| known.slug == room.slug) {
-        Some(at) if !newer(&room, &list[at]) => return,
-        Some(at) => list[at] = room,
-        None => list.push(room),
+    if let Some(at) = list.iter().position(|known| known.slug == room.slug) {
+        let known = &list[at];
+        if (room.message_count, room.last_activity) <= (known.message_count, known.last_activity) {
+            return;
+        }
+        list.remove(at);
     }
-    list.sort_by_key(|room| std::cmp::Reverse(room.last_activity));
+    let at = list.partition_point(|known| known.last_activity >= room.last_activity);
+    list.insert(at, room);
 }
 
 #[component]

@@ -7,6 +7,9 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use wasm_bindgen::JsValue;
+
+use crate::js::FromJs;
 
 /// A moment in time, to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -100,6 +103,12 @@ impl fmt::Display for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl FromJs for Timestamp {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        Self::parse(&value.as_string()?)
     }
 }
 

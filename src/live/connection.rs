@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::MessageEvent;
 
-use super::hooks::{LiveContext, LiveStatus};
+use super::hooks::{LiveContext, LiveStatus, entry};
 use super::{RESYNC_EVENT, STREAM_PATH};
 
 /// Longest wait between attempts to rebuild a stream the browser gave up on.
@@ -20,7 +20,15 @@ const MAX_BACKOFF_MS: f64 = 30_000.0;
 
 /// Keeps the tab's connection in step with the topics its components need.
 pub(super) fn start(live: LiveContext) {
-    let topics = Memo::new(move |_| live.topics.with(|t| t.keys().cloned().collect::<Vec<_>>()));
+    let topics = Memo::new(move |_| {
+        live.topics.with(|topics| {
+            topics
+                .iter()
+                .filter(|topic| topic.users > 0)
+                .map(|topic| topic.name.clone())
+                .collect::<Vec<_>>()
+        })
+    });
     // Bumped to force a fresh connection, e.g. when the network comes back.
     let restart = RwSignal::new(0u32);
     let running = StoredValue::new_local(None::<AbortHandle>);
@@ -95,15 +103,13 @@ async fn run(live: LiveContext, topics: Vec<String>) {
 
 /// `/live?topic=…`, each topic with the tab's cursor for it, so the stream resumes there.
 fn stream_url(live: LiveContext, topics: &[String]) -> String {
-    let query: Vec<String> = live.cursors.with_value(|cursors| {
-        topics
-            .iter()
-            .map(|topic| match cursors.get(topic) {
-                Some(cursor) if *cursor >= 0 => format!("topic={topic}@{cursor}"),
-                _ => format!("topic={topic}"),
-            })
-            .collect()
-    });
+    let query: Vec<String> = topics
+        .iter()
+        .map(|topic| match live.with_topic(topic, |known| known.cursor) {
+            Some(cursor) if cursor >= 0 => format!("topic={topic}@{cursor}"),
+            _ => format!("topic={topic}"),
+        })
+        .collect();
     format!("{STREAM_PATH}?{}", query.join("&"))
 }
 
@@ -194,23 +200,22 @@ fn is_news(live: LiveContext, topic: &str, id: &str) -> bool {
 /// Hands the payload to the topic's applier; `false` if there is none or it declined.
 fn apply(live: LiveContext, topic: &str, data: &str) -> bool {
     let applier = live
-        .appliers
-        .with_value(|appliers| appliers.get(topic).cloned());
+        .with_topic(topic, |known| known.applier.clone())
+        .flatten();
     applier.is_some_and(|apply| apply(data))
 }
 
 /// Marks `topic` as changed: resources keyed on it re-run.
 fn fire(live: LiveContext, topic: &str) {
-    live.versions
-        .update(|versions| *versions.entry(topic.to_owned()).or_default() += 1);
+    live.topics
+        .update(|topics| entry(topics, topic).version += 1);
 }
 
 /// Marks every topic in use as changed, after a gap in what the tab may have seen.
 fn fire_all(live: LiveContext) {
-    let topics: Vec<String> = live.topics.with_untracked(|t| t.keys().cloned().collect());
-    live.versions.update(|versions| {
-        for topic in topics {
-            *versions.entry(topic).or_default() += 1;
+    live.topics.update(|topics| {
+        for topic in topics.iter_mut().filter(|topic| topic.users > 0) {
+            topic.version += 1;
         }
     });
 }

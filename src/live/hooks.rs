@@ -1,7 +1,6 @@
 //! `provide_live` / `use_live` / `use_live_status`: the reactive side of live resources.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use leptos::prelude::*;
 
@@ -35,44 +34,76 @@ impl LiveStatus {
 #[derive(Clone, Copy)]
 pub(super) struct LiveContext {
     pub(super) status: RwSignal<LiveStatus>,
-    /// Each topic some mounted component needs, with how many need it.
-    pub(super) topics: RwSignal<BTreeMap<String, usize>>,
-    /// How many times each topic has fired (or been resynced) in this tab.
-    pub(super) versions: RwSignal<HashMap<String, u64>>,
-    /// The newest cursor of each topic this tab has: the stream resumes after it, and
-    /// events up to it are not news.
-    pub(super) cursors: StoredValue<HashMap<String, i64>>,
-    /// Per topic, what takes an event's payload in place of a re-run.
-    pub(super) appliers: StoredValue<HashMap<String, Applier>>,
+    /// Every topic the tab has used. A handful at most, so a list.
+    pub(super) topics: RwSignal<Vec<Topic>>,
+}
+
+/// What the tab knows about one topic.
+pub(super) struct Topic {
+    pub(super) name: String,
+    /// How many mounted components need it; the connection carries those with any.
+    pub(super) users: usize,
+    /// How many times it has fired (or been resynced) in this tab.
+    pub(super) version: u64,
+    /// The newest cursor the tab has: the stream resumes after it, and events up to it
+    /// are not news. Kept after the last user leaves.
+    pub(super) cursor: i64,
+    /// What takes an event's payload in place of a re-run.
+    pub(super) applier: Option<Applier>,
 }
 
 /// Takes an event's payload; `false` if it could not, and the topic should re-run instead.
 pub(super) type Applier = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
+/// `name`'s entry, made if the tab has none yet.
+pub(super) fn entry<'a>(topics: &'a mut Vec<Topic>, name: &str) -> &'a mut Topic {
+    let at = match topics.iter().position(|topic| topic.name == name) {
+        Some(at) => at,
+        None => {
+            topics.push(Topic {
+                name: name.to_owned(),
+                users: 0,
+                version: 0,
+                cursor: i64::MIN,
+                applier: None,
+            });
+            topics.len() - 1
+        }
+    };
+    &mut topics[at]
+}
+
 impl LiveContext {
-    fn retain(&self, topic: &str) {
-        self.topics
-            .update(|topics| *topics.entry(topic.to_owned()).or_default() += 1);
+    fn new() -> Self {
+        Self {
+            status: RwSignal::new(LiveStatus::default()),
+            topics: RwSignal::new(Vec::new()),
+        }
     }
 
-    fn release(&self, topic: &str) {
-        self.topics.update(|topics| {
-            if let Some(users) = topics.get_mut(topic) {
-                *users -= 1;
-                if *users == 0 {
-                    topics.remove(topic);
-                }
-            }
-        });
+    /// Reads `name`'s entry, if the tab has one, without tracking.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn with_topic<T>(&self, name: &str, read: impl FnOnce(&Topic) -> T) -> Option<T> {
+        self.topics
+            .try_with_untracked(|topics| topics.iter().find(|topic| topic.name == name).map(read))
+            .flatten()
+    }
+
+    fn retain(&self, name: &str) {
+        self.topics.update(|topics| entry(topics, name).users += 1);
+    }
+
+    fn release(&self, name: &str) {
+        self.topics.update(|topics| entry(topics, name).users -= 1);
     }
 
     /// Records `cursor` for `topic`; returns whether it is newer than what the tab had.
-    pub(super) fn advance(&self, topic: &str, cursor: i64) -> bool {
-        self.cursors
-            .try_update_value(|cursors| {
-                let known = cursors.entry(topic.to_owned()).or_insert(i64::MIN);
-                let newer = cursor > *known;
-                *known = (*known).max(cursor);
+    pub(super) fn advance(&self, name: &str, cursor: i64) -> bool {
+        self.topics
+            .try_update_untracked(|topics| {
+                let topic = entry(topics, name);
+                let newer = cursor > topic.cursor;
+                topic.cursor = topic.cursor.max(cursor);
                 newer
             })
             .unwrap_or(false)
@@ -83,18 +114,6 @@ impl LiveContext {
 /// the islands of a page share one [`LiveContext`] per tab, made on first use.)
 pub fn provide_live() {
     provide_context(LiveContext::new());
-}
-
-impl LiveContext {
-    fn new() -> Self {
-        Self {
-            status: RwSignal::new(LiveStatus::default()),
-            topics: RwSignal::new(BTreeMap::new()),
-            versions: RwSignal::new(HashMap::new()),
-            cursors: StoredValue::new(HashMap::new()),
-            appliers: StoredValue::new(HashMap::new()),
-        }
-    }
 }
 
 /// The render's context on the server; in the browser, the tab's, which opens the tab's one
@@ -153,15 +172,11 @@ impl LiveTopic {
     /// then the version changes as usual. Reconnects and resyncs still change the version:
     /// re-read what may have been missed then. Lasts until the calling owner is cleaned up.
     pub fn apply(&self, apply: impl Fn(&str) -> bool + Send + Sync + 'static) {
-        let topic = self.topic.get_untracked();
-        let appliers = self.live.appliers;
-        appliers.update_value(|appliers| {
-            appliers.insert(topic.clone(), Arc::new(apply));
-        });
+        let name = self.topic.get_untracked();
+        let topics = self.live.topics;
+        topics.update_untracked(|topics| entry(topics, &name).applier = Some(Arc::new(apply)));
         on_cleanup(move || {
-            appliers.update_value(|appliers| {
-                appliers.remove(&topic);
-            });
+            topics.try_update_untracked(|topics| entry(topics, &name).applier = None);
         });
     }
 }
@@ -190,7 +205,7 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic
         let registered = Arc::clone(&registered);
         move |_| {
             let current = topic.get();
-            let mut registered = registered.lock().expect("live registration poisoned");
+            let mut registered = registered.lock().unwrap_or_else(PoisonError::into_inner);
             if registered.as_deref() != Some(current.as_str()) {
                 if let Some(previous) = registered.replace(current.clone()) {
                     live.release(&previous);
@@ -202,14 +217,22 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic
     on_cleanup(move || {
         let previous = registered
             .lock()
-            .expect("live registration poisoned")
+            .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(previous) = previous {
             live.release(&previous);
         }
     });
-    let version =
-        Memo::new(move |_| topic.with(|t| live.versions.with(|v| v.get(t).copied().unwrap_or(0))));
+    let version = Memo::new(move |_| {
+        topic.with(|name| {
+            live.topics.with(|topics| {
+                topics
+                    .iter()
+                    .find(|topic| topic.name == *name)
+                    .map_or(0, |topic| topic.version)
+            })
+        })
+    });
     LiveTopic {
         topic,
         version,
