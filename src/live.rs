@@ -13,7 +13,8 @@
 //!   after it (closing the gap between server render and subscribe).
 //! - [`LiveTopic::apply`]`(|payload| …)` takes new events' payloads directly, without a
 //!   re-run; the version then changes only when something may have been missed.
-//! - [`coalesce`] turns a burst of version changes into one fetch in flight plus one trailing.
+//! - [`LiveTopic::refetch`]`(|| async { … })` re-reads after each change, one run at a time:
+//!   a burst of changes costs one run in flight plus one after it.
 //! - [`use_live_status`] says whether the connection is live, reconnecting or offline.
 //! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
 //!   serve [`sse::live_stream`] at [`STREAM_PATH`] (and, for fewer bytes per subscriber, put
@@ -73,7 +74,7 @@ pub mod sse;
 
 #[cfg(feature = "hydrate")]
 pub(crate) use hooks::for_the_tab;
-pub use hooks::{Done, LiveStatus, LiveTopic, coalesce, provide_live, use_live, use_live_status};
+pub use hooks::{LiveStatus, LiveTopic, provide_live, use_live, use_live_status};
 
 /// Where the multi-topic stream is served.
 pub const STREAM_PATH: &str = "/live";

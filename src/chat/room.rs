@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, field};
-use crate::live::{coalesce, use_live};
+use crate::live::use_live;
 
 /// A chat room.
 #[component]
@@ -138,21 +138,15 @@ fn Conversation() -> impl IntoView {
         None => false,
     });
     // After a reconnect or resync, fetch whatever came after the newest message shown.
-    let (version, done) = coalesce(move || topic.version());
-    Effect::new({
+    topic.refetch({
         let slug = slug.clone();
-        move |first: Option<()>| {
-            version.track();
-            if first.is_none() {
-                return;
-            }
+        move || {
             let slug = slug.clone();
-            spawn_local(async move {
+            async move {
                 if let Ok(arrived) = catch_up(&slug, newest()).await {
                     append(arrived);
                 }
-                done.call();
-            });
+            }
         }
     });
 

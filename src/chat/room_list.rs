@@ -1,7 +1,6 @@
 //! The live list of rooms, shown as the directory and as the room page's sidebar.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -12,7 +11,7 @@ use super::server_fns::list_rooms;
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, field};
-use crate::live::{coalesce, use_live};
+use crate::live::use_live;
 
 /// The rooms, loaded during the server render and live from then on; `current` is
 /// highlighted.
@@ -72,16 +71,9 @@ fn RoomList() -> impl IntoView {
         }
         None => false,
     });
-    let (version, done) = coalesce(move || directory.version());
-    Effect::new(move |first: Option<()>| {
-        version.track();
-        if first.is_some() {
-            spawn_local(async move {
-                if let Ok(list) = get_json::<Vec<RoomSummary>>("/api/rooms").await {
-                    rooms.set(list);
-                }
-                done.call();
-            });
+    directory.refetch(move || async move {
+        if let Ok(list) = get_json::<Vec<RoomSummary>>("/api/rooms").await {
+            rooms.set(list);
         }
     });
     view! {

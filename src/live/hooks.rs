@@ -1,5 +1,7 @@
 //! `provide_live` / `use_live` / `use_live_status`: the reactive side of live resources.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use leptos::prelude::*;
@@ -248,60 +250,46 @@ pub fn use_live_status() -> Signal<LiveStatus> {
     live_context().status.into()
 }
 
-/// Coalesces a burst of changes for a fetcher: returns a version that follows `version`
-/// but moves on at most once per completed fetch, and the `done` the fetcher calls when it
-/// completes. So a burst of events costs one fetch in flight plus one trailing fetch.
-pub fn coalesce(version: impl Fn() -> u64 + Send + Sync + 'static) -> (ReadSignal<u64>, Done) {
-    let source = Memo::new(move |_| version());
-    let gated = RwSignal::new(source.get_untracked());
-    let state = StoredValue::new(Gate::default());
-    Effect::new(move |previous: Option<u64>| {
-        let current = source.get();
-        if previous.is_some_and(|previous| previous != current) {
-            let busy = state.try_update_value(|gate| std::mem::replace(&mut gate.busy, true));
-            if busy == Some(true) {
-                state.update_value(|gate| gate.behind = true);
-            } else {
-                gated.set(current);
+impl LiveTopic {
+    /// Runs `refetch` each time the version changes after the first render, one run at a
+    /// time: a burst of changes costs one run in flight plus one after it. In the browser
+    /// only; on the server the version never changes.
+    pub fn refetch<F>(&self, refetch: impl Fn() -> F + 'static)
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        let version = self.version;
+        let run = Rc::new(Cell::new(Run::Idle));
+        let refetch = Rc::new(refetch);
+        Effect::new(move |seen: Option<u64>| {
+            let current = version.get();
+            if seen.is_some_and(|seen| seen != current) {
+                match run.replace(Run::Running) {
+                    Run::Idle => {
+                        let (run, refetch) = (Rc::clone(&run), Rc::clone(&refetch));
+                        leptos::task::spawn_local(async move {
+                            loop {
+                                refetch().await;
+                                if run.replace(Run::Idle) != Run::Behind {
+                                    break;
+                                }
+                                run.set(Run::Running);
+                            }
+                        });
+                    }
+                    Run::Running | Run::Behind => run.set(Run::Behind),
+                }
             }
-        }
-        current
-    });
-    (
-        gated.read_only(),
-        Done {
-            source,
-            gated,
-            state,
-        },
-    )
-}
-
-#[derive(Default)]
-struct Gate {
-    /// A fetch started by the gate is in flight.
-    busy: bool,
-    /// The source moved while it was.
-    behind: bool,
-}
-
-/// Called by a fetcher keyed on [`coalesce`]'s version when its fetch completes.
-#[derive(Clone, Copy)]
-pub struct Done {
-    source: Memo<u64>,
-    gated: RwSignal<u64>,
-    state: StoredValue<Gate>,
-}
-
-impl Done {
-    pub fn call(&self) {
-        let behind = self.state.try_update_value(|gate| {
-            let behind = std::mem::take(&mut gate.behind);
-            gate.busy = behind;
-            behind
+            current
         });
-        if behind == Some(true) {
-            self.gated.set(self.source.get_untracked());
-        }
     }
+}
+
+/// Where [`LiveTopic::refetch`]'s runs are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Idle,
+    Running,
+    /// Running, and the version moved since it started: run again after.
+    Behind,
 }
