@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Run by `cargo leptos end-to-end --release`, which starts the server at MURMUR_URL first.
+// Run by scripts/test.sh, which starts the release server at MURMUR_URL (default :3000) first.
 // Chromium comes from Debian (/usr/bin/chromium): Playwright never downloads a browser.
 export default defineConfig({
   testDir: './tests',

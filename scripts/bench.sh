@@ -12,8 +12,7 @@ need_test_tools
 [[ "${1:-}" == "--quick" ]] || need_bench_tools
 cd "$ROOT"
 
-step "building the release site"
-cargo leptos build --release --precompress
+build_site
 
 step "murmur-bench $*"
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur-bench" "$@"

@@ -5,4 +5,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
 cd "$ROOT"
-exec cargo leptos serve --release --precompress
+build_site
+exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur"

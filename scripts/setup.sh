@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever Murmur needs and this machine lacks. Sourced by run.sh and test.sh:
-#   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt
+#   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt, zopfli
 #   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
 #   need_bench_tools   Debian's wrk
-# Every step checks first, so running it again costs nothing.
+# Every step checks first, so running it again costs nothing. Also defines build_site.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,6 +45,23 @@ need_build_tools() {
     step "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
     npm install --silent --no-fund --no-audit --prefix "$TOOLS" "binaryen@$BINARYEN_VERSION"
   fi
+
+  if ! command -v zopfli >/dev/null; then
+    step "installing Debian's zopfli"
+    apt_install zopfli
+  fi
+}
+
+# Builds the release server, murmur-bench and the browser bundle into target/site, with
+# .br and .gz copies of each file to serve. cargo-leptos writes its gzip at a low level;
+# zopfli rewrites each .gz a fifth smaller, still plain gzip to the browser.
+build_site() {
+  step "building the release site"
+  cargo leptos build --release --precompress
+  local gz
+  while IFS= read -r -d '' gz; do
+    zopfli --gzip -c "${gz%.gz}" >"$gz"
+  done < <(find "$ROOT/target/site" -name '*.gz' -print0)
 }
 
 need_test_tools() {

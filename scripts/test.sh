@@ -18,6 +18,8 @@ cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warn
 step "Rust tests"
 cargo test --features ssr
 
+build_site
+
 step "benchmark smoke run: a few hundred subscribers, no message lost"
 scripts/bench.sh --quick
 
@@ -26,6 +28,9 @@ if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   echo "127.0.0.1:3000 is in use; stop whatever runs there (scripts/run.sh?) and try again" >&2
   exit 1
 fi
+# The release server on a fresh database; Playwright's global setup waits until it answers.
 E2E_DATA="$(mktemp -d)"
-trap 'rm -rf "$E2E_DATA"' EXIT
-DATABASE_URL="sqlite://$E2E_DATA/murmur.db" cargo leptos end-to-end --release --precompress
+DATABASE_URL="sqlite://$E2E_DATA/murmur.db" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$E2E_DATA"' EXIT
+cd end2end && npx playwright test

@@ -2,7 +2,6 @@
 //! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
 //! text clears and keeps focus.
 
-use leptos::either::Either;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::html::Textarea;
 use leptos::prelude::*;
@@ -76,23 +75,27 @@ pub fn Composer(
     }
 }
 
-/// "Posting as Ada · change", or a name input when none is known yet.
+/// "Posting as Ada · change" once a name is known, otherwise the name input. The input is
+/// only hidden while the name is known, so the form always sends it; it already holds any
+/// name learnt later, since that name was typed into it.
 #[component]
 fn NameField(remembered: RwSignal<Option<String>>) -> impl IntoView {
     let editing = RwSignal::new(false);
-    move || match remembered.get() {
-        Some(name) if !editing.get() => Either::Left(view! {
-            <p class="posting-as">
-                "Posting as " <strong>{name.clone()}</strong>
-                <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
-                <input type="hidden" name="author" value=name/>
-            </p>
-        }),
-        name => Either::Right(view! {
-            <label class="name-field">
-                "Your name"
-                <input name="author" value=name.unwrap_or_default() maxlength=MAX_NAME_CHARS autocomplete="nickname" placeholder="How others see you"/>
-            </label>
-        }),
+    let known = move || remembered.with(Option::is_some) && !editing.get();
+    view! {
+        <p class="posting-as" hidden=move || !known()>
+            "Posting as " <strong>{move || remembered.get()}</strong>
+            <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
+        </p>
+        <label class="name-field" hidden=known>
+            "Your name"
+            <input
+                name="author"
+                value=remembered.get_untracked().unwrap_or_default()
+                maxlength=MAX_NAME_CHARS
+                autocomplete="nickname"
+                placeholder="How others see you"
+            />
+        </label>
     }
 }

@@ -154,16 +154,13 @@ fn Conversation() -> impl IntoView {
         <div class="scroller">
             <div class="scroll-content">
                 <OlderMessages slug=slug.clone() messages full_page/>
-                {move || {
-                    messages.with(Vec::is_empty).then(|| view! {
-                        <p class="muted empty">"No messages yet. Say hello!"</p>
-                    })
-                }}
                 // Rebuilt in place rather than keyed (`For`): smaller in the bundle, and the
                 // list only grows at its ends.
                 <ol class="messages" aria-label="Messages">
                     {move || messages.get().into_iter().map(|message| view! { <MessageItem message/> }).collect_view()}
                 </ol>
+                // Shown by the stylesheet while the list is empty.
+                <p class="muted empty">"No messages yet. Say hello!"</p>
             </div>
         </div>
         <Composer slug name error on_posted=move |message| append(vec![message])/>
@@ -214,12 +211,10 @@ fn OlderMessages(slug: String, messages: RwSignal<Vec<Message>>, full_page: bool
             loading.set(false);
         });
     };
-    move || {
-        more.get().then(|| view! {
-            <button class="load-older" disabled=move || loading.get() on:click=load_older.clone()>
-                "Load older messages"
-            </button>
-        })
+    view! {
+        <button class="load-older" hidden=move || !more.get() disabled=move || loading.get() on:click=load_older>
+            "Load older messages"
+        </button>
     }
 }
 
