@@ -21,6 +21,10 @@ async fn the_directory_and_a_room_render_on_the_server() {
         html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
         "text is escaped"
     );
+    assert!(
+        html.contains(r"\u003cscript>alert(1)\u003c/script>"),
+        "the message list island's seed carries it as JSON that cannot close its element"
+    );
     assert!(!html.contains("<script>alert(1)"), "and never executed");
     assert!(html.contains("name=\"body\""), "the composer is there");
 }
