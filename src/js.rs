@@ -13,6 +13,19 @@ pub trait FromJs: Sized {
     fn from_js(value: &JsValue) -> Option<Self>;
 }
 
+/// Implements [`FromJs`] for a struct, each field read by its name (as serde's derive
+/// writes it): `from_js_fields!(Message { id, room, author, body, created_at });`
+macro_rules! from_js_fields {
+    ($name:ident { $($field:ident),+ $(,)? }) => {
+        impl $crate::js::FromJs for $name {
+            fn from_js(value: &::wasm_bindgen::JsValue) -> Option<Self> {
+                Some(Self { $($field: $crate::js::field(value, stringify!($field))?),+ })
+            }
+        }
+    };
+}
+pub(crate) use from_js_fields;
+
 /// Parses `text` as JSON into `T`.
 pub fn parse<T: FromJs>(text: &str) -> Option<T> {
     T::from_js(&JSON::parse(text).ok()?)

@@ -4,7 +4,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 use web_sys::HtmlFormElement;
 
 use super::domain::{MAX_SLUG_CHARS, MAX_TITLE_CHARS, RoomSummary};
@@ -12,7 +11,7 @@ use super::room_list::Rooms;
 use super::server_fns::CreateRoom;
 use crate::fetch::submit;
 use crate::island::{Seed, plant, seed};
-use crate::js::{FromJs, field};
+use crate::js::from_js_fields;
 
 /// The room directory.
 #[component]
@@ -43,13 +42,7 @@ impl Seed for NewRoomSeed {
     const ID: &'static str = "new-room-seed";
 }
 
-impl FromJs for NewRoomSeed {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(Self {
-            error: field(value, "error")?,
-        })
-    }
-}
+from_js_fields!(NewRoomSeed { error });
 
 /// A plain form posting to `create_room`; in the browser it is sent with `fetch`, so an
 /// error shows next to it and success goes straight to the new room.

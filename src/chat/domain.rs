@@ -2,11 +2,10 @@
 //! valid by construction; the same checks run in the browser and on the server.
 
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
 
 use super::time::Timestamp;
 use crate::error::AppError;
-use crate::js::{FromJs, field};
+use crate::js::from_js_fields;
 
 /// Longest message body, in characters.
 pub const MAX_BODY_CHARS: usize = 4_000;
@@ -137,28 +136,20 @@ pub struct RoomSummary {
     pub last_activity: Timestamp,
 }
 
-impl FromJs for Message {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(Self {
-            id: field(value, "id")?,
-            room: field(value, "room")?,
-            author: field(value, "author")?,
-            body: field(value, "body")?,
-            created_at: field(value, "created_at")?,
-        })
-    }
-}
+from_js_fields!(Message {
+    id,
+    room,
+    author,
+    body,
+    created_at
+});
 
-impl FromJs for RoomSummary {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(Self {
-            slug: field(value, "slug")?,
-            title: field(value, "title")?,
-            message_count: field(value, "message_count")?,
-            last_activity: field(value, "last_activity")?,
-        })
-    }
-}
+from_js_fields!(RoomSummary {
+    slug,
+    title,
+    message_count,
+    last_activity
+});
 
 /// Which slice of a room's history to read. Messages come back oldest first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

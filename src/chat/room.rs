@@ -7,7 +7,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 
 use super::clock::Ago;
 use super::composer::Composer;
@@ -19,7 +18,7 @@ use crate::app::NotFound;
 use crate::error::AppError;
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
-use crate::js::{self, FromJs, field};
+use crate::js::{self, from_js_fields};
 use crate::live::use_live;
 
 /// A chat room.
@@ -90,16 +89,12 @@ impl Seed for ConversationSeed {
     const ID: &'static str = "conversation-seed";
 }
 
-impl FromJs for ConversationSeed {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(Self {
-            slug: field(value, "slug")?,
-            latest: field(value, "latest")?,
-            name: field(value, "name")?,
-            error: field(value, "error")?,
-        })
-    }
-}
+from_js_fields!(ConversationSeed {
+    slug,
+    latest,
+    name,
+    error
+});
 
 /// The messages and the composer. Starts from the server-rendered latest page; afterwards
 /// takes new messages from the room's events and asks only for what came after its newest

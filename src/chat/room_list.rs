@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 
 use super::DIRECTORY_TOPIC;
 use super::clock::Ago;
@@ -10,7 +9,7 @@ use super::domain::RoomSummary;
 use super::server_fns::list_rooms;
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
-use crate::js::{self, FromJs, field};
+use crate::js::{self, from_js_fields};
 use crate::live::use_live;
 
 /// The rooms, loaded during the server render and live from then on; `current` is
@@ -48,14 +47,7 @@ impl Seed for RoomListSeed {
     const ID: &'static str = "room-list-seed";
 }
 
-impl FromJs for RoomListSeed {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Some(Self {
-            rooms: field(value, "rooms")?,
-            current: field(value, "current")?,
-        })
-    }
-}
+from_js_fields!(RoomListSeed { rooms, current });
 
 /// Every room, live: a room's event carries its new summary, which is merged in place;
 /// the list is re-read only after something may have been missed.
