@@ -43,9 +43,12 @@ pub fn seed<T: Seed>() -> T {
 /// JSON that can sit inside `<script>`: `<` is written as `\u003c` (it only occurs in
 /// strings), so no text a user typed can close the element.
 fn to_json(seed: &impl Serialize) -> String {
-    serde_json::to_string(seed)
-        .unwrap_or_default()
-        .replace('<', "\\u003c")
+    let json = serde_json::to_string(seed).unwrap_or_default();
+    if json.contains('<') {
+        json.replace('<', "\\u003c")
+    } else {
+        json
+    }
 }
 
 #[cfg(test)]

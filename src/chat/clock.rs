@@ -35,8 +35,10 @@ fn clock() -> Clock {
 #[component]
 pub fn Ago(at: Timestamp) -> impl IntoView {
     let Clock(now) = clock();
+    let datetime = at.to_string();
+    let exact = Timestamp::exact_of(&datetime);
     view! {
-        <time datetime=at.to_string() title=at.exact()>
+        <time datetime=datetime title=exact>
             {move || at.relative_to(now.get())}
         </time>
     }

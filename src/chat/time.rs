@@ -50,10 +50,11 @@ impl Timestamp {
         }
     }
 
-    /// The exact time for people: `2026-11-21 08:40:12 UTC`.
-    pub fn exact(self) -> String {
-        let iso = self.to_string();
-        format!("{} {} UTC", &iso[..10], &iso[11..19])
+    /// The exact time for people, from the RFC 3339 text this type writes (which pages
+    /// need anyway): `2026-11-21 08:40:12 UTC`.
+    pub fn exact_of(rfc3339: &str) -> String {
+        let (date, time) = rfc3339.split_once('T').unwrap_or((rfc3339, ""));
+        [date, " ", time.get(..8).unwrap_or(time), " UTC"].concat()
     }
 
     /// Parses the RFC 3339 form this type writes (UTC, optional fraction).
@@ -85,18 +86,45 @@ impl Timestamp {
     }
 }
 
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Timestamp {
+    /// Year, month, day, hour, minute, second, millisecond, in UTC.
+    fn parts(self) -> [i64; 7] {
         let (days, ms) = (self.0.div_euclid(MS_PER_DAY), self.0.rem_euclid(MS_PER_DAY));
         let (year, month, day) = civil_from_days(days);
-        let (secs, millis) = (ms / 1000, ms % 1000);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        let secs = ms / 1000;
+        [
+            year,
+            month,
+            day,
             secs / 3600,
             secs / 60 % 60,
-            secs % 60
-        )
+            secs % 60,
+            ms % 1000,
+        ]
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// Written digit by digit for the years 0–9999: pages format every message's time several
+    /// times, and `write!` with padding was a tenth of a page render.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = self.parts();
+        let [year, month, day, hour, minute, second, millis] = parts;
+        if !(0..=9999).contains(&year) {
+            return write!(
+                f,
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{millis:03}Z"
+            );
+        }
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let fields = [(0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2), (20, 3)];
+        for ((at, width), mut value) in fields.into_iter().zip(parts) {
+            for digit in text[at..at + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -158,6 +186,18 @@ mod tests {
     }
 
     #[test]
+    fn years_past_9999_are_written_with_more_digits() {
+        assert_eq!(
+            Timestamp(253_402_300_799_999).to_string(),
+            "9999-12-31T23:59:59.999Z"
+        );
+        assert_eq!(
+            Timestamp(253_402_300_800_000).to_string(),
+            "10000-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
     fn what_is_written_reads_back_the_same() {
         for ms in [0, 1, 999, 86_399_999, 1_795_000_000_000, 4_102_444_800_000] {
             let text = Timestamp(ms).to_string();
@@ -190,7 +230,7 @@ mod tests {
     #[test]
     fn the_exact_time_is_shown_in_utc() {
         assert_eq!(
-            Timestamp(951_782_400_123).exact(),
+            Timestamp::exact_of(&Timestamp(951_782_400_123).to_string()),
             "2000-02-29 00:00:00 UTC"
         );
     }
