@@ -96,7 +96,10 @@ impl LiveContext {
     }
 
     fn release(&self, name: &str) {
-        self.topics.update(|topics| entry(topics, name).users -= 1);
+        self.topics.update(|topics| {
+            let topic = entry(topics, name);
+            topic.users = topic.users.saturating_sub(1);
+        });
     }
 
     /// Records `cursor` for `topic`; returns whether it is newer than what the tab had.
