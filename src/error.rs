@@ -79,7 +79,8 @@ impl FromJs for AppError {
             };
         }
         let text = |variant: &str| field::<String>(value, variant);
-        None.or_else(|| text("Invalid").map(Self::Invalid))
+        text("Invalid")
+            .map(Self::Invalid)
             .or_else(|| text("BadRequest").map(Self::BadRequest))
             .or_else(|| text("RoomNotFound").map(Self::RoomNotFound))
             .or_else(|| text("SlugTaken").map(Self::SlugTaken))
