@@ -345,6 +345,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_direct_head_carries_the_headers_of_a_routed_stream() {
+        let routed = super::super::sse::respond(futures::stream::empty().boxed());
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let mut direct = httparse::Response::new(&mut headers);
+        direct.parse(RESPONSE_HEAD).unwrap();
+        assert_eq!(direct.code, Some(routed.status().as_u16()));
+        for (name, value) in routed.headers() {
+            let same = direct
+                .headers
+                .iter()
+                .find(|header| header.name.eq_ignore_ascii_case(name.as_str()));
+            assert_eq!(
+                same.map(|header| header.value),
+                Some(value.as_bytes()),
+                "{name}"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn a_stream_ends_as_soon_as_its_peer_hangs_up() {
         let (client, server) = tokio::io::duplex(1024);
