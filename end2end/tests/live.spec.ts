@@ -177,3 +177,19 @@ test('switching rooms from the sidebar follows the new room live', async ({ page
   await request.post(`/api/rooms/${second}/messages`, { data: { author: 'Script', body: 'you followed me' } });
   await expect(page.getByRole('list', { name: 'Messages' }).getByText('you followed me')).toBeVisible();
 });
+
+test('a focused room link keeps its room when a post reorders the list', async ({ page, request }) => {
+  const older = await newRoom(request);
+  const newer = await newRoom(request);
+  await page.goto('/');
+  await expectLive(page);
+  const rooms = page.getByRole('list', { name: 'Rooms' });
+  await rooms.getByRole('link').filter({ hasText: `#${newer}` }).focus();
+
+  // A post moves the older room above the newer one.
+  const posted = await request.post(`/api/rooms/${older}/messages`, { data: { author: 'Ada', body: 'up you go' } });
+  expect(posted.status()).toBe(201);
+  await expect(rooms.getByRole('link').filter({ hasText: `#${older}` })).toContainText('1 message');
+
+  expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe(`/rooms/${newer}`);
+});

@@ -70,12 +70,10 @@ fn RoomList() -> impl IntoView {
     });
     view! {
         <ul class="room-list" aria-label="Rooms">
-            {move || {
-                rooms.get().into_iter().map(|room| {
-                    let current = current.as_deref() == Some(room.slug.as_str());
-                    view! { <RoomLink current room/> }
-                }).collect_view()
-            }}
+            // Keyed, so a link keeps its room while the list reorders under the pointer.
+            <For each=move || rooms.get() key=|room| (room.slug.clone(), room.message_count) let(room)>
+                <RoomLink current=current.as_deref() == Some(room.slug.as_str()) room/>
+            </For>
         </ul>
     }
 }
