@@ -193,3 +193,24 @@ test('a focused room link keeps its room when a post reorders the list', async (
 
   expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe(`/rooms/${newer}`);
 });
+
+test('every page hydrates without an error in the browser', async ({ page, request }) => {
+  // A panic in one island stops the ones after it from hydrating, while the indicator may
+  // still say live: the page then looks fine and silently stops updating.
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  const slug = await newRoom(request);
+  for (const path of ['/', `/rooms/${slug}`]) {
+    await page.goto(path);
+    await expectLive(page);
+  }
+  // The last island on the room page is the composer: it answers once hydrated.
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByRole('textbox', { name: 'Message' }).fill('hydrated');
+  await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await expect(page.getByRole('list', { name: 'Messages' }).getByText('hydrated')).toBeVisible();
+  expect(errors).toEqual([]);
+});

@@ -141,10 +141,19 @@ fn live_context() -> LiveContext {
 
 /// Runs `init` under an owner of its own that lasts as long as the tab: what it makes is
 /// shared by every island of the page.
+///
+/// The caller's owner stays current afterwards. (`Owner::new_root` makes itself current
+/// for good; left so, the island being hydrated would hand its view to the tab's owner and
+/// drop its own, disposing the signals it had made so far.)
 #[cfg(feature = "hydrate")]
 pub(crate) fn for_the_tab<T>(init: impl FnOnce() -> T) -> T {
+    let caller = Owner::current();
     let owner = Owner::new_root(None);
     let made = owner.with(init);
+    match caller {
+        Some(caller) => caller.set(),
+        None => owner.clone().unset(),
+    }
     std::mem::forget(owner);
     made
 }
@@ -249,8 +258,8 @@ pub fn use_live(topic: impl Fn() -> String + Send + Sync + 'static) -> LiveTopic
 ///
 /// # Panics
 /// On the server, if [`provide_live`] was not called above.
-pub fn use_live_status() -> Signal<LiveStatus> {
-    live_context().status.into()
+pub fn use_live_status() -> ReadSignal<LiveStatus> {
+    live_context().status.read_only()
 }
 
 impl LiveTopic {
