@@ -6,7 +6,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::chat::{DirectoryPage, RoomPage, provide_clock};
-use crate::live::{provide_live, use_live_status};
+use crate::live::{LiveIndicator, provide_live};
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,19 +48,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/rooms/:slug") view=RoomPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
-    }
-}
-
-/// A dot and a word: live, reconnecting, offline.
-#[island]
-fn LiveIndicator() -> impl IntoView {
-    let status = use_live_status();
-    let label = move || status.get().label();
-    view! {
-        <span class="live-indicator" data-status=label role="status" aria-live="polite" title="Live updates">
-            <span class="dot" aria-hidden="true"></span>
-            {label}
-        </span>
     }
 }
 

@@ -22,7 +22,7 @@ pub async fn submit<T: FromJs>(form: &HtmlFormElement) -> Result<T, AppError> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&body);
-    read(request(&form.action(), &init).await?).await
+    read(fetch_json(&form.action(), &init).await)
 }
 
 /// GETs `url` and reads its JSON.
@@ -30,28 +30,29 @@ pub async fn submit<T: FromJs>(form: &HtmlFormElement) -> Result<T, AppError> {
 /// # Errors
 /// The server's error, or [`AppError::Unreachable`] if no answer came.
 pub async fn get_json<T: FromJs>(url: &str) -> Result<T, AppError> {
-    read(request(url, &RequestInit::new()).await?).await
+    read(fetch_json(url, &RequestInit::new()).await)
 }
 
-async fn request(url: &str, init: &RequestInit) -> Result<Response, AppError> {
-    let window = web_sys::window().ok_or(AppError::Unreachable)?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, init))
-        .await
-        .map_err(unreachable)?;
-    response.dyn_into().map_err(unreachable)
+/// A successful answer's JSON as `T`.
+fn read<T: FromJs>(json: Result<JsValue, AppError>) -> Result<T, AppError> {
+    T::from_js(&json?).ok_or(AppError::Internal)
 }
 
-/// The body as `T` when the status is a success; otherwise the error it carries, as a
+/// The body's JSON when the status is a success; otherwise the error it carries, as a
 /// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`) writes it.
-async fn read<T: FromJs>(response: Response) -> Result<T, AppError> {
+/// (Not generic, so the browser carries this one copy.)
+async fn fetch_json(url: &str, init: &RequestInit) -> Result<JsValue, AppError> {
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, init))
+        .await
+        .and_then(JsValue::dyn_into)
+        .map_err(unreachable)?;
     let json = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
     };
     if response.ok() {
-        return json
-            .and_then(|json| T::from_js(&json))
-            .ok_or(AppError::Internal);
+        return json.ok_or(AppError::Internal);
     }
     Err(json
         .and_then(|json| {

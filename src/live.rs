@@ -15,7 +15,8 @@
 //!   re-run; the version then changes only when something may have been missed.
 //! - [`LiveTopic::refetch`]`(|| async { … })` re-reads after each change, one run at a time:
 //!   a burst of changes costs one run in flight plus one after it.
-//! - [`use_live_status`] says whether the connection is live, reconnecting or offline.
+//! - [`LiveIndicator`] shows whether the connection is live, reconnecting or offline;
+//!   [`use_live_status`] says it to an island.
 //! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
 //!   serve [`sse::live_stream`] at [`STREAM_PATH`] (and, for fewer bytes per subscriber, put
 //!   [`direct::DirectListener`] in front of the HTTP server), and implement
@@ -67,6 +68,7 @@ mod connection;
 #[cfg(feature = "ssr")]
 pub mod direct;
 mod hooks;
+mod indicator;
 #[cfg(feature = "ssr")]
 pub mod replay;
 #[cfg(feature = "ssr")]
@@ -75,6 +77,7 @@ pub mod sse;
 #[cfg(feature = "hydrate")]
 pub(crate) use hooks::for_the_tab;
 pub use hooks::{LiveStatus, LiveTopic, provide_live, use_live, use_live_status};
+pub use indicator::LiveIndicator;
 
 /// Where the multi-topic stream is served.
 pub const STREAM_PATH: &str = "/live";

@@ -3,10 +3,10 @@
 //! text clears and keeps focus.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
-use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::HtmlFormElement;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlFormElement, HtmlTextAreaElement};
 
 use super::domain::{MAX_NAME_CHARS, Message};
 use crate::fetch::submit;
@@ -20,7 +20,6 @@ pub fn Composer(
     error: Option<String>,
     #[prop(into)] on_posted: Callback<Message>,
 ) -> impl IntoView {
-    let textarea = NodeRef::<Textarea>::new();
     let remembered = RwSignal::new(name);
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
@@ -37,7 +36,7 @@ pub fn Composer(
                     error.set(None);
                     remembered.set(Some(message.author.clone()));
                     on_posted.run(message);
-                    if let Some(textarea) = textarea.get_untracked() {
+                    if let Some(textarea) = message_field(&form) {
                         textarea.set_value("");
                         let _ = textarea.focus();
                     }
@@ -50,7 +49,7 @@ pub fn Composer(
     let send_on_enter = move |event: KeyboardEvent| {
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
             event.prevent_default();
-            if let Some(form) = textarea.get().and_then(|textarea| textarea.form()) {
+            if let Some(form) = event_target::<HtmlTextAreaElement>(&event).form() {
                 let _ = form.request_submit();
             }
         }
@@ -62,7 +61,6 @@ pub fn Composer(
             <div class="compose-row">
                 <textarea
                     name="body"
-                    node_ref=textarea
                     rows="2"
                     aria-label="Message"
                     placeholder=format!("Message #{slug}")
@@ -73,6 +71,13 @@ pub fn Composer(
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     }
+}
+
+/// The form's message text.
+fn message_field(form: &HtmlFormElement) -> Option<HtmlTextAreaElement> {
+    form.query_selector("textarea")
+        .ok()?
+        .and_then(|field| field.dyn_into().ok())
 }
 
 /// "Posting as Ada · change" once a name is known, otherwise the name input. The input is

@@ -3,14 +3,14 @@
 //! browser gives up on it. Events at or below a topic's cursor are replays the tab already
 //! has, and are dropped.
 
-use futures::future::{AbortHandle, abortable};
-use futures::stream::{LocalBoxStream, StreamExt, select_all};
+use futures::future::poll_fn;
+use futures::stream::StreamExt;
 use gloo_net::eventsource::State;
 use gloo_net::eventsource::futures::EventSource;
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use web_sys::MessageEvent;
+use leptos::task::spawn_local_scoped_with_cancellation;
+use std::task::Poll;
 
 use super::hooks::{LiveContext, LiveStatus, entry};
 use super::{RESYNC_EVENT, STREAM_PATH};
@@ -29,27 +29,17 @@ pub(super) fn start(live: LiveContext) {
                 .collect::<Vec<_>>()
         })
     });
+    Effect::new(move |_| super::indicator::show(live.status.get()));
     // Bumped to force a fresh connection, e.g. when the network comes back.
     let restart = RwSignal::new(0u32);
-    let running = StoredValue::new_local(None::<AbortHandle>);
-
-    let stop = move || {
-        if let Some(handle) = running.try_update_value(Option::take).flatten() {
-            handle.abort();
-        }
-    };
     Effect::new(move |_| {
         let topics = topics.get();
         restart.track();
-        stop();
-        if topics.is_empty() {
-            return;
+        // Cancelled when the effect runs again: one connection at a time. Untracked, so
+        // that nothing the connection reads restarts it.
+        if !topics.is_empty() {
+            untrack(|| spawn_local_scoped_with_cancellation(run(live, topics)));
         }
-        let (task, handle) = abortable(run(live, topics));
-        running.set_value(Some(handle));
-        spawn_local(async move {
-            let _aborted = task.await;
-        });
     });
 
     let online = window_event_listener(ev::online, move |_| restart.update(|n| *n += 1));
@@ -61,24 +51,10 @@ pub(super) fn start(live: LiveContext) {
     });
     let offline = window_event_listener(ev::offline, move |_| live.status.set(LiveStatus::Offline));
     on_cleanup(move || {
-        stop();
         online.remove();
         visible.remove();
         offline.remove();
     });
-}
-
-/// What the connection reports.
-enum Report {
-    Opened,
-    Failed,
-    /// An event on a topic, with its `id` (`topic@cursor`, if it had one) and payload.
-    Fired {
-        topic: String,
-        id: String,
-        data: String,
-    },
-    Resync,
 }
 
 /// Listens until aborted, rebuilding the stream with backoff whenever the browser closes it.
@@ -123,46 +99,35 @@ async fn listen(
     let Ok(mut source) = EventSource::new(&stream_url(live, topics)) else {
         return;
     };
-    let mut streams: Vec<LocalBoxStream<'static, Report>> = Vec::new();
-    // `open` and `error` arrive as plain events: only topic events are read as messages.
-    let mut subscribe = |event: &str, report: fn(String, &MessageEvent) -> Report| -> bool {
+    let mut subscriptions = Vec::with_capacity(topics.len() + 3);
+    let events = [
+        ("open", Kind::Open),
+        ("error", Kind::Error),
+        (RESYNC_EVENT, Kind::Resync),
+    ];
+    let topic_events = topics.iter().map(|topic| (topic.as_str(), Kind::Topic));
+    for (event, kind) in events.into_iter().chain(topic_events) {
         let Ok(subscription) = source.subscribe(event) else {
-            return false;
+            return;
         };
-        let errors_too = event == "error";
-        streams.push(
-            subscription
-                .filter_map(move |item| {
-                    let report = match item {
-                        Ok((name, message)) => Some(report(name, &message)),
-                        Err(_) if errors_too => Some(Report::Failed),
-                        Err(_) => None,
-                    };
-                    futures::future::ready(report)
-                })
-                .boxed_local(),
-        );
-        true
-    };
-    let mut ok = subscribe("open", |_, _| Report::Opened)
-        && subscribe("error", |_, _| Report::Failed)
-        && subscribe(RESYNC_EVENT, |_, _| Report::Resync);
-    for topic in topics {
-        ok = ok
-            && subscribe(topic, |topic, message| Report::Fired {
-                topic,
-                id: message.last_event_id(),
-                data: message.data().as_string().unwrap_or_default(),
-            });
-    }
-    if !ok {
-        return;
+        subscriptions.push((kind, subscription));
     }
 
-    let mut reports = select_all(streams);
-    while let Some(report) = reports.next().await {
-        match report {
-            Report::Opened => {
+    loop {
+        // The next event of any subscription; `None` once the source is gone.
+        let next = poll_fn(|cx| {
+            for (kind, subscription) in &mut subscriptions {
+                if let Poll::Ready(item) = subscription.poll_next_unpin(cx) {
+                    return Poll::Ready(item.map(|item| (*kind, item)));
+                }
+            }
+            Poll::Pending
+        });
+        let Some((kind, item)) = next.await else {
+            return;
+        };
+        match (kind, item) {
+            (Kind::Open, Ok(_)) => {
                 live.status.set(LiveStatus::Live);
                 if *opened_before {
                     fire_all(live);
@@ -170,20 +135,34 @@ async fn listen(
                 *opened_before = true;
                 *failures = 0;
             }
-            Report::Failed => match source.state() {
+            // `open` and `error` arrive as plain events; every subscription also reports
+            // the source closing as an error, which the `error` one stands for.
+            (Kind::Error, _) => match source.state() {
                 State::Connecting if is_online() => live.status.set(LiveStatus::Reconnecting),
                 State::Connecting => live.status.set(LiveStatus::Offline),
                 State::Closed => return,
                 State::Open => {}
             },
-            Report::Fired { topic, id, data } => {
+            (Kind::Resync, Ok(_)) => fire_all(live),
+            (Kind::Topic, Ok((topic, message))) => {
+                let id = message.last_event_id();
+                let data = message.data().as_string().unwrap_or_default();
                 if is_news(live, &topic, &id) && !apply(live, &topic, &data) {
                     fire(live, &topic);
                 }
             }
-            Report::Resync => fire_all(live),
+            (_, Err(_)) => {}
         }
     }
+}
+
+/// Which event a subscription listens for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Open,
+    Error,
+    Resync,
+    Topic,
 }
 
 /// Whether an event is news: it has no cursor of its topic, or a newer one than the tab
