@@ -2,6 +2,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -52,6 +53,8 @@ pub async fn open(
             let mut seen = Seen::default();
             let mut buffer = vec![0u8; 16 * 1024];
             let mut pending = Vec::new();
+            // Waited on once for the whole loop, not re-registered on every read.
+            let mut stopped = pin!(stop.wait_for(|stop| *stop));
             loop {
                 tokio::select! {
                     read = stream.read(&mut buffer) => match read {
@@ -63,7 +66,7 @@ pub async fn open(
                         }
                         _ => return seen,
                     },
-                    _ = stop.wait_for(|stop| *stop) => return seen,
+                    _ = &mut stopped => return seen,
                 }
             }
         }));
@@ -74,26 +77,32 @@ pub async fn open(
 /// Counts the complete frames in `pending` (leaving a partial one for the next read), and
 /// the latency of each message carrying a send time.
 fn count_frames(pending: &mut Vec<u8>, seen: &mut Seen) {
-    let Some(end) = pending.windows(2).rposition(|pair| pair == b"\n\n") else {
-        return;
-    };
-    let complete: Vec<u8> = pending.drain(..end + 2).collect();
-    let text = String::from_utf8_lossy(&complete);
-    let now = now_micros();
-    for frame in text
-        .split("\n\n")
-        .filter(|frame| frame.contains("event: message"))
-    {
+    let mut start = 0;
+    while let Some(length) = find(&pending[start..], b"\n\n") {
+        let frame = &pending[start..start + length];
+        start += length + 2;
+        if !frame.starts_with(b"event: message\n") {
+            continue;
+        }
         seen.messages += 1;
-        let sent = frame.split("\"body\":\"t=").nth(1).and_then(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<u128>().ok()
-        });
-        if let Some(sent) = sent {
-            seen.latencies
-                .push(u32::try_from(now.saturating_sub(sent)).unwrap_or(u32::MAX));
+        if let Some(at) = find(frame, b"\"body\":\"t=") {
+            let digits = &frame[at + 10..];
+            let sent = digits
+                .iter()
+                .take_while(|byte| byte.is_ascii_digit())
+                .fold(0u128, |sent, digit| sent * 10 + u128::from(digit - b'0'));
+            let late = now_micros().saturating_sub(sent);
+            seen.latencies.push(u32::try_from(late).unwrap_or(u32::MAX));
         }
     }
+    pending.drain(..start);
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 /// Stops the subscribers and gathers what they saw.
@@ -103,4 +112,33 @@ pub async fn gather(subscribers: Vec<JoinHandle<Seen>>) -> Vec<Seen> {
         all.push(subscriber.await.unwrap_or_default());
     }
     all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_counted_once_whole_and_timed_by_their_body() {
+        let sent = now_micros() - 1_000;
+        let mut pending = format!(
+            "retry: 1000\n\n: keep-alive\n\nevent: message\nid: 1\ndata: {{\"id\":1,\"body\":\"t={sent}\"}}\n\nevent: message\nid: 2\ndata: {{\"bo"
+        )
+        .into_bytes();
+        let mut seen = Seen::default();
+        count_frames(&mut pending, &mut seen);
+        assert_eq!(seen.messages, 1, "the second frame is not complete yet");
+        assert_eq!(seen.latencies.len(), 1);
+        assert!((1_000..60_000_000).contains(&seen.latencies[0]));
+
+        pending.extend_from_slice(b"dy\":\"plain\"}\n\n");
+        count_frames(&mut pending, &mut seen);
+        assert_eq!(seen.messages, 2);
+        assert_eq!(
+            seen.latencies.len(),
+            1,
+            "a body without a send time is not timed"
+        );
+        assert!(pending.is_empty());
+    }
 }
