@@ -4,12 +4,15 @@
 //! [`InProcessBus`] serves a single server process; a bus shared by several instances
 //! (Postgres `LISTEN/NOTIFY`) implements the same [`Bus`] trait.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::{Context, Poll};
 
 use axum::body::Bytes;
-use tokio::sync::broadcast;
+use futures::Stream;
+use futures::task::AtomicWaker;
 
 /// One event on one topic, with its SSE frames written once, when it is made. Cloning it
 /// only counts references: every subscriber sends the very same bytes.
@@ -53,53 +56,206 @@ fn frame(event: &str, id: Option<String>, data: &str) -> Bytes {
 /// Delivers events to the streams subscribed to their topic.
 pub trait Bus: Send + Sync + 'static {
     /// Sends `event` to every current subscriber of its topic. Never blocks; a subscriber
-    /// that has fallen too far behind sees `Lagged` and must resync.
+    /// that has fallen too far behind receives [`Lagged`] and must resync.
     fn publish(&self, event: LiveEvent);
 
     /// Starts receiving the events published on `topic` from now on.
-    fn subscribe(&self, topic: &str) -> broadcast::Receiver<LiveEvent>;
+    fn subscribe(&self, topic: &str) -> Subscription;
 }
 
-/// A bus inside one process: one broadcast channel per topic that has subscribers.
+/// A subscriber missed events: more were published than its topic keeps while it was away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lagged;
+
+/// A bus inside one process: one `Topic` per topic that has subscribers.
 pub struct InProcessBus {
-    channels: Mutex<HashMap<Arc<str>, broadcast::Sender<LiveEvent>>>,
-    /// Events buffered per topic for a subscriber that is behind.
+    topics: Mutex<HashMap<Arc<str>, Arc<Topic>>>,
+    /// Events kept per topic for subscribers that are behind.
     capacity: usize,
 }
 
 impl InProcessBus {
-    /// A bus that buffers up to `capacity` events per topic for slow subscribers.
+    /// A bus that keeps up to `capacity` events per topic for slow subscribers.
     pub fn new(capacity: usize) -> Self {
         Self {
-            channels: Mutex::default(),
-            capacity,
+            topics: Mutex::default(),
+            capacity: capacity.max(1),
         }
     }
 }
 
 impl Bus for InProcessBus {
     fn publish(&self, event: LiveEvent) {
-        let mut channels = self.channels.lock().expect("bus lock poisoned");
-        let Some(sender) = channels.get(&event.topic) else {
-            return;
+        let topic = {
+            let topics = self.topics.lock().expect("bus lock poisoned");
+            let Some(topic) = topics.get(&event.topic) else {
+                return;
+            };
+            Arc::clone(topic)
         };
-        if sender.send(event.clone()).is_err() {
-            // Nobody listens any more: forget the channel.
-            channels.remove(&event.topic);
+        let name = Arc::clone(&event.topic);
+        if topic.publish(event, self.capacity) == 0 {
+            // Nobody listens any more: forget the topic, unless someone just subscribed.
+            let mut topics = self.topics.lock().expect("bus lock poisoned");
+            if topic.listeners() == 0 {
+                topics.remove(&name);
+            }
         }
     }
 
-    fn subscribe(&self, topic: &str) -> broadcast::Receiver<LiveEvent> {
-        let mut channels = self.channels.lock().expect("bus lock poisoned");
-        channels
-            .entry(Arc::from(topic))
-            .or_insert_with(|| broadcast::channel(self.capacity).0)
-            .subscribe()
+    fn subscribe(&self, topic: &str) -> Subscription {
+        let mut topics = self.topics.lock().expect("bus lock poisoned");
+        let topic = topics.entry(Arc::from(topic)).or_insert_with(Topic::new);
+        Topic::subscribe(topic)
+    }
+}
+
+/// One topic's fan-out. A publisher appends the event to a chain of the newest events and
+/// wakes each subscriber; a subscriber follows the chain on its own, with atomic reads
+/// only: no lock, queue or copy of the event per subscriber. The topic's lock is taken once
+/// per event, and per subscriber only to join, or to skip ahead after it lagged.
+struct Topic {
+    state: Mutex<TopicState>,
+}
+
+struct TopicState {
+    /// The newest events, oldest first: what keeps them alive for subscribers that are
+    /// behind. The first may be the empty link a topic starts with.
+    recent: VecDeque<Arc<Link>>,
+    /// Whom to wake after a publish; pruned of those gone.
+    listeners: Vec<Weak<AtomicWaker>>,
+}
+
+/// One event in a topic's chain, and the way to the next once there is one. The way is weak
+/// so that a subscriber far behind holds only its own link, not the chain after it.
+struct Link {
+    /// `None` only in the empty link a topic starts with, which no link leads to.
+    event: Option<LiveEvent>,
+    next: OnceLock<Weak<Link>>,
+}
+
+impl Link {
+    fn new(event: Option<LiveEvent>) -> Arc<Self> {
+        Arc::new(Self {
+            event,
+            next: OnceLock::new(),
+        })
+    }
+}
+
+impl Topic {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            state: Mutex::new(TopicState {
+                recent: VecDeque::from([Link::new(None)]),
+                listeners: Vec::new(),
+            }),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TopicState> {
+        self.state.lock().expect("topic lock poisoned")
+    }
+
+    /// The newest link, where a subscriber joins or starts over.
+    fn newest(&self) -> Arc<Link> {
+        Arc::clone(self.lock().recent.back().expect("a topic has a link"))
+    }
+
+    fn subscribe(topic: &Arc<Self>) -> Subscription {
+        let waker = Arc::new(AtomicWaker::new());
+        let mut state = topic.lock();
+        if state.listeners.len() == state.listeners.capacity() {
+            // Before growing, make room from those gone since the last publish.
+            state
+                .listeners
+                .retain(|listener| listener.strong_count() > 0);
+        }
+        state.listeners.push(Arc::downgrade(&waker));
+        Subscription {
+            at: Arc::clone(state.recent.back().expect("a topic has a link")),
+            topic: Arc::clone(topic),
+            waker,
+        }
+    }
+
+    /// Appends `event`, keeping `capacity` events, and wakes every subscriber; returns how
+    /// many there are.
+    fn publish(&self, event: LiveEvent, capacity: usize) -> usize {
+        let link = Link::new(Some(event));
+        let mut state = self.lock();
+        let newest = state.recent.back().expect("a topic has a link");
+        let _first = newest.next.set(Arc::downgrade(&link));
+        state.recent.push_back(link);
+        while state.recent.len() > capacity {
+            state.recent.pop_front();
+        }
+        state.listeners.retain(|listener| match listener.upgrade() {
+            Some(waker) => {
+                waker.wake();
+                true
+            }
+            None => false,
+        });
+        state.listeners.len()
+    }
+
+    fn listeners(&self) -> usize {
+        self.lock()
+            .listeners
+            .iter()
+            .filter(|listener| listener.strong_count() > 0)
+            .count()
+    }
+}
+
+/// A subscriber's place in its topic: the stream of the events published after it joined.
+/// It never ends; after [`Lagged`], it goes on from the topic's newest event.
+pub struct Subscription {
+    /// The link of the last event taken.
+    at: Arc<Link>,
+    topic: Arc<Topic>,
+    waker: Arc<AtomicWaker>,
+}
+
+impl Subscription {
+    /// The event after the last one taken, if it has been published.
+    fn advance(&mut self) -> Option<Result<LiveEvent, Lagged>> {
+        let next = self.at.next.get()?;
+        let Some(next) = next.upgrade() else {
+            // Dropped from the topic's recent events before this subscriber got to it.
+            self.at = self.topic.newest();
+            return Some(Err(Lagged));
+        };
+        self.at = next;
+        self.at.event.clone().map(Ok)
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Result<LiveEvent, Lagged>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(item) = this.advance() {
+            return Poll::Ready(Some(item));
+        }
+        // Registered before looking again, so a publish in between is not missed.
+        this.waker.register(cx.waker());
+        match this.advance() {
+            Some(item) => Poll::Ready(Some(item)),
+            None => Poll::Pending,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures::task::ArcWake;
+    use futures::{FutureExt, StreamExt};
+
     use super::*;
 
     fn event(topic: &str, data: &str) -> LiveEvent {
@@ -130,35 +286,106 @@ mod tests {
         let mut lobby = bus.subscribe("room:lobby");
         bus.publish(event("room:other", "no"));
         bus.publish(event("room:lobby", "yes"));
-        assert!(
-            lobby
-                .recv()
-                .await
-                .unwrap()
-                .topic_frame
-                .ends_with(b"data: yes\n\n")
-        );
-        assert!(lobby.try_recv().is_err());
+        let received = lobby.next().await.unwrap().unwrap();
+        assert!(received.topic_frame.ends_with(b"data: yes\n\n"));
+        assert!(lobby.next().now_or_never().is_none());
     }
 
     #[tokio::test]
-    async fn a_subscriber_that_falls_behind_is_told_it_lagged() {
+    async fn every_subscriber_receives_every_event_in_order_and_the_same_bytes() {
+        let bus = InProcessBus::new(8);
+        let mut first = bus.subscribe("t");
+        let mut second = bus.subscribe("t");
+        for n in 0..3 {
+            bus.publish(event("t", &n.to_string()));
+        }
+        for n in 0..3 {
+            let a = first.next().await.unwrap().unwrap();
+            let b = second.next().await.unwrap().unwrap();
+            assert!(a.topic_frame.ends_with(format!("data: {n}\n\n").as_bytes()));
+            assert_eq!(
+                a.topic_frame.as_ptr(),
+                b.topic_frame.as_ptr(),
+                "shared, not copied"
+            );
+        }
+    }
+
+    /// Counts how often it is woken.
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl ArcWake for Wakes {
+        fn wake_by_ref(wakes: &Arc<Self>) {
+            wakes.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_waiting_subscriber_is_woken_by_a_publish_of_its_topic() {
+        let bus = InProcessBus::new(8);
+        let mut waiting = bus.subscribe("t");
+        let wakes = Arc::new(Wakes::default());
+        let waker = futures::task::waker(Arc::clone(&wakes));
+        let mut cx = Context::from_waker(&waker);
+        assert!(waiting.poll_next_unpin(&mut cx).is_pending());
+        bus.publish(event("other", "no"));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        bus.publish(event("t", "wake"));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        let Poll::Ready(Some(Ok(received))) = waiting.poll_next_unpin(&mut cx) else {
+            panic!("woken without an event");
+        };
+        assert!(received.topic_frame.ends_with(b"data: wake\n\n"));
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_it_lagged_then_gets_new_events() {
         let bus = InProcessBus::new(2);
         let mut slow = bus.subscribe("t");
         for n in 0..5 {
             bus.publish(event("t", &n.to_string()));
         }
-        assert!(matches!(
-            slow.recv().await,
-            Err(broadcast::error::RecvError::Lagged(3))
-        ));
+        assert_eq!(slow.next().await.unwrap().unwrap_err(), Lagged);
+        bus.publish(event("t", "after"));
+        let received = slow.next().await.unwrap().unwrap();
+        assert!(received.topic_frame.ends_with(b"data: after\n\n"));
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_behind_by_no_more_than_the_capacity_misses_nothing() {
+        let bus = InProcessBus::new(3);
+        let mut behind = bus.subscribe("t");
+        for n in 0..3 {
+            bus.publish(event("t", &n.to_string()));
+        }
+        for n in 0..3 {
+            let received = behind.next().await.unwrap().unwrap();
+            assert!(
+                received
+                    .topic_frame
+                    .ends_with(format!("data: {n}\n\n").as_bytes())
+            );
+        }
     }
 
     #[test]
-    fn a_topic_without_subscribers_keeps_no_channel() {
+    fn a_topic_without_subscribers_is_forgotten() {
         let bus = InProcessBus::new(2);
         drop(bus.subscribe("t"));
         bus.publish(event("t", "x"));
-        assert!(bus.channels.lock().unwrap().is_empty());
+        assert!(bus.topics.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn subscribers_gone_are_pruned_before_the_list_grows() {
+        let bus = InProcessBus::new(2);
+        let _stays = bus.subscribe("t");
+        for _ in 0..100 {
+            drop(bus.subscribe("t"));
+        }
+        let topic = Arc::clone(&bus.topics.lock().unwrap()["t"]);
+        assert!(topic.lock().listeners.len() <= 2);
+        assert_eq!(topic.listeners(), 1);
     }
 }

@@ -116,7 +116,7 @@ impl LiveContext {
 }
 
 /// Sets up live resources for a server render; call once, near the root. (In the browser
-/// the islands of a page share one [`LiveContext`] per tab, made on first use.)
+/// the islands of a page share one `LiveContext` per tab, made on first use.)
 pub fn provide_live() {
     provide_context(LiveContext::new());
 }

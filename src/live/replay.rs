@@ -7,7 +7,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures::future::ready;
 use futures::stream::{self, Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
 
 use super::bus::{Bus, LiveEvent};
 
@@ -42,7 +41,7 @@ pub fn resume(
     topic: &str,
     cursor: Option<i64>,
 ) -> impl Stream<Item = Item> + Send + 'static {
-    let receiver = bus.subscribe(topic);
+    let subscription = bus.subscribe(topic);
     let topic = topic.to_owned();
     stream::once(async move {
         let (replayed, seam) = match cursor {
@@ -55,7 +54,7 @@ pub fn resume(
                 _ => (vec![Item::Resync], None),
             },
         };
-        let live = BroadcastStream::new(receiver).filter_map(move |received| {
+        let live = subscription.filter_map(move |received| {
             ready(match received {
                 Ok(event) if event.id.zip(seam).is_some_and(|(id, seam)| id <= seam) => None,
                 Ok(event) => Some(Item::Event(event)),
