@@ -65,3 +65,41 @@ pub fn resume(
     })
     .flatten()
 }
+
+#[cfg(test)]
+mod tests {
+    use futures::FutureExt;
+
+    use super::*;
+    use crate::live::bus::InProcessBus;
+
+    /// A topic without history: these tests resume from now.
+    struct NoHistory;
+
+    #[async_trait]
+    impl History for NoHistory {
+        async fn after(&self, _: &str, _: i64, _: u32) -> Option<Vec<LiveEvent>> {
+            None
+        }
+    }
+
+    fn id(item: Option<Item>) -> Option<i64> {
+        match item {
+            Some(Item::Event(event)) => event.id,
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_behind_the_bus_resyncs_then_goes_on_live() {
+        let bus = InProcessBus::new(2);
+        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None));
+        assert!(stream.next().now_or_never().is_none(), "nothing yet");
+        for n in 1..=5 {
+            bus.publish(LiveEvent::new("t", "message", Some(n), "{}"));
+        }
+        assert!(matches!(stream.next().await, Some(Item::Resync)));
+        bus.publish(LiveEvent::new("t", "message", Some(6), "{}"));
+        assert_eq!(id(stream.next().await), Some(6));
+    }
+}
