@@ -126,6 +126,13 @@ struct TopicState {
     listeners: Vec<Weak<AtomicWaker>>,
 }
 
+impl TopicState {
+    /// The newest link: where a subscriber joins, and the one a publish links onward.
+    fn newest(&self) -> &Arc<Link> {
+        self.recent.back().expect("a topic has a link")
+    }
+}
+
 /// One event in a topic's chain, and the way to the next once there is one. The way is weak
 /// so that a subscriber far behind holds only its own link, not the chain after it.
 struct Link {
@@ -157,9 +164,9 @@ impl Topic {
         self.state.lock().expect("topic lock poisoned")
     }
 
-    /// The newest link, where a subscriber joins or starts over.
+    /// The newest link, where a subscriber starts over after it lagged.
     fn newest(&self) -> Arc<Link> {
-        Arc::clone(self.lock().recent.back().expect("a topic has a link"))
+        Arc::clone(self.lock().newest())
     }
 
     fn subscribe(topic: &Arc<Self>) -> Subscription {
@@ -173,7 +180,7 @@ impl Topic {
         }
         state.listeners.push(Arc::downgrade(&waker));
         Subscription {
-            at: Arc::clone(state.recent.back().expect("a topic has a link")),
+            at: Arc::clone(state.newest()),
             topic: Arc::clone(topic),
             waker,
         }
@@ -184,8 +191,8 @@ impl Topic {
     fn publish(&self, event: LiveEvent, capacity: usize) -> usize {
         let link = Link::new(Some(event));
         let mut state = self.lock();
-        let newest = state.recent.back().expect("a topic has a link");
-        let _first = newest.next.set(Arc::downgrade(&link));
+        // Only the newest link is ever linked onward, under the lock: this is the first set.
+        let _ = state.newest().next.set(Arc::downgrade(&link));
         state.recent.push_back(link);
         while state.recent.len() > capacity {
             state.recent.pop_front();

@@ -74,6 +74,9 @@ pub async fn open(
     Ok(subscribers)
 }
 
+/// What precedes the send time in a timed message's JSON (see `http::timed_message`).
+const SENT_AT: &[u8] = b"\"body\":\"t=";
+
 /// Counts the complete frames in `pending` (leaving a partial one for the next read), and
 /// the latency of each message carrying a send time.
 fn count_frames(pending: &mut Vec<u8>, seen: &mut Seen) {
@@ -85,8 +88,8 @@ fn count_frames(pending: &mut Vec<u8>, seen: &mut Seen) {
             continue;
         }
         seen.messages += 1;
-        if let Some(at) = find(frame, b"\"body\":\"t=") {
-            let digits = &frame[at + 10..];
+        if let Some(at) = find(frame, SENT_AT) {
+            let digits = &frame[at + SENT_AT.len()..];
             let sent = digits
                 .iter()
                 .take_while(|byte| byte.is_ascii_digit())
