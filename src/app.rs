@@ -5,6 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::accounts::{SignInPage, SignUpPage, UserMenu};
 use crate::chat::{DirectoryPage, RoomPage, provide_clock};
 use crate::live::{LiveIndicator, provide_live};
 
@@ -41,11 +42,14 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"Murmur"</A>
                 <LiveIndicator/>
+                <UserMenu/>
             </header>
             // Async: the HTML carries the data, so pages work before (and without) the WASM.
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=DirectoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/rooms/:slug") view=RoomPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=SignInPage/>
+                <Route path=path!("/signup") view=SignUpPage/>
             </Routes>
         </Router>
     }

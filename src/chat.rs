@@ -1,8 +1,12 @@
 //! Chat: rooms, messages, and the pages that show them live.
 //!
 //! Shared code (both targets): domain types, server-function signatures, components.
-//! Server only: the store, the service that ties the store to the live bus, and the JSON API.
+//! Server only: the store, the service that ties the store to the live bus and decides who
+//! may see each room (public rooms are everyone's, a private room its members'), and the
+//! JSON API.
 
+#[cfg(feature = "ssr")]
+mod access;
 #[cfg(feature = "ssr")]
 mod cache;
 mod clock;
@@ -11,6 +15,9 @@ mod directory;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod http;
+#[cfg(feature = "ssr")]
+mod members;
+mod members_panel;
 mod room;
 mod room_list;
 pub mod server_fns;
@@ -18,7 +25,6 @@ pub mod server_fns;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
-pub mod time;
 
 pub use clock::provide_clock;
 pub use directory::DirectoryPage;

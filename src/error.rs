@@ -25,6 +25,36 @@ pub enum AppError {
     /// Creating a room whose slug another room already has.
     #[error("the room “{0}” already exists")]
     SlugTaken(String),
+    /// A call that needs an account, made without a valid session.
+    #[error("sign in first")]
+    Unauthorized,
+    /// Signing in with an unknown username or a wrong password (one message for both).
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Signing up with a username another account has.
+    #[error("the username “{0}” is taken")]
+    UsernameTaken(String),
+    /// No account has this username.
+    #[error("no account is called “{0}”")]
+    AccountNotFound(String),
+    /// Something asked for isn't there, as the JSON API said it (the text is its message).
+    #[error("{0}")]
+    NotFound(String),
+    /// Removing someone from a room they are not a member of.
+    #[error("“{0}” is not a member of this room")]
+    NotAMember(String),
+    /// The caller may not do this (the reason says why).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many requests of this kind; the number is the seconds to wait.
+    #[error("too many requests; try again in {0} s")]
+    RateLimited(u64),
+    /// Too many event streams open from the caller's address.
+    #[error("too many open streams from your address; close some tabs and try again")]
+    TooManyStreams,
+    /// The server holds as many event streams as it may.
+    #[error("the server is full; try again in a moment")]
+    Full,
     /// The request body was larger than the server accepts.
     #[error("the request is too large")]
     TooLarge,
@@ -43,7 +73,12 @@ impl AppError {
             Self::Invalid(_) => 422,
             Self::BadRequest(_) => 400,
             Self::RoomNotFound(_) => 404,
-            Self::SlugTaken(_) => 409,
+            Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
+            Self::Unauthorized | Self::BadCredentials => 401,
+            Self::AccountNotFound(_) | Self::NotAMember(_) | Self::NotFound(_) => 404,
+            Self::Forbidden(_) => 403,
+            Self::RateLimited(_) | Self::TooManyStreams => 429,
+            Self::Full => 503,
             Self::TooLarge => 413,
             Self::Unreachable => 503,
             Self::Internal => 500,
@@ -73,6 +108,8 @@ impl FromJs for AppError {
         if let Some(unit) = value.as_string() {
             return match unit.as_str() {
                 "TooLarge" => Some(Self::TooLarge),
+                "Unauthorized" => Some(Self::Unauthorized),
+                "BadCredentials" => Some(Self::BadCredentials),
                 "Unreachable" => Some(Self::Unreachable),
                 "Internal" => Some(Self::Internal),
                 _ => None,
@@ -84,5 +121,10 @@ impl FromJs for AppError {
             .or_else(|| text("BadRequest").map(Self::BadRequest))
             .or_else(|| text("RoomNotFound").map(Self::RoomNotFound))
             .or_else(|| text("SlugTaken").map(Self::SlugTaken))
+            .or_else(|| text("UsernameTaken").map(Self::UsernameTaken))
+            .or_else(|| text("AccountNotFound").map(Self::AccountNotFound))
+            .or_else(|| text("Forbidden").map(Self::Forbidden))
+            .or_else(|| text("NotAMember").map(Self::NotAMember))
+            .or_else(|| field::<i64>(value, "RateLimited").map(|s| Self::RateLimited(s as u64)))
     }
 }

@@ -39,7 +39,8 @@ fn read<T: FromJs>(json: Result<JsValue, AppError>) -> Result<T, AppError> {
 }
 
 /// The body's JSON when the status is a success; otherwise the error it carries, as a
-/// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`) writes it.
+/// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`, read as `NotFound`
+/// for a `404` and `Invalid` otherwise) writes it.
 /// (Not generic, so the browser carries this one copy.)
 async fn fetch_json(url: &str, init: &RequestInit) -> Result<JsValue, AppError> {
     let window = web_sys::window().ok_or(AppError::Unreachable)?;
@@ -54,10 +55,12 @@ async fn fetch_json(url: &str, init: &RequestInit) -> Result<JsValue, AppError> 
     if response.ok() {
         return json.ok_or(AppError::Internal);
     }
+    let api_error = match response.status() {
+        404 => AppError::NotFound,
+        _ => AppError::Invalid,
+    };
     Err(json
-        .and_then(|json| {
-            AppError::from_js(&json).or_else(|| field(&json, "error").map(AppError::Invalid))
-        })
+        .and_then(|json| AppError::from_js(&json).or_else(|| field(&json, "error").map(api_error)))
         .unwrap_or(AppError::Internal))
 }
 

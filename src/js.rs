@@ -42,6 +42,12 @@ impl FromJs for String {
     }
 }
 
+impl FromJs for bool {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        value.as_bool()
+    }
+}
+
 impl FromJs for i64 {
     fn from_js(value: &JsValue) -> Option<Self> {
         // Ids and counts fit in a double's 53 bits.

@@ -11,16 +11,21 @@
 // Leptos views are deeply nested types; hydrating them asynchronously needs more depth.
 #![recursion_limit = "512"]
 
+pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod chat;
 pub mod error;
+pub mod fetch;
 pub mod island;
 pub mod js;
 pub mod live;
 #[cfg(feature = "ssr")]
+pub mod protect;
+#[cfg(feature = "ssr")]
 pub mod server;
-
-pub mod fetch;
+pub mod time;
 
 /// Browser entry point: hydrates the islands of the server-rendered page.
 #[cfg(feature = "hydrate")]

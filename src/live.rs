@@ -17,10 +17,12 @@
 //!   a burst of changes costs one run in flight plus one after it.
 //! - [`LiveIndicator`] shows whether the connection is live, reconnecting or offline;
 //!   [`use_live_status`] says it to an island.
-//! - On the server: publish a [`bus::LiveEvent`] on a [`bus::Bus`] after the write commits,
-//!   serve [`sse::live_stream`] at [`STREAM_PATH`] (and, for fewer bytes per subscriber, put
-//!   [`direct::DirectListener`] in front of the HTTP server), and implement
-//!   [`replay::History`] for topics whose events carry cursors.
+//! - On the server: build one `LiveState` from a `Bus`, a `History` (for topics whose
+//!   events carry cursors), a `Gate` (who may subscribe to what) and stream caps; publish a
+//!   `LiveEvent` on the bus after the write commits — to everyone, `only_for` some users,
+//!   or as a `revoke` that ends a topic for someone who lost access; open every stream with
+//!   `LiveState::open` / `open_live` and serve it at [`STREAM_PATH`] (and, for fewer bytes
+//!   per subscriber, put `direct::DirectListener` in front of the HTTP server).
 //!
 //! # Server-side rendering and islands
 //! During SSR nothing connects: versions are `0` and the status is `Connecting`. In the
@@ -47,6 +49,11 @@
 //! ```
 //!
 //! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
+//! The app's gate admits each topic before anything is sent or replayed (a refused topic
+//! refuses the whole stream: `404` for a topic whose existence must not leak, `403`); each
+//! client address may hold a capped number of streams (`429`), the server a capped total
+//! (`503`). An event may be meant for some subscribers only: the others never see it. When
+//! someone loses access to a topic, their streams get `resync` and stop carrying it.
 //! A stream asked for on a new connection is served by [`direct`], off the HTTP stack: its
 //! response also says `Connection: close`, and the body ends when the connection does.
 //!
@@ -62,17 +69,40 @@
 //! answer, a wrong content type), the client rebuilds it with jittered exponential backoff.
 
 #[cfg(feature = "ssr")]
-pub mod bus;
+mod bus;
+#[cfg(feature = "ssr")]
+mod caps;
 #[cfg(feature = "hydrate")]
 mod connection;
 #[cfg(feature = "ssr")]
 pub mod direct;
+#[cfg(feature = "ssr")]
+mod event;
+#[cfg(feature = "ssr")]
+mod gate;
 mod hooks;
 mod indicator;
 #[cfg(feature = "ssr")]
-pub mod replay;
+mod replay;
 #[cfg(feature = "ssr")]
-pub mod sse;
+mod sse;
+#[cfg(feature = "ssr")]
+mod state;
+
+#[cfg(feature = "ssr")]
+pub use bus::{Bus, InProcessBus, Lagged, Subscription};
+#[cfg(feature = "ssr")]
+pub use caps::StreamLimits;
+#[cfg(feature = "ssr")]
+pub use event::LiveEvent;
+#[cfg(feature = "ssr")]
+pub use gate::Gate;
+#[cfg(feature = "ssr")]
+pub use replay::{History, MAX_REPLAY};
+#[cfg(feature = "ssr")]
+pub use sse::{Body, Closing, Frame, last_event_id, respond};
+#[cfg(feature = "ssr")]
+pub use state::{LiveState, Subscriber};
 
 #[cfg(feature = "hydrate")]
 pub(crate) use hooks::for_the_tab;

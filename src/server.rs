@@ -1,29 +1,20 @@
-//! Server plumbing: configuration, startup, the app state, and how errors, cookies and
-//! oversized bodies are answered over HTTP.
+//! Server plumbing and the composition root: configuration, the database, startup (which
+//! wires chat, accounts and live together), the app state, oversized bodies, stalled peers
+//! and `/metrics`. Features don't import this module; it imports them.
 
 mod config;
-pub mod cookies;
+mod database;
+mod gate;
 mod limits;
 mod metrics;
-mod respond;
 mod stall;
 pub mod startup;
 mod state;
+mod streams;
 
 pub use config::{Config, WRITE_STALL_LIMIT};
 pub use metrics::Metrics;
-pub use respond::fail;
 pub use state::AppState;
-
-use crate::chat::service::ChatService;
-
-/// The chat service, inside a server function or during SSR.
-///
-/// # Panics
-/// Outside a request handled by the app built in [`startup`].
-pub fn chat() -> ChatService {
-    leptos::prelude::expect_context::<ChatService>()
-}
 
 /// Logging to stderr, filtered by `RUST_LOG` (default: `info`).
 pub fn init_tracing() {

@@ -1,5 +1,5 @@
 //! What page loads read, kept in memory: the room directory (which also answers "does this
-//! room exist") and each room's newest page of messages. A miss reads the store; each write
+//! room exist"), who may see each private room, and each room's newest page of messages. A miss reads the store; each write
 //! in this process clears what it changed once it has committed. A read that started before
 //! a write is never kept after it: every write bumps a generation, and a load is stored only
 //! if the generation it started under is still current.
@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::access::Access;
 use super::domain::{Message, RoomSummary};
 
 /// Rooms whose newest page is kept; past this, the kept pages are dropped and refilled.
@@ -24,6 +25,7 @@ pub struct ReadCache {
 struct Inner {
     generation: u64,
     rooms: Option<Arc<Vec<RoomSummary>>>,
+    access: Option<Arc<Access>>,
     newest: HashMap<String, Arc<Vec<Message>>>,
 }
 
@@ -36,6 +38,19 @@ impl ReadCache {
         self.kept_or(
             |inner| inner.rooms.clone(),
             |inner, rooms| inner.rooms = Some(rooms),
+            load,
+        )
+        .await
+    }
+
+    /// Who may see each private room: kept, or `load`ed and kept.
+    pub async fn access<E>(
+        &self,
+        load: impl Future<Output = Result<Access, E>>,
+    ) -> Result<Arc<Access>, E> {
+        self.kept_or(
+            |inner| inner.access.clone(),
+            |inner, access| inner.access = Some(access),
             load,
         )
         .await
@@ -94,6 +109,13 @@ impl ReadCache {
         }
     }
 
+    /// Forgets who may see what, and the directory: call after a membership (or a private
+    /// room) is committed.
+    pub fn clear_access(&self) {
+        self.clear(None);
+        self.lock().access = None;
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().expect("read cache lock poisoned")
     }
@@ -102,12 +124,13 @@ impl ReadCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::time::Timestamp;
+    use crate::time::Timestamp;
 
     fn room(slug: &str) -> RoomSummary {
         RoomSummary {
             slug: slug.into(),
             title: slug.into(),
+            private: false,
             message_count: 0,
             last_activity: Timestamp(0),
         }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::time::Timestamp;
+use crate::time::Timestamp;
 
 #[derive(Clone, Copy)]
 struct Clock(RwSignal<Timestamp>);

@@ -1,6 +1,6 @@
 //! The message composer: a plain form posting to the `post_message` server function, so it
 //! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
-//! text clears and keeps focus.
+//! text clears and keeps focus. Signed out, it is a link to sign in.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
@@ -8,19 +8,25 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlTextAreaElement};
 
-use super::domain::{MAX_NAME_CHARS, Message};
+use super::domain::Message;
 use crate::fetch::submit;
 
-/// The form under a room's messages. The display name is asked once, then remembered (in
-/// a cookie the server sets); `error` is a refused post to show.
+/// The form under a room's messages, posting as `me`; `error` is a refused post to show.
+/// Without an account, "Sign in to post" in its place.
 #[component]
 pub fn Composer(
     slug: String,
-    name: Option<String>,
+    me: Option<String>,
     error: Option<String>,
     #[prop(into)] on_posted: Callback<Message>,
 ) -> impl IntoView {
-    let remembered = RwSignal::new(name);
+    let Some(me) = me else {
+        let next = format!("/signin?next=/rooms/{slug}");
+        return view! {
+            <p class="composer sign-in-to-post"><a href=next>"Sign in to post"</a></p>
+        }
+        .into_any();
+    };
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
     let on_submit = move |event: SubmitEvent| {
@@ -34,7 +40,6 @@ pub fn Composer(
             match submit::<Message>(&form).await {
                 Ok(message) => {
                     error.set(None);
-                    remembered.set(Some(message.author.clone()));
                     on_posted.run(message);
                     if let Some(textarea) = message_field(&form) {
                         textarea.set_value("");
@@ -57,7 +62,7 @@ pub fn Composer(
     view! {
         <form method="post" action="/api/post_message" class="composer" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug.clone()/>
-            <NameField remembered/>
+            <p class="posting-as">"Posting as " <strong>{me}</strong></p>
             <div class="compose-row">
                 <textarea
                     name="body"
@@ -71,6 +76,7 @@ pub fn Composer(
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     }
+    .into_any()
 }
 
 /// The form's message text.
@@ -78,29 +84,4 @@ fn message_field(form: &HtmlFormElement) -> Option<HtmlTextAreaElement> {
     form.query_selector("textarea")
         .ok()?
         .and_then(|field| field.dyn_into().ok())
-}
-
-/// "Posting as Ada · change" once a name is known, otherwise the name input. The input is
-/// only hidden while the name is known, so the form always sends it; it already holds any
-/// name learnt later, since that name was typed into it.
-#[component]
-fn NameField(remembered: RwSignal<Option<String>>) -> impl IntoView {
-    let editing = RwSignal::new(false);
-    let known = move || remembered.with(Option::is_some) && !editing.get();
-    view! {
-        <p class="posting-as" hidden=move || !known()>
-            "Posting as " <strong>{move || remembered.get()}</strong>
-            <button type="button" class="link" on:click=move |_| editing.set(true)>"change"</button>
-        </p>
-        <label class="name-field" hidden=known>
-            "Your name"
-            <input
-                name="author"
-                value=remembered.get_untracked().unwrap_or_default()
-                maxlength=MAX_NAME_CHARS
-                autocomplete="nickname"
-                placeholder="How others see you"
-            />
-        </label>
-    }
 }

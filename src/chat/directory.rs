@@ -9,6 +9,7 @@ use web_sys::HtmlFormElement;
 use super::domain::{MAX_SLUG_CHARS, MAX_TITLE_CHARS, RoomSummary};
 use super::room_list::Rooms;
 use super::server_fns::CreateRoom;
+use crate::accounts::signed_in;
 use crate::fetch::submit;
 use crate::island::{Seed, plant, seed};
 use crate::js::from_js_fields;
@@ -19,6 +20,20 @@ pub fn DirectoryPage() -> impl IntoView {
     // With JavaScript off, a failed form post comes back here with its error in the URL.
     let refused = ServerAction::<CreateRoom>::new();
     let error = refused.value().get_untracked().and_then(Result::err);
+    let new_room = match signed_in() {
+        Some(_) => view! {
+            {plant(NewRoomSeed { error: error.map(|e| e.to_string()) })}
+            <NewRoomForm/>
+        }
+        .into_any(),
+        None => view! {
+            <section class="card new-room">
+                <h2>"Start a room"</h2>
+                <p><a href="/signin?next=/">"Sign in"</a>" to start a room or to post."</p>
+            </section>
+        }
+        .into_any(),
+    };
     view! {
         <Title text="Rooms"/>
         <main class="page directory">
@@ -26,8 +41,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 <h1>"Rooms"</h1>
                 <Rooms/>
             </section>
-            {plant(NewRoomSeed { error: error.map(|e| e.to_string()) })}
-            <NewRoomForm/>
+            {new_room}
         </main>
     }
 }
@@ -87,6 +101,10 @@ fn NewRoomForm() -> impl IntoView {
                         placeholder="weekend-plans"
                     />
                 </span>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="private" value="on"/>
+                "Private: only people I add can see it"
             </label>
             <button type="submit" disabled=move || pending.get()>"Create room"</button>
             <p class="error" role="alert">{move || error.get()}</p>

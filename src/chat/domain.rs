@@ -3,14 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::time::Timestamp;
 use crate::error::AppError;
 use crate::js::from_js_fields;
+use crate::time::Timestamp;
 
 /// Longest message body, in characters.
 pub const MAX_BODY_CHARS: usize = 4_000;
-/// Longest display name, in characters.
-pub const MAX_NAME_CHARS: usize = 32;
 /// Longest room title, in characters.
 pub const MAX_TITLE_CHARS: usize = 80;
 /// Longest room slug, in characters.
@@ -64,30 +62,6 @@ impl RoomTitle {
     }
 }
 
-/// The name a message is posted under: 1–32 characters after trimming.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    /// # Errors
-    /// Refuses a name that is empty after trimming, longer than 32 characters, or that
-    /// contains control characters.
-    pub fn parse(raw: &str) -> Result<Self, AppError> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(AppError::Invalid(format!(
-                "your name must be 1–{MAX_NAME_CHARS} characters"
-            )));
-        }
-        Ok(Self(name.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// A message's text, kept as typed (only `\r\n` line endings become `\n`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageBody(String);
@@ -121,6 +95,8 @@ pub struct Message {
     pub id: i64,
     /// The slug of the room it was posted in.
     pub room: String,
+    /// The username of the account that posted it (or, for messages from before accounts,
+    /// the name it was posted under).
     pub author: String,
     pub body: String,
     pub created_at: Timestamp,
@@ -131,9 +107,19 @@ pub struct Message {
 pub struct RoomSummary {
     pub slug: String,
     pub title: String,
+    /// Only its members see it.
+    pub private: bool,
     pub message_count: i64,
     /// When the last message was posted, or when the room was created if it has none.
     pub last_activity: Timestamp,
+}
+
+/// A member of a private room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub username: String,
+    /// Whether they created the room (and so may remove others).
+    pub creator: bool,
 }
 
 from_js_fields!(Message {
@@ -147,6 +133,7 @@ from_js_fields!(Message {
 from_js_fields!(RoomSummary {
     slug,
     title,
+    private,
     message_count,
     last_activity
 });
@@ -206,15 +193,6 @@ mod tests {
         assert!(RoomTitle::parse(&"é".repeat(80)).is_ok());
         assert!(RoomTitle::parse(&"é".repeat(81)).is_err());
         assert!(RoomTitle::parse("   ").is_err());
-    }
-
-    #[test]
-    fn a_display_name_is_1_to_32_characters_without_control_characters() {
-        assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
-        assert!(DisplayName::parse(&"ß".repeat(32)).is_ok());
-        assert!(DisplayName::parse(&"ß".repeat(33)).is_err());
-        assert!(DisplayName::parse("").is_err());
-        assert!(DisplayName::parse("a\u{7}b").is_err());
     }
 
     #[test]

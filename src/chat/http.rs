@@ -1,29 +1,47 @@
 //! The JSON API and the per-room event stream, for scripts and other clients. Same
-//! validation and broadcast as the pages: both go through [`ChatService`].
+//! validation, access rules and broadcast as the pages: both go through [`ChatService`].
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, Path, Query, RawQuery, Request, State};
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde_json::json;
 
 use super::domain::Page;
 use super::room_topic;
 use super::service::ChatService;
+use crate::accounts::Caller;
+use crate::accounts::service::AccountService;
+use crate::api::ApiJson;
 use crate::error::AppError;
-use crate::live::sse::{Body, LiveState, frames, last_event_id, respond};
-use crate::server::AppState;
+use crate::live::{Body, Frame, LiveState, Subscriber, last_event_id, respond};
 
 /// `/api/rooms…` and `/rooms/{slug}/stream`.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ChatService: FromRef<S>,
+    AccountService: FromRef<S>,
+    LiveState: FromRef<S>,
+{
     Router::new()
         .route("/api/rooms", get(list_rooms).post(create_room))
         .route(
             "/api/rooms/{slug}/messages",
             get(list_messages).post(post_message),
+        )
+        .route(
+            "/api/rooms/{slug}/members",
+            get(list_members).post(add_member),
+        )
+        .route(
+            "/api/rooms/{slug}/members/{username}",
+            delete(remove_member),
         )
         .route("/rooms/{slug}/stream", get(room_stream))
 }
@@ -32,44 +50,99 @@ pub fn routes() -> Router<AppState> {
 struct NewRoom {
     slug: String,
     title: String,
+    #[serde(default)]
+    private: bool,
 }
 
+/// A message to post; any other field (an `author`, say) is ignored: the author is the caller.
 #[derive(Deserialize)]
 struct NewMessage {
-    author: String,
     body: String,
 }
 
-async fn list_rooms(State(chat): State<ChatService>) -> Result<Response, AppError> {
-    Ok(Json(chat.rooms().await?).into_response())
+#[derive(Deserialize)]
+struct NewMember {
+    username: String,
+}
+
+async fn list_rooms(State(chat): State<ChatService>, caller: Caller) -> Result<Response, AppError> {
+    Ok(Json(chat.rooms(caller.username()).await?).into_response())
 }
 
 async fn create_room(
     State(chat): State<ChatService>,
+    caller: Caller,
     ApiJson(room): ApiJson<NewRoom>,
 ) -> Result<Response, AppError> {
-    let room = chat.create_room(&room.slug, &room.title).await?;
+    let creator = caller.account()?;
+    let room = chat
+        .create_room(creator, &room.slug, &room.title, room.private)
+        .await?;
     Ok((StatusCode::CREATED, Json(room)).into_response())
 }
 
 async fn list_messages(
     State(chat): State<ChatService>,
+    caller: Caller,
     Path(slug): Path<String>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(page) = page.map_err(|e| AppError::BadRequest(e.body_text()))?;
-    Ok(Json(chat.messages(&slug, page).await?).into_response())
+    Ok(Json(chat.messages(caller.username(), &slug, page).await?).into_response())
 }
 
 async fn post_message(
     State(chat): State<ChatService>,
+    caller: Caller,
     Path(slug): Path<String>,
     ApiJson(message): ApiJson<NewMessage>,
 ) -> Result<Response, AppError> {
-    let message = chat
-        .post_message(&slug, &message.author, &message.body)
-        .await?;
+    let author = caller.account()?;
+    let message = chat.post_message(author, &slug, &message.body).await?;
     Ok((StatusCode::CREATED, Json(message)).into_response())
+}
+
+async fn list_members(
+    State(chat): State<ChatService>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let members = chat.members(caller.account()?, &slug).await?;
+    Ok(Json(members).into_response())
+}
+
+/// `201 {"room", "username"}`; the new member sees the room appear, live.
+async fn add_member(
+    State(chat): State<ChatService>,
+    State(accounts): State<AccountService>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    ApiJson(member): ApiJson<NewMember>,
+) -> Result<Response, AppError> {
+    let by = caller.account()?;
+    // The room first: a non-member learns nothing about who has an account.
+    chat.room(Some(&by.username), &slug).await?;
+    let added = accounts.account(&member.username).await?;
+    chat.add_member(by, &slug, &added).await?;
+    let body = Json(json!({ "room": slug, "username": added.username }));
+    Ok((StatusCode::CREATED, body).into_response())
+}
+
+/// `204`: a member leaving, or the creator removing them.
+async fn remove_member(
+    State(chat): State<ChatService>,
+    State(accounts): State<AccountService>,
+    caller: Caller,
+    Path((slug, username)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let by = caller.account()?;
+    chat.room(Some(&by.username), &slug).await?;
+    let removed = accounts
+        .account(&username)
+        .await
+        .map_err(|_| AppError::NotAMember(username.clone()))?;
+    chat.remove_member(by, &slug, &removed).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /rooms/{slug}/stream`: the room's new messages as `event: message`, `id: <id>`,
@@ -78,13 +151,19 @@ async fn post_message(
 async fn room_stream(
     State(chat): State<ChatService>,
     State(live): State<LiveState>,
+    caller: Caller,
     Path(slug): Path<String>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
+    let subscriber = Subscriber {
+        who: caller.username().map(Arc::from),
+        addr: caller.addr.0,
+    };
     let body = open_room_stream(
         &chat,
         &live,
+        &subscriber,
         &slug,
         query.as_deref(),
         last_event_id(&headers),
@@ -92,13 +171,16 @@ async fn room_stream(
     Ok(respond(body.await?))
 }
 
-/// The body of the stream of room `slug`, for a request with `query` and `last_event_id`.
+/// The body of the stream of room `slug`, for `subscriber`'s request with `query` and
+/// `last_event_id`.
 ///
 /// # Errors
-/// `400` for a cursor that isn't a message id, `404` for an unknown room.
+/// `400` for a cursor that isn't a message id, `404` for a room `subscriber` may not see,
+/// `429`/`503` past the stream caps.
 pub async fn open_room_stream(
     chat: &ChatService,
     live: &LiveState,
+    subscriber: &Subscriber,
     slug: &str,
     query: Option<&str>,
     last_event_id: Option<&str>,
@@ -114,26 +196,7 @@ pub async fn open_room_stream(
                 .map_err(|_| AppError::BadRequest(format!("{name} {id:?} is not a message id")))
         })
         .transpose()?;
-    let room = chat.room(slug).await?;
-    let events = frames(live.resume(&room_topic(&room.slug), cursor), |event| {
-        &event.topic_frame
-    });
-    Ok(live.body(events))
-}
-
-/// `Json`, but a body that can't be read is answered with an [`AppError`]:
-/// `400` for malformed JSON or a missing content type, `422` for missing or mistyped fields.
-struct ApiJson<T>(T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::Invalid(e.body_text())),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge),
-            Err(e) => Err(AppError::BadRequest(e.body_text())),
-        }
-    }
+    let room = chat.room(subscriber.who.as_deref(), slug).await?;
+    let topics = [(room_topic(&room.slug), cursor)];
+    live.open(subscriber, &topics, Frame::Topic).await
 }

@@ -11,9 +11,11 @@ use serde::Serialize;
 use super::clock::Ago;
 use super::composer::Composer;
 use super::domain::{Message, Page};
+use super::members_panel::MembersPanel;
 use super::room_list::Rooms;
 use super::room_topic;
-use super::server_fns::{PostMessage, display_name, get_room, list_messages};
+use super::server_fns::{PostMessage, get_room, list_messages};
+use crate::accounts::signed_in;
 use crate::app::NotFound;
 use crate::error::AppError;
 use crate::fetch::get_json;
@@ -28,7 +30,6 @@ pub fn RoomPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let room = Resource::new(slug, get_room);
     let latest = Resource::new(slug, |slug| list_messages(slug, None, None));
-    let name = Resource::new(|| (), |()| display_name());
     // With JavaScript off, a failed post comes back here with its error in the URL.
     let refused = ServerAction::<PostMessage>::new();
     view! {
@@ -40,15 +41,15 @@ pub fn RoomPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match (room.await, latest.await) {
                         (Ok(room), Ok(latest)) => {
-                            let name = name.await.ok().flatten();
                             let error = refused.value().get_untracked().and_then(Result::err);
                             let slug = room.slug.clone();
                             let seed = plant(ConversationSeed {
                                 slug: room.slug,
                                 latest,
-                                name,
+                                me: signed_in().map(|account| account.username),
                                 error: error.map(|e| e.to_string()),
                             });
+                            let members = room.private.then(|| view! { <MembersPanel slug=slug.clone()/> });
                             view! {
                                 <Title text=room.title.clone()/>
                                 <main class="room">
@@ -56,7 +57,9 @@ pub fn RoomPage() -> impl IntoView {
                                         <A href="/" attr:class="back" attr:aria-label="All rooms">"←"</A>
                                         <h1>{room.title}</h1>
                                         <span class="room-slug">"#"{slug}</span>
+                                        {room.private.then_some(view! { <span class="badge">"private"</span> })}
                                     </header>
+                                    {members}
                                     {seed}
                                     <Conversation/>
                                 </main>
@@ -75,13 +78,13 @@ pub fn RoomPage() -> impl IntoView {
     }
 }
 
-/// What [`Conversation`] starts from: the room, its latest page, the poster's remembered
-/// name, and a refused post to show.
+/// What [`Conversation`] starts from: the room, its latest page, who is signed in (if
+/// anyone), and a refused post to show.
 #[derive(Clone, Serialize)]
 struct ConversationSeed {
     slug: String,
     latest: Vec<Message>,
-    name: Option<String>,
+    me: Option<String>,
     error: Option<String>,
 }
 
@@ -92,7 +95,7 @@ impl Seed for ConversationSeed {
 from_js_fields!(ConversationSeed {
     slug,
     latest,
-    name,
+    me,
     error
 });
 
@@ -104,7 +107,7 @@ fn Conversation() -> impl IntoView {
     let ConversationSeed {
         slug,
         latest,
-        name,
+        me,
         error,
     } = seed();
     let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
@@ -132,14 +135,18 @@ fn Conversation() -> impl IntoView {
         }
         None => false,
     });
-    // After a reconnect or resync, fetch whatever came after the newest message shown.
+    // After a reconnect or resync, fetch whatever came after the newest message shown. A
+    // room that is gone (the reader was removed from it) says so.
+    let gone = RwSignal::new(false);
     topic.refetch({
         let slug = slug.clone();
         move || {
             let slug = slug.clone();
             async move {
-                if let Ok(arrived) = catch_up(&slug, newest()).await {
-                    append(arrived);
+                match catch_up(&slug, newest()).await {
+                    Ok(arrived) => append(arrived),
+                    Err(error) if error.status() == 404 => gone.set(true),
+                    Err(_) => {}
                 }
             }
         }
@@ -158,7 +165,8 @@ fn Conversation() -> impl IntoView {
                 <p class="muted empty">"No messages yet. Say hello!"</p>
             </div>
         </div>
-        <Composer slug name error on_posted=move |message| append(vec![message])/>
+        <p class="error" role="alert" hidden=move || !gone.get()>"You no longer have access to this room."</p>
+        <Composer slug me error on_posted=move |message| append(vec![message])/>
     }
 }
 

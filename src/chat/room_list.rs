@@ -56,12 +56,16 @@ fn RoomList() -> impl IntoView {
     let RoomListSeed { rooms, current } = seed();
     let rooms = RwSignal::new(rooms);
     let directory = use_live(|| DIRECTORY_TOPIC.to_owned());
-    directory.apply(move |data| match js::parse::<RoomSummary>(data) {
-        Some(room) => {
+    // A room's new summary, or `{"gone": slug}` when the reader lost access to it.
+    directory.apply(move |data| {
+        if let Some(room) = js::parse::<RoomSummary>(data) {
             rooms.update(|list| merge(list, room));
-            true
+        } else if let Some(Gone { gone }) = js::parse::<Gone>(data) {
+            rooms.update(|list| list.retain(|room| room.slug != gone));
+        } else {
+            return false;
         }
-        None => false,
+        true
     });
     directory.refetch(move || async move {
         if let Ok(list) = get_json::<Vec<RoomSummary>>("/api/rooms").await {
@@ -77,6 +81,13 @@ fn RoomList() -> impl IntoView {
         </ul>
     }
 }
+
+/// A room the reader may no longer see.
+struct Gone {
+    gone: String,
+}
+
+from_js_fields!(Gone { gone });
 
 /// Puts `room` into the list, most recently active first. Summaries of one room can arrive
 /// out of order (posts publish them concurrently); an older one never replaces a newer.
@@ -103,6 +114,7 @@ fn RoomLink(room: RoomSummary, current: bool) -> impl IntoView {
         <li class="room-link" class:current=current>
             <a href=href aria-current=current.then_some("page")>
                 <span class="room-title">{room.title}</span>
+                {room.private.then_some(view! { <span class="badge">"private"</span> })}
                 <span class="room-slug">"#"{room.slug}</span>
                 <span class="room-count" data-count=room.message_count>{count}</span>
                 <Ago at=room.last_activity/>
@@ -114,12 +126,13 @@ fn RoomLink(room: RoomSummary, current: bool) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::time::Timestamp;
+    use crate::time::Timestamp;
 
     fn room(slug: &str, count: i64, at: i64) -> RoomSummary {
         RoomSummary {
             slug: slug.into(),
             title: slug.into(),
+            private: false,
             message_count: count,
             last_activity: Timestamp(at),
         }

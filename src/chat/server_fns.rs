@@ -1,36 +1,46 @@
-//! Chat's server functions: thin public endpoints (stable paths under `/api/`) that parse
-//! input through [`ChatService`](super::service::ChatService) and map errors. Any HTTP
-//! client may call them; with JavaScript off, a form post to one redirects back to the page.
+//! Chat's server functions: thin public endpoints (stable paths under `/api/`) that check
+//! who is calling, call [`ChatService`](super::service::ChatService) and map errors. Any
+//! HTTP client may call them; with JavaScript off, a form post to one redirects back to the
+//! page.
 
 use leptos::prelude::*;
 
-use super::domain::{Message, RoomSummary};
+use super::domain::{Member, Message, RoomSummary};
 use crate::error::AppError;
 
-/// The cookie that remembers the poster's display name.
-pub const NAME_COOKIE: &str = "murmur_name";
-
-/// Every room, most recently active first.
+/// Every room the caller may see, most recently active first.
 #[server(endpoint = "list_rooms")]
 pub async fn list_rooms() -> Result<Vec<RoomSummary>, AppError> {
-    use crate::server::{chat, fail};
-    chat().rooms().await.map_err(fail)
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    chat().rooms(caller.username()).await.map_err(fail)
 }
 
-/// Creates a room and answers its summary; a plain form post is redirected to the room.
+/// Creates a room (private when the `private` box is ticked) and answers its summary; a
+/// plain form post is redirected to the room.
 #[server(endpoint = "create_room")]
-pub async fn create_room(slug: String, title: String) -> Result<RoomSummary, AppError> {
-    use crate::server::{chat, fail};
-    let room = chat().create_room(&slug, &title).await.map_err(fail)?;
+pub async fn create_room(
+    slug: String,
+    title: String,
+    private: Option<String>,
+) -> Result<RoomSummary, AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let creator = caller.account().map_err(fail)?;
+    let room = chat()
+        .create_room(creator, &slug, &title, private.is_some())
+        .await
+        .map_err(fail)?;
     leptos_axum::redirect(&format!("/rooms/{}", room.slug));
     Ok(room)
 }
 
-/// One room's summary.
+/// One room's summary, if the caller may see it.
 #[server(endpoint = "get_room")]
 pub async fn get_room(slug: String) -> Result<RoomSummary, AppError> {
-    use crate::server::{chat, fail};
-    chat().room(&slug).await.map_err(fail)
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    chat().room(caller.username(), &slug).await.map_err(fail)
 }
 
 /// A page of a room's messages, oldest first: the newest before `before` (or of all), or
@@ -41,31 +51,73 @@ pub async fn list_messages(
     before: Option<i64>,
     after: Option<i64>,
 ) -> Result<Vec<Message>, AppError> {
-    use crate::chat::domain::Page;
-    use crate::server::{chat, fail};
+    use crate::{accounts::caller, api::fail, chat::domain::Page, chat::service::chat};
+    let caller = caller().map_err(fail)?;
     let page = Page {
         before,
         after,
         limit: None,
     };
-    chat().messages(&slug, page).await.map_err(fail)
+    chat()
+        .messages(caller.username(), &slug, page)
+        .await
+        .map_err(fail)
 }
 
-/// Posts a message and remembers the author's name in a cookie.
+/// Posts a message as the signed-in caller.
 #[server(endpoint = "post_message")]
-pub async fn post_message(slug: String, author: String, body: String) -> Result<Message, AppError> {
-    use crate::server::{chat, cookies, fail};
-    const ONE_YEAR_SECS: u64 = 365 * 24 * 3600;
-    let message = chat()
-        .post_message(&slug, &author, &body)
+pub async fn post_message(slug: String, body: String) -> Result<Message, AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let author = caller.account().map_err(fail)?;
+    chat()
+        .post_message(author, &slug, &body)
+        .await
+        .map_err(fail)
+}
+
+/// The members of a private room, for a member.
+#[server(endpoint = "list_members")]
+pub async fn list_members(slug: String) -> Result<Vec<Member>, AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let who = caller.account().map_err(fail)?;
+    chat().members(who, &slug).await.map_err(fail)
+}
+
+/// Adds `username` to private room `slug`; a plain form post goes back to the room.
+#[server(endpoint = "add_member")]
+pub async fn add_member(slug: String, username: String) -> Result<String, AppError> {
+    use crate::{accounts::accounts, accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let by = caller.account().map_err(fail)?;
+    chat().room(Some(&by.username), &slug).await.map_err(fail)?;
+    let added = accounts().account(&username).await.map_err(fail)?;
+    chat().add_member(by, &slug, &added).await.map_err(fail)?;
+    leptos_axum::redirect(&format!("/rooms/{slug}"));
+    Ok(added.username)
+}
+
+/// Takes `username` off private room `slug` (yourself: leaving); a plain form post goes to
+/// the room, or to the front page after leaving.
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(slug: String, username: String) -> Result<(), AppError> {
+    use crate::{accounts::accounts, accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let by = caller.account().map_err(fail)?;
+    chat().room(Some(&by.username), &slug).await.map_err(fail)?;
+    let removed = accounts()
+        .account(&username)
+        .await
+        .map_err(|_| fail(AppError::NotAMember(username.clone())))?;
+    chat()
+        .remove_member(by, &slug, &removed)
         .await
         .map_err(fail)?;
-    cookies::set(NAME_COOKIE, &message.author, ONE_YEAR_SECS);
-    Ok(message)
-}
-
-/// The display name remembered for this browser, if any.
-#[server(endpoint = "display_name")]
-pub async fn display_name() -> Result<Option<String>, AppError> {
-    Ok(crate::server::cookies::get(NAME_COOKIE))
+    let next = match removed.username == by.username {
+        true => "/".to_owned(),
+        false => format!("/rooms/{slug}"),
+    };
+    leptos_axum::redirect(&next);
+    Ok(())
 }

@@ -1,7 +1,8 @@
-//! The chat service: parses input into domain types, writes through the store, and after
-//! the commit publishes on the live bus. Server functions and the JSON API both call it,
-//! so they validate and broadcast alike. It is also the live module's [`History`] of room
-//! topics, so streams can resume from a message id.
+//! The chat service: parses input into domain types, checks who may see and do what,
+//! writes through the store, and after the commit publishes on the live bus. Server
+//! functions and the JSON API both call it, so they validate, authorize and broadcast
+//! alike. It is also the live module's [`History`] of room topics, so streams can resume
+//! from a message id, and its [`Gate`] for them: a private room is its members' only.
 
 use std::sync::Arc;
 
@@ -9,54 +10,89 @@ use async_trait::async_trait;
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+use super::access::Access;
 use super::cache::ReadCache;
-use super::domain::{DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use super::store::{ChatStore, StoreError};
 use super::{DIRECTORY_TOPIC, room_topic};
+use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::bus::{Bus, LiveEvent};
-use crate::live::replay::History;
+use crate::live::{Bus, Gate, History, LiveEvent};
+use crate::protect::{RateLimit, RateLimits};
 
-/// Chat's operations, backed by a store and a bus.
+/// Chat's operations, backed by a store and a bus; cheap to clone.
 #[derive(Clone)]
 pub struct ChatService {
-    store: Arc<dyn ChatStore>,
-    bus: Arc<dyn Bus>,
+    pub(super) store: Arc<dyn ChatStore>,
+    pub(super) bus: Arc<dyn Bus>,
     /// Held from before a message's commit until after its publish, so this process
     /// publishes messages in commit order (the store serializes writes anyway).
     in_order: Arc<Mutex<()>>,
     /// What page loads read; each write clears what it changed.
-    cache: Arc<ReadCache>,
+    pub(super) cache: Arc<ReadCache>,
+    limits: Arc<Limits>,
+}
+
+struct Limits {
+    posts: RateLimit<i64>,
+    rooms: RateLimit<i64>,
 }
 
 impl ChatService {
-    pub fn new(store: Arc<dyn ChatStore>, bus: Arc<dyn Bus>) -> Self {
+    pub fn new(store: Arc<dyn ChatStore>, bus: Arc<dyn Bus>, limits: &RateLimits) -> Self {
         Self {
             store,
             bus,
             in_order: Arc::default(),
             cache: Arc::default(),
+            limits: Arc::new(Limits {
+                posts: RateLimit::new(limits.posts),
+                rooms: RateLimit::new(limits.rooms),
+            }),
         }
     }
 
+    /// Creates a room; a private one has its creator as its only member.
+    ///
     /// # Errors
-    /// `Invalid` for a malformed slug or title, `SlugTaken` if the slug is in use.
-    pub async fn create_room(&self, slug: &str, title: &str) -> Result<RoomSummary, AppError> {
+    /// `Invalid` for a malformed slug or title, `SlugTaken` if the slug is in use,
+    /// `RateLimited` after too many rooms.
+    pub async fn create_room(
+        &self,
+        creator: &Account,
+        slug: &str,
+        title: &str,
+        private: bool,
+    ) -> Result<RoomSummary, AppError> {
         let slug = RoomSlug::parse(slug)?;
         let title = RoomTitle::parse(title)?;
-        let room = self.store.create_room(&slug, &title).await?;
-        self.cache.clear(None);
-        self.bus
-            .publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
+        self.limits.rooms.check(creator.id)?;
+        let room = self
+            .store
+            .create_room(&slug, &title, private, creator)
+            .await?;
+        let mut summary = directory_event(&room);
+        if private {
+            self.cache.clear_access();
+            summary = summary.only_for(vec![creator.username.clone()]);
+        } else {
+            self.cache.clear(None);
+        }
+        self.bus.publish(summary);
         Ok(room)
     }
 
-    /// Every room, most recently active first.
+    /// Every room `who` may see, most recently active first.
     ///
     /// # Errors
     /// `Internal` if the store fails.
-    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
-        Ok(self.kept_rooms().await?.to_vec())
+    pub async fn rooms(&self, who: Option<&str>) -> Result<Vec<RoomSummary>, AppError> {
+        let (rooms, access) = (self.kept_rooms().await?, self.access().await?);
+        Ok(rooms
+            .iter()
+            .filter(|room| access.can_see(room, who))
+            .cloned()
+            .collect())
     }
 
     /// Every room, from the read cache or the store.
@@ -64,20 +100,34 @@ impl ChatService {
         self.cache.rooms(self.store.rooms()).await
     }
 
+    /// Who may see each private room, from the read cache or the store.
+    pub(super) async fn access(&self) -> Result<Arc<Access>, StoreError> {
+        let load = async { Ok(Access::new(self.store.memberships().await?)) };
+        self.cache.access(load).await
+    }
+
+    /// Room `slug`, if `who` may see it.
+    ///
     /// # Errors
-    /// `Invalid` for a malformed slug, `RoomNotFound` if no room has it.
-    pub async fn room(&self, slug: &str) -> Result<RoomSummary, AppError> {
-        self.existing_room(&RoomSlug::parse(slug)?).await
+    /// `Invalid` for a malformed slug, `RoomNotFound` if no room has it — or it is private
+    /// and `who` is not a member, so its existence doesn't leak.
+    pub async fn room(&self, who: Option<&str>, slug: &str) -> Result<RoomSummary, AppError> {
+        self.visible_room(who, &RoomSlug::parse(slug)?).await
     }
 
     /// A page of a room's messages, oldest first.
     ///
     /// # Errors
-    /// `Invalid` for a malformed slug or limit, `RoomNotFound` if no room has the slug.
-    pub async fn messages(&self, slug: &str, page: Page) -> Result<Vec<Message>, AppError> {
+    /// `Invalid` for a malformed slug or limit, `RoomNotFound` as for [`Self::room`].
+    pub async fn messages(
+        &self,
+        who: Option<&str>,
+        slug: &str,
+        page: Page,
+    ) -> Result<Vec<Message>, AppError> {
         let limit = page.limit()?;
         let slug = RoomSlug::parse(slug)?;
-        self.existing_room(&slug).await?;
+        self.visible_room(who, &slug).await?;
         let load = self.store.messages(&slug, page, limit);
         if page.before.is_none() && page.after.is_none() && limit == Page::DEFAULT_LIMIT {
             return Ok(self.cache.newest(slug.as_str(), load).await?.to_vec());
@@ -85,42 +135,74 @@ impl ChatService {
         Ok(load.await?)
     }
 
-    async fn existing_room(&self, slug: &RoomSlug) -> Result<RoomSummary, AppError> {
-        self.kept_rooms()
-            .await?
+    /// The room, if `who` may see it; see [`Self::room`].
+    pub(super) async fn visible_room(
+        &self,
+        who: Option<&str>,
+        slug: &RoomSlug,
+    ) -> Result<RoomSummary, AppError> {
+        let (rooms, access) = (self.kept_rooms().await?, self.access().await?);
+        rooms
             .iter()
-            .find(|room| room.slug == slug.as_str())
+            .find(|room| room.slug == slug.as_str() && access.can_see(room, who))
             .cloned()
             .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
-    /// Stores a message, then tells the room's and the directory's subscribers.
+    /// Stores a message by `author`, then tells the room's subscribers and, in the
+    /// directory, those who may see the room.
     ///
     /// # Errors
-    /// `Invalid` for a malformed slug, name or body; `RoomNotFound` if no room has the slug.
+    /// `Invalid` for a malformed slug or body; `RoomNotFound` as for [`Self::room`];
+    /// `RateLimited` after too many posts.
     pub async fn post_message(
         &self,
+        author: &Account,
         slug: &str,
-        author: &str,
         body: &str,
     ) -> Result<Message, AppError> {
         let slug = RoomSlug::parse(slug)?;
-        let author = DisplayName::parse(author)?;
         let body = MessageBody::parse(body)?;
+        let room = self.visible_room(Some(&author.username), &slug).await?;
+        self.limits.posts.check(author.id)?;
+        let audience = match room.private {
+            true => Some(self.access().await?.members(slug.as_str()).to_vec()),
+            false => None,
+        };
         // Detached, so the write and its publish complete together even if the caller goes
         // away (a client disconnecting mid-post): never committed but unannounced.
         let (store, bus, in_order) = (self.store.clone(), self.bus.clone(), self.in_order.clone());
-        let cache = Arc::clone(&self.cache);
+        let (cache, author) = (Arc::clone(&self.cache), author.clone());
         let stored = tokio::spawn(async move {
             let in_order = in_order.lock().await;
             let (message, room) = store.insert_message(&slug, &author, &body).await?;
             cache.clear(Some(slug.as_str()));
             bus.publish(message_event(&message));
             drop(in_order);
-            bus.publish(event(DIRECTORY_TOPIC.into(), "room", None, &room));
+            let summary = directory_event(&room);
+            bus.publish(match audience {
+                Some(members) => summary.only_for(members),
+                None => summary,
+            });
             Ok::<_, StoreError>(message)
         });
         Ok(stored.await.map_err(|_| AppError::Internal)??)
+    }
+}
+
+#[async_trait]
+impl Gate for ChatService {
+    /// Room topics are for those who may see the room (`404` otherwise, as if it didn't
+    /// exist); the directory is everyone's (each gets the rooms they may see).
+    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
+        let Some(slug) = topic.strip_prefix("room:") else {
+            return Ok(());
+        };
+        match self.room(who, slug).await {
+            Ok(_) => Ok(()),
+            Err(AppError::Invalid(_)) => Err(AppError::RoomNotFound(slug.to_owned())),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -151,7 +233,12 @@ fn message_event(message: &Message) -> LiveEvent {
     )
 }
 
-fn event(
+/// A room's summary as the directory's topic carries it (to everyone, unless narrowed).
+pub(super) fn directory_event(room: &RoomSummary) -> LiveEvent {
+    event(DIRECTORY_TOPIC.into(), "room", None, room)
+}
+
+pub(super) fn event(
     topic: String,
     name: &'static str,
     id: Option<i64>,
@@ -173,4 +260,12 @@ impl From<StoreError> for AppError {
             }
         }
     }
+}
+
+/// The chat service, inside a server function or during a server render.
+///
+/// # Panics
+/// Outside a request handled by the app, which provides it.
+pub fn chat() -> ChatService {
+    leptos::prelude::expect_context()
 }

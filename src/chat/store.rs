@@ -7,7 +7,8 @@ use async_trait::async_trait;
 
 pub use sqlite::SqliteStore;
 
-use super::domain::{DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use crate::accounts::domain::Account;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,10 +24,19 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
-/// Rooms and their messages, durable.
+/// One member of one private room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub room: String,
+    pub username: String,
+    /// Whether this member created the room.
+    pub creator: bool,
+}
+
+/// Rooms, their members and their messages, durable.
 #[async_trait]
 pub trait ChatStore: Send + Sync + 'static {
-    /// Creates an empty room.
+    /// Creates an empty room; a private one with its creator as its first member.
     ///
     /// # Errors
     /// [`StoreError::SlugTaken`] if the slug is in use.
@@ -34,10 +44,24 @@ pub trait ChatStore: Send + Sync + 'static {
         &self,
         slug: &RoomSlug,
         title: &RoomTitle,
+        private: bool,
+        creator: &Account,
     ) -> Result<RoomSummary, StoreError>;
 
-    /// Every room, most recently active first.
+    /// Every room, private ones included, most recently active first.
     async fn rooms(&self) -> Result<Vec<RoomSummary>, StoreError>;
+
+    /// Who may see each private room: its members, and who created it.
+    async fn memberships(&self) -> Result<Vec<Membership>, StoreError>;
+
+    /// Makes `account` a member of room `slug`; already one, nothing changes.
+    ///
+    /// # Errors
+    /// [`StoreError::RoomNotFound`] if the room does not exist.
+    async fn add_member(&self, slug: &RoomSlug, account: &Account) -> Result<(), StoreError>;
+
+    /// Takes `account` off room `slug`'s members; whether it was one.
+    async fn remove_member(&self, slug: &RoomSlug, account: &Account) -> Result<bool, StoreError>;
 
     /// Stores a message and updates its room's count and activity in one transaction.
     /// When this returns, the message is committed, and its id is larger than that of
@@ -53,7 +77,7 @@ pub trait ChatStore: Send + Sync + 'static {
     async fn insert_message(
         &self,
         slug: &RoomSlug,
-        author: &DisplayName,
+        author: &Account,
         body: &MessageBody,
     ) -> Result<(Message, RoomSummary), StoreError>;
 

@@ -5,53 +5,14 @@
 //! (Postgres `LISTEN/NOTIFY`) implements the same [`Bus`] trait.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll};
 
-use axum::body::Bytes;
 use futures::Stream;
 use futures::task::AtomicWaker;
 
-/// One event on one topic, with its SSE frames written once, when it is made. Cloning it
-/// only counts references: every subscriber sends the very same bytes.
-#[derive(Clone, Debug)]
-pub struct LiveEvent {
-    /// Which topic it belongs to, e.g. `room:lobby`.
-    pub topic: Arc<str>,
-    /// A cursor into the topic's history, if the event has one.
-    pub id: Option<i64>,
-    /// The frame on a stream dedicated to the topic: `event: <name>`, `id: <id>`, `data:`.
-    pub topic_frame: Bytes,
-    /// The frame on the multi-topic stream: `event: <topic>`, `id: <topic>@<id>`, `data:`.
-    pub live_frame: Bytes,
-}
-
-impl LiveEvent {
-    /// An event named `name` on `topic`, with cursor `id` and payload `data`.
-    pub fn new(topic: &str, name: &str, id: Option<i64>, data: &str) -> Self {
-        Self {
-            topic: topic.into(),
-            id,
-            topic_frame: frame(name, id.map(|id| id.to_string()), data),
-            live_frame: frame(topic, id.map(|id| format!("{topic}@{id}")), data),
-        }
-    }
-}
-
-/// An SSE frame; a payload with line breaks becomes several `data:` lines.
-fn frame(event: &str, id: Option<String>, data: &str) -> Bytes {
-    let mut frame = format!("event: {event}\n");
-    if let Some(id) = id {
-        let _ = writeln!(frame, "id: {id}");
-    }
-    for line in data.split('\n') {
-        let _ = writeln!(frame, "data: {line}");
-    }
-    frame.push('\n');
-    Bytes::from(frame)
-}
+use super::event::LiveEvent;
 
 /// Delivers events to the streams subscribed to their topic.
 pub trait Bus: Send + Sync + 'static {
@@ -267,24 +228,6 @@ mod tests {
 
     fn event(topic: &str, data: &str) -> LiveEvent {
         LiveEvent::new(topic, "message", None, data)
-    }
-
-    #[test]
-    fn an_event_is_framed_once_for_each_kind_of_stream() {
-        let event = LiveEvent::new("room:a", "message", Some(7), "{\"x\":1}");
-        assert_eq!(
-            &event.topic_frame[..],
-            b"event: message\nid: 7\ndata: {\"x\":1}\n\n"
-        );
-        assert_eq!(
-            &event.live_frame[..],
-            b"event: room:a\nid: room:a@7\ndata: {\"x\":1}\n\n"
-        );
-        let two_lines = LiveEvent::new("t", "note", None, "a\nb");
-        assert_eq!(
-            &two_lines.topic_frame[..],
-            b"event: note\ndata: a\ndata: b\n\n"
-        );
     }
 
     #[tokio::test]

@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::serve::Listener;
+use axum::extract::connect_info::Connected;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::serve::{IncomingStream, Listener};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -38,12 +40,29 @@ const MAX_HEADERS: usize = 64;
 const RESPONSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
 cache-control: no-cache\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n";
 
-/// What a stream request asks for.
-#[derive(Debug, PartialEq, Eq)]
+/// What a stream request asks for, and from where.
+#[derive(Debug)]
 pub struct Head {
     pub path: String,
     pub query: Option<String>,
-    pub last_event_id: Option<String>,
+    /// Its headers (cookies, credentials, `Last-Event-ID`, forwarding).
+    pub headers: HeaderMap,
+    /// The socket's peer.
+    pub peer: SocketAddr,
+}
+
+/// The address a connection handed to the HTTP server came from, as its handlers see it
+/// through `ConnectInfo<Peer>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+impl<Io> Connected<IncomingStream<'_, DirectListener<Io>>> for Peer
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    fn connect_info(stream: IncomingStream<'_, DirectListener<Io>>) -> Self {
+        Self(*stream.remote_addr())
+    }
 }
 
 /// The body of the stream `Head` asks for; `None` sends the request to the HTTP server.
@@ -149,7 +168,7 @@ async fn serve<Io: AsyncRead + AsyncWrite + Unpin>(
     let Ok(Ok(head)) = tokio::time::timeout(HEAD_READ_LIMIT, read_head(&mut io)).await else {
         return;
     };
-    let body = match stream_request(&head) {
+    let body = match stream_request(&head, addr) {
         Some(request) => open(request).await,
         None => None,
     };
@@ -175,9 +194,9 @@ async fn read_head(io: &mut (impl AsyncRead + Unpin)) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
-/// `head` as a stream request: a complete HTTP/1.1 `GET` without a body or an upgrade,
-/// and nothing after it.
-fn stream_request(head: &[u8]) -> Option<Head> {
+/// `head` as a stream request from `peer`: a complete HTTP/1.1 `GET` without a body or an
+/// upgrade, and nothing after it.
+fn stream_request(head: &[u8], peer: SocketAddr) -> Option<Head> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     let httparse::Status::Complete(length) = request.parse(head).ok()? else {
@@ -186,7 +205,7 @@ fn stream_request(head: &[u8]) -> Option<Head> {
     if length != head.len() || request.method != Some("GET") || request.version != Some(1) {
         return None;
     }
-    let mut last_event_id = None;
+    let mut headers = HeaderMap::with_capacity(request.headers.len());
     for header in request.headers.iter() {
         let is = |name: &str| header.name.eq_ignore_ascii_case(name);
         if ["content-length", "transfer-encoding", "upgrade", "expect"]
@@ -195,9 +214,10 @@ fn stream_request(head: &[u8]) -> Option<Head> {
         {
             return None;
         }
-        if is("last-event-id") && !header.value.is_empty() {
-            last_event_id = Some(std::str::from_utf8(header.value).ok()?.to_owned());
-        }
+        headers.append(
+            HeaderName::from_bytes(header.name.as_bytes()).ok()?,
+            HeaderValue::from_bytes(header.value).ok()?,
+        );
     }
     let (path, query) = match request.path?.split_once('?') {
         Some((path, query)) => (path, Some(query.to_owned())),
@@ -206,7 +226,8 @@ fn stream_request(head: &[u8]) -> Option<Head> {
     Some(Head {
         path: path.to_owned(),
         query,
-        last_event_id,
+        headers,
+        peer,
     })
 }
 
@@ -307,26 +328,26 @@ mod tests {
         text.replace('\n', "\r\n").into_bytes()
     }
 
+    fn peer() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 9], 5000))
+    }
+
     #[test]
     fn a_plain_get_is_a_stream_request() {
-        assert_eq!(
-            stream_request(&head(
-                "GET /live?topic=rooms HTTP/1.1\nHost: x\nLast-Event-ID: rooms@4\n\n"
-            )),
-            Some(Head {
-                path: "/live".into(),
-                query: Some("topic=rooms".into()),
-                last_event_id: Some("rooms@4".into()),
-            })
-        );
-        assert_eq!(
-            stream_request(&head("GET /live HTTP/1.1\nLast-Event-ID: \n\n")),
-            Some(Head {
-                path: "/live".into(),
-                query: None,
-                last_event_id: None,
-            })
-        );
+        let request = stream_request(
+            &head(
+                "GET /live?topic=rooms HTTP/1.1\nHost: x\nLast-Event-ID: rooms@4\nCookie: a=b\n\n",
+            ),
+            peer(),
+        )
+        .unwrap();
+        assert_eq!(request.path, "/live");
+        assert_eq!(request.query.as_deref(), Some("topic=rooms"));
+        assert_eq!(request.headers["last-event-id"], "rooms@4");
+        assert_eq!(request.headers["cookie"], "a=b");
+        assert_eq!(request.peer, peer());
+        let bare = stream_request(&head("GET /live HTTP/1.1\n\n"), peer()).unwrap();
+        assert_eq!((bare.path.as_str(), bare.query), ("/live", None));
     }
 
     #[test]
@@ -341,13 +362,13 @@ mod tests {
             "GET /live HTTP/1.1\nHost: x\n",
             "PRI * HTTP/2.0\n\nSM\n\n",
         ] {
-            assert_eq!(stream_request(&head(other)), None, "{other:?}");
+            assert!(stream_request(&head(other), peer()).is_none(), "{other:?}");
         }
     }
 
     #[test]
     fn the_direct_head_carries_the_headers_of_a_routed_stream() {
-        let routed = super::super::sse::respond(futures::stream::empty().boxed());
+        let routed = super::super::respond(futures::stream::empty().boxed());
         let mut headers = [httparse::EMPTY_HEADER; 8];
         let mut direct = httparse::Response::new(&mut headers);
         direct.parse(RESPONSE_HEAD).unwrap();

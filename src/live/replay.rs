@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use futures::future::ready;
 use futures::stream::{self, Stream, StreamExt};
 
-use super::bus::{Bus, LiveEvent};
+use super::bus::Bus;
+use super::event::LiveEvent;
 
 /// The most events replayed on resume; a client further behind is told to resync.
 pub const MAX_REPLAY: u32 = 1_000;
@@ -27,23 +28,29 @@ pub enum Item {
     Event(LiveEvent),
     /// Something may have been missed: re-read everything.
     Resync,
+    /// The subscriber may no longer see the topic: sent as a resync, and the last item.
+    Revoked,
 }
 
-/// `topic`'s events after `cursor` (or from now, without one): replayed history, then live
-/// events newer than what was replayed. A cursor that is unknown or too far behind, and a
-/// subscriber that falls behind the bus, each become [`Item::Resync`].
+/// `topic`'s events after `cursor` (or from now, without one), as `who` (a username, or
+/// `None` signed out) may see them: replayed history, then live events newer than what was
+/// replayed, leaving out those meant for others. A cursor that is unknown or too far
+/// behind, and a subscriber that falls behind the bus, each become [`Item::Resync`]. An
+/// event that revokes `who`'s access becomes a resync too, and ends the stream.
 ///
 /// Subscribes before reading history, so an event committed meanwhile is in one or the
-/// other; those in both are sent once.
+/// other; those in both are sent once. (Subscribing first is also what makes a revocation
+/// published after an access check reach the stream that passed it.)
 pub fn resume(
     bus: &dyn Bus,
     history: Arc<dyn History>,
     topic: &str,
     cursor: Option<i64>,
+    who: Option<Arc<str>>,
 ) -> impl Stream<Item = Item> + Send + 'static {
     let subscription = bus.subscribe(topic);
     let topic = topic.to_owned();
-    stream::once(async move {
+    let items = stream::once(async move {
         let (replayed, seam) = match cursor {
             None => (Vec::new(), None),
             Some(cursor) => match history.after(&topic, cursor, MAX_REPLAY + 1).await {
@@ -56,6 +63,8 @@ pub fn resume(
         };
         let live = subscription.filter_map(move |received| {
             ready(match received {
+                Ok(event) if !event.reaches(who.as_deref()) => None,
+                Ok(event) if event.revokes => Some(Item::Revoked),
                 Ok(event) if event.id.zip(seam).is_some_and(|(id, seam)| id <= seam) => None,
                 Ok(event) => Some(Item::Event(event)),
                 Err(_lagged) => Some(Item::Resync),
@@ -63,7 +72,14 @@ pub fn resume(
         });
         stream::iter(replayed).chain(live)
     })
-    .flatten()
+    .flatten();
+    // Ends right after a revocation, without waiting for another event.
+    stream::unfold(Some(Box::pin(items)), |items| async move {
+        let mut items = items?;
+        let item = items.next().await?;
+        let more = (!matches!(item, Item::Revoked)).then_some(items);
+        Some((item, more))
+    })
 }
 
 #[cfg(test)]
@@ -86,7 +102,7 @@ mod tests {
     #[tokio::test]
     async fn a_stream_that_falls_behind_the_bus_resyncs_then_goes_on_live() {
         let bus = InProcessBus::new(2);
-        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None));
+        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None, None));
         assert!(stream.next().now_or_never().is_none(), "nothing yet");
         for n in 1..=5 {
             bus.publish(LiveEvent::new("t", "message", Some(n), "{}"));
@@ -94,5 +110,24 @@ mod tests {
         assert!(matches!(stream.next().await, Some(Item::Resync)));
         bus.publish(LiveEvent::new("t", "message", Some(6), "{}"));
         assert!(matches!(stream.next().await, Some(Item::Event(event)) if event.id == Some(6)));
+    }
+
+    #[tokio::test]
+    async fn a_stream_skips_events_for_others_and_ends_when_its_access_is_revoked() {
+        let bus = InProcessBus::new(8);
+        let who = Some(Arc::from("eve"));
+        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None, who));
+        assert!(stream.next().now_or_never().is_none(), "nothing yet");
+        bus.publish(LiveEvent::new("t", "message", Some(1), "{}").only_for(vec!["ada".into()]));
+        bus.publish(LiveEvent::revoke("t", "ada"));
+        bus.publish(LiveEvent::new("t", "message", Some(2), "{}"));
+        bus.publish(LiveEvent::revoke("t", "eve"));
+        bus.publish(LiveEvent::new("t", "message", Some(3), "{}"));
+        assert!(matches!(stream.next().await, Some(Item::Event(event)) if event.id == Some(2)));
+        assert!(matches!(stream.next().await, Some(Item::Revoked)));
+        assert!(
+            stream.next().await.is_none(),
+            "nothing after the revocation"
+        );
     }
 }

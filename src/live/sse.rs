@@ -1,20 +1,16 @@
-//! Serving live events as Server-Sent Events: the multi-topic stream at [`super::STREAM_PATH`],
-//! and building blocks for streams dedicated to one topic.
+//! Live events on the wire as Server-Sent Events: frames, the response head, and reading
+//! what a stream request asks for.
 
 use std::convert::Infallible;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::Response;
-use futures::stream::{self, BoxStream, Stream, StreamExt, select_all};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
-use super::bus::{Bus, LiveEvent};
-use super::replay::{History, Item, resume};
+use super::replay::Item;
 use super::{MAX_TOPICS, is_valid_topic};
 
 /// How long a stream may stay silent before a comment line is sent to keep it open.
@@ -38,60 +34,8 @@ impl Closing {
     }
 }
 
-/// What the live endpoints need from the app's state.
-#[derive(Clone)]
-pub struct LiveState {
-    pub bus: Arc<dyn Bus>,
-    pub history: Arc<dyn History>,
-    pub closing: Closing,
-    /// How many streams are open now.
-    pub open_streams: Arc<AtomicU64>,
-}
-
-impl LiveState {
-    /// `frames` as a stream's [`Body`]: `retry`, then `frames` until shutdown, with a
-    /// keep-alive comment whenever the stream has been quiet for [`KEEP_ALIVE`]. Counted in
-    /// [`Self::open_streams`] until it is dropped.
-    pub fn body(&self, frames: impl Stream<Item = Bytes> + Send + 'static) -> Body {
-        let open = OpenStream::new(&self.open_streams);
-        let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
-        tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
-            .map(move |frame| {
-                let _open = &open;
-                frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME))
-            })
-            .take_until(self.closing.clone().wait())
-            .boxed()
-    }
-
-    /// `topic`'s items from `cursor` on; see [`resume`].
-    pub fn resume(
-        &self,
-        topic: &str,
-        cursor: Option<i64>,
-    ) -> impl Stream<Item = Item> + Send + 'static {
-        resume(&*self.bus, Arc::clone(&self.history), topic, cursor)
-    }
-}
-
-/// What a live stream sends, as it goes on the wire; made by [`LiveState::body`].
+/// What a live stream sends, as it goes on the wire; made by [`super::LiveState`].
 pub type Body = BoxStream<'static, Bytes>;
-
-/// Counts a stream as open for as long as it lives.
-struct OpenStream(Arc<AtomicU64>);
-
-impl OpenStream {
-    fn new(open: &Arc<AtomicU64>) -> Self {
-        open.fetch_add(1, Ordering::Relaxed);
-        Self(Arc::clone(open))
-    }
-}
-
-impl Drop for OpenStream {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 /// The response that carries a stream's `body` through the HTTP router.
 pub fn respond(body: Body) -> Response {
@@ -110,16 +54,43 @@ const KEEP_ALIVE_FRAME: &[u8] = b": keep-alive\n\n";
 /// The frame of a [`super::RESYNC_EVENT`].
 const RESYNC_FRAME: &[u8] = b"event: resync\ndata: {}\n\n";
 
-/// Items as SSE frames: each event's own frame picked by `frame` (written once, when the
-/// event was made), resyncs as a `resync` event.
-pub fn frames(
+/// Which of an event's frames a stream sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// A stream dedicated to one topic: `event: <name>`, `id: <id>`.
+    Topic,
+    /// The multi-topic stream: `event: <topic>`, `id: <topic>@<id>`.
+    Live,
+}
+
+/// Items as SSE frames: each event's own frame (written once, when the event was made),
+/// resyncs and revocations as a `resync` event.
+pub(super) fn frames(
     items: impl Stream<Item = Item> + Send + 'static,
-    frame: fn(&LiveEvent) -> &Bytes,
+    frame: Frame,
 ) -> impl Stream<Item = Bytes> + Send + 'static {
-    items.map(move |item| match item {
-        Item::Event(event) => frame(&event).clone(),
-        Item::Resync => Bytes::from_static(RESYNC_FRAME),
+    items.map(move |item| match (item, frame) {
+        (Item::Event(event), Frame::Topic) => event.topic_frame.clone(),
+        (Item::Event(event), Frame::Live) => event.live_frame.clone(),
+        (Item::Resync | Item::Revoked, _) => Bytes::from_static(RESYNC_FRAME),
     })
+}
+
+/// A stream's body: `retry`, then `frames` until `closing`, with a keep-alive comment
+/// whenever it has been quiet for [`KEEP_ALIVE`]; `guard` lives as long as the body.
+pub(super) fn body<G: Send + 'static>(
+    frames: impl Stream<Item = Bytes> + Send + 'static,
+    closing: Closing,
+    guard: G,
+) -> Body {
+    let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) }).chain(frames);
+    tokio_stream::StreamExt::timeout_repeating(frames, tokio::time::interval(KEEP_ALIVE))
+        .map(move |frame| {
+            let _guard = &guard;
+            frame.unwrap_or(Bytes::from_static(KEEP_ALIVE_FRAME))
+        })
+        .take_until(closing.wait())
+        .boxed()
 }
 
 /// The cursor a reconnecting client sends in `Last-Event-ID`, if any.
@@ -130,45 +101,8 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<&str> {
         .filter(|id| !id.is_empty())
 }
 
-/// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds. Each event is named
-/// by its topic; one with a cursor has `id: <topic>@<cursor>`. A topic given as
-/// `topic@cursor` resumes after that cursor, as does the topic named in `Last-Event-ID`.
-///
-/// # Errors
-/// `400` when no topic is given, more than [`MAX_TOPICS`], or a malformed one.
-pub async fn live_stream(
-    State(live): State<LiveState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Response, (StatusCode, String)> {
-    open_live(&live, query.as_deref(), last_event_id(&headers))
-        .map(respond)
-        .map_err(|reason| (StatusCode::BAD_REQUEST, reason))
-}
-
-/// The body of [`live_stream`], for a request with `query` and `last_event_id`; the reason
-/// it can't be opened otherwise.
-pub fn open_live(
-    live: &LiveState,
-    query: Option<&str>,
-    last_event_id: Option<&str>,
-) -> Result<Body, String> {
-    let mut topics = parse_topics(query.unwrap_or_default())?;
-    if let Some((topic, cursor)) = last_event_id.and_then(parse_topic_cursor) {
-        for (known, known_cursor) in &mut topics {
-            if *known == topic && known_cursor.is_none_or(|known| known < cursor) {
-                *known_cursor = Some(cursor);
-            }
-        }
-    }
-    let streams = topics.iter().map(|(topic, cursor)| {
-        frames(live.resume(topic, *cursor), |event| &event.live_frame).boxed()
-    });
-    Ok(live.body(select_all(streams)))
-}
-
 /// `topic` or `topic@cursor`.
-fn parse_topic_cursor(text: &str) -> Option<(String, i64)> {
+pub(super) fn parse_topic_cursor(text: &str) -> Option<(String, i64)> {
     let (topic, cursor) = text.split_once('@')?;
     Some((
         topic.to_owned(),
@@ -176,7 +110,8 @@ fn parse_topic_cursor(text: &str) -> Option<(String, i64)> {
     ))
 }
 
-fn parse_topics(query: &str) -> Result<Vec<(String, Option<i64>)>, String> {
+/// The topics of a `/live` query, each with the cursor it resumes after, if any.
+pub(super) fn parse_topics(query: &str) -> Result<Vec<(String, Option<i64>)>, String> {
     let mut topics: Vec<(String, Option<i64>)> = Vec::new();
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         if key != "topic" {

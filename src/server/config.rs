@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use leptos::config::{LeptosOptions, get_configuration};
 
+use crate::live::StreamLimits;
+use crate::protect::{RateLimits, TrustedProxies};
+
 /// Where and how the server runs.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -15,6 +18,12 @@ pub struct Config {
     pub leptos: LeptosOptions,
     /// How long a connection may go without the peer taking any bytes before it is dropped.
     pub write_stall_limit: Duration,
+    /// Rate limits on posting, creating rooms, signing in and up (`MURMUR_LIMIT_*`).
+    pub limits: RateLimits,
+    /// Caps on open event streams (`MURMUR_STREAMS_PER_ADDRESS`, `MURMUR_STREAMS_TOTAL`).
+    pub streams: StreamLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (`MURMUR_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -29,8 +38,21 @@ impl Config {
     /// (default `127.0.0.1:3000`). Under cargo-leptos, the other `LEPTOS_*` variables it
     /// sets are honoured too.
     ///
+    /// A configuration with every default but the database and Leptos' settings.
+    pub fn new(database_url: String, leptos: LeptosOptions) -> Self {
+        Self {
+            database_url,
+            leptos,
+            write_stall_limit: WRITE_STALL_LIMIT,
+            limits: RateLimits::default(),
+            streams: StreamLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
+        }
+    }
+
     /// # Errors
-    /// If `LEPTOS_SITE_ADDR` is not an address, or the data directory can't be created.
+    /// If `LEPTOS_SITE_ADDR` is not an address, the data directory can't be created, or a
+    /// `MURMUR_*` variable can't be read.
     pub fn from_env() -> Result<Self, String> {
         let database_url = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => url,
@@ -41,10 +63,25 @@ impl Config {
                 format!("sqlite://{}", dir.join("murmur.db").display())
             }
         };
+        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let count = |name: &str, default: u64| match var(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse()
+                .map_err(|_| format!("{name}={text:?} is not a number")),
+        };
+        let defaults = StreamLimits::default();
         Ok(Self {
-            database_url,
-            leptos: leptos_options()?,
-            write_stall_limit: WRITE_STALL_LIMIT,
+            limits: RateLimits::from_vars(var)?,
+            streams: StreamLimits {
+                per_address: count("MURMUR_STREAMS_PER_ADDRESS", defaults.per_address)?,
+                total: count("MURMUR_STREAMS_TOTAL", defaults.total)?,
+            },
+            trusted_proxies: TrustedProxies::parse(
+                &var("MURMUR_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
+            ..Self::new(database_url, leptos_options()?)
         })
     }
 }

@@ -13,18 +13,20 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::database::open_sqlite;
+use super::gate::AppGate;
 use super::metrics::{self, Metrics};
 use super::stall::StallGuardListener;
+use super::streams::{DirectStreams, live_stream};
 use super::{AppState, Config, limits};
+use crate::accounts::service::AccountService;
+use crate::accounts::store::SqliteAccountStore;
+use crate::accounts::{Identify, identify};
 use crate::app::{App, shell};
-use crate::chat::http::open_room_stream;
 use crate::chat::service::ChatService;
 use crate::chat::store::SqliteStore;
-use crate::live::STREAM_PATH;
-use crate::live::bus::InProcessBus;
-use crate::live::direct::{DirectListener, Head, Open};
-use crate::live::sse::{Closing, LiveState, live_stream, open_live};
-use futures::FutureExt;
+use crate::live::direct::{DirectListener, Open, Peer};
+use crate::live::{Closing, InProcessBus, LiveState, STREAM_PATH};
 
 /// Any startup failure, with its cause.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -41,25 +43,37 @@ pub struct Murmur {
     write_stall_limit: Duration,
 }
 
-/// Opens the database (applying migrations) and wires the routes.
+/// Opens the database (applying migrations) and wires the features together.
 ///
 /// # Errors
 /// If the database can't be opened or migrated.
 pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let metrics = Metrics::default();
-    let store = SqliteStore::connect(&config.database_url, Arc::clone(&metrics.queries)).await?;
+    let pool = open_sqlite(&config.database_url).await?;
+    let queries = &metrics.queries;
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
-    let chat = ChatService::new(Arc::new(store), bus.clone());
+    let chat_store = SqliteStore::new(pool.clone(), Arc::clone(queries));
+    let chat = ChatService::new(Arc::new(chat_store), bus.clone(), &config.limits);
+    let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
+    let accounts = AccountService::new(Arc::new(account_store), &config.limits);
     let (closing, closing_signal) = Closing::new();
-    let live = LiveState {
+    let live = LiveState::new(
         bus,
-        history: Arc::new(chat.clone()),
-        closing: closing_signal.clone(),
-        open_streams: Arc::clone(&metrics.streams),
+        Arc::new(chat.clone()),
+        Arc::new(AppGate { chat: chat.clone() }),
+        closing_signal.clone(),
+        config.streams,
+        Arc::clone(&metrics.streams),
+    );
+    let identify_state = Identify {
+        accounts: accounts.clone(),
+        proxies: config.trusted_proxies.clone(),
     };
     let state = AppState {
         leptos_options: config.leptos.clone(),
         chat: chat.clone(),
+        accounts: accounts.clone(),
+        identify: identify_state.clone(),
         live: live.clone(),
         metrics: metrics.clone(),
     };
@@ -70,18 +84,27 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .route("/metrics", get(metrics::metrics))
         .route(STREAM_PATH, get(live_stream))
         .merge(crate::chat::http::routes())
+        .merge(crate::accounts::http::routes())
         .leptos_routes_with_context(
             &state,
             routes,
             {
-                let chat = chat.clone();
-                move || provide_context(chat.clone())
+                let (chat, accounts) = (chat.clone(), accounts.clone());
+                move || {
+                    provide_context(chat.clone());
+                    provide_context(accounts.clone());
+                }
             },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
         )
+        // Every route learns who calls it; static files (the fallback) don't need to.
+        .route_layer(middleware::from_fn_with_state(
+            identify_state.clone(),
+            identify,
+        ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
         .layer(middleware::from_fn_with_state(
@@ -89,36 +112,19 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
             metrics::count_requests,
         ))
         .with_state(state);
+    let direct = DirectStreams {
+        accounts,
+        proxies: config.trusted_proxies.clone(),
+        chat,
+        live,
+        metrics,
+    };
     Ok(Murmur {
         router,
-        streams: direct_streams(chat, live, metrics),
+        streams: direct.open(),
         closing,
         closing_signal,
         write_stall_limit: config.write_stall_limit,
-    })
-}
-
-/// The event streams, served off the HTTP stack by [`DirectListener`]: the same bodies as
-/// their routes, which answer whatever can't be opened.
-fn direct_streams(chat: ChatService, live: LiveState, metrics: Metrics) -> Open {
-    Arc::new(move |head: Head| {
-        let (chat, live, metrics) = (chat.clone(), live.clone(), metrics.clone());
-        async move {
-            let (query, last_event_id) = (head.query.as_deref(), head.last_event_id.as_deref());
-            let body = if head.path == STREAM_PATH {
-                open_live(&live, query, last_event_id).ok()
-            } else {
-                let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
-                open_room_stream(&chat, &live, slug, query, last_event_id)
-                    .await
-                    .ok()
-            };
-            if body.is_some() {
-                metrics.request();
-            }
-            body
-        }
-        .boxed()
     })
 }
 
@@ -137,7 +143,8 @@ impl Murmur {
         let closing = self.closing;
         let listener = StallGuardListener::new(listener, self.write_stall_limit);
         let (listener, streams) = DirectListener::new(listener, self.streams, self.closing_signal)?;
-        axum::serve(listener, self.router)
+        let app = self.router.into_make_service_with_connect_info::<Peer>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 let _ = closing.send(true);

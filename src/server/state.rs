@@ -4,14 +4,18 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::Metrics;
+use crate::accounts::Identify;
+use crate::accounts::service::AccountService;
 use crate::chat::service::ChatService;
-use crate::live::sse::LiveState;
+use crate::live::LiveState;
 
 /// Everything the handlers share; cheap to clone.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub chat: ChatService,
+    pub accounts: AccountService,
+    pub identify: Identify,
     pub live: LiveState,
     pub metrics: Metrics,
 }

@@ -16,6 +16,7 @@ async fn start_server(port: u16, database_url: &str) -> Child {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env_remove("LEPTOS_OUTPUT_NAME")
         .env("RUST_LOG", "info")
+        .env("MURMUR_LIMIT_POSTS", "off")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -51,14 +52,16 @@ async fn kill_9_loses_no_acknowledged_message_and_clients_resume_without_gaps() 
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let poster = {
         let stop = std::sync::Arc::clone(&stop);
-        let (http, url) = (app.http.clone(), app.url("/api/rooms/durable/messages"));
+        let (http, url) = (
+            app.client_as("poster").await,
+            app.url("/api/rooms/durable/messages"),
+        );
         tokio::spawn(async move {
             for attempt in 0.. {
                 if stop.load(std::sync::atomic::Ordering::SeqCst) {
                     return;
                 }
-                let body =
-                    serde_json::json!({ "author": "Poster", "body": format!("attempt {attempt}") });
+                let body = serde_json::json!({ "body": format!("attempt {attempt}") });
                 let Ok(response) = http.post(&url).json(&body).send().await else {
                     tokio::task::yield_now().await;
                     continue;

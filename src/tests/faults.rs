@@ -74,6 +74,7 @@ async fn a_client_that_stops_reading_is_dropped_without_holding_up_the_others() 
 async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
     let mut app = spawn_app().await;
     app.create_room("calm").await;
+    let token = app.token("ada").await;
     let mut listener = app.sse("/rooms/calm/stream").await;
 
     // Hold the database's write lock so the post below is stuck inside the server.
@@ -85,11 +86,11 @@ async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
         .await
         .unwrap();
 
-    let body = r#"{"author":"Ada","body":"in flight"}"#;
+    let body = r#"{"body":"in flight"}"#;
     let mut post = TcpStream::connect(app.addr()).await.unwrap();
     let head = format!(
         "POST /api/rooms/calm/messages HTTP/1.1\r\nhost: murmur\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\nexpect: 100-continue\r\n\r\n",
+         authorization: Bearer {token}\r\ncontent-length: {}\r\nexpect: 100-continue\r\n\r\n",
         body.len()
     );
     post.write_all(head.as_bytes()).await.unwrap();
@@ -117,12 +118,15 @@ async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
 async fn sixteen_concurrent_writers_never_see_database_is_locked() {
     let app = spawn_app().await;
     app.create_room("crowd").await;
-    let writers = (0..16).map(|writer| {
-        let (http, url) = (app.http.clone(), app.url("/api/rooms/crowd/messages"));
+    let mut clients = Vec::new();
+    for writer in 0..16 {
+        clients.push(app.client_as(&format!("writer{writer}")).await);
+    }
+    let writers = clients.into_iter().map(|http| {
+        let url = app.url("/api/rooms/crowd/messages");
         tokio::spawn(async move {
             for n in 0..25 {
-                let body =
-                    serde_json::json!({ "author": format!("w{writer}"), "body": format!("{n}") });
+                let body = serde_json::json!({ "body": format!("{n}") });
                 let response = http.post(&url).json(&body).send().await.unwrap();
                 assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
             }

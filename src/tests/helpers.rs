@@ -1,5 +1,7 @@
 //! `spawn_app()` and a small SSE client.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -9,8 +11,9 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use murmur::protect::RateLimits;
+use murmur::server::Config;
 use murmur::server::startup;
-use murmur::server::{Config, WRITE_STALL_LIMIT};
 
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
 const STUCK: Duration = Duration::from_secs(30);
@@ -18,10 +21,16 @@ const STUCK: Duration = Duration::from_secs(30);
 /// A running server and its database: what a client can reach.
 pub struct Api {
     pub base: String,
+    /// A client that sends no credentials.
     pub http: reqwest::Client,
     /// Where its SQLite database is.
     pub database_url: String,
+    /// Session tokens of the accounts the tests signed up, by username.
+    tokens: Mutex<HashMap<String, String>>,
 }
+
+/// The password every test account has.
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A server running in this process with its own database, stopped when dropped; it
 /// derefs to its [`Api`].
@@ -30,40 +39,48 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: tempfile::TempDir,
-    write_stall_limit: Duration,
+    config: Config,
 }
 
+/// An app without rate limits (tests post flat out); stream caps as configured by default.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_dropping_stalled_after(WRITE_STALL_LIMIT).await
+    spawn_app_with(|_| {}).await
 }
 
 /// An app that drops a connection whose peer has taken no bytes for `limit`.
 pub async fn spawn_app_dropping_stalled_after(limit: Duration) -> TestApp {
-    start(tempfile::tempdir().expect("temporary directory"), limit).await
+    spawn_app_with(move |config| config.write_stall_limit = limit).await
 }
 
-async fn start(dir: tempfile::TempDir, write_stall_limit: Duration) -> TestApp {
+/// An app configured by `configure`, which starts from [`spawn_app`]'s configuration.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config) + 'static) -> TestApp {
+    let settings = Box::new(configure) as Box<dyn FnOnce(&mut Config)>;
+    start(tempfile::tempdir().expect("temporary directory"), settings).await
+}
+
+async fn start(dir: tempfile::TempDir, configure: Box<dyn FnOnce(&mut Config)>) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
-    let config = Config {
-        database_url: format!("sqlite://{}", dir.path().join("murmur.db").display()),
-        leptos: LeptosOptions::builder()
+    let mut config = Config::new(
+        format!("sqlite://{}", dir.path().join("murmur.db").display()),
+        LeptosOptions::builder()
             .output_name("murmur")
             .site_addr(addr)
             .build(),
-        write_stall_limit,
-    };
+    );
+    config.limits = RateLimits::off();
+    configure(&mut config);
     let murmur = startup::build(&config).await.expect("app builds");
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(murmur.serve(listener, async move {
         let _ = stopped.await;
     }));
     TestApp {
-        api: Api::new(format!("http://{addr}"), config.database_url),
+        api: Api::new(format!("http://{addr}"), config.database_url.clone()),
         stop: Some(stop),
         server,
         dir,
-        write_stall_limit,
+        config,
     }
 }
 
@@ -76,7 +93,16 @@ impl TestApp {
             .await
             .expect("server task")
             .expect("server stopped cleanly");
-        start(self.dir, self.write_stall_limit).await
+        let config = self.config;
+        start(
+            self.dir,
+            Box::new(move |restarted: &mut Config| {
+                let addr = restarted.leptos.site_addr;
+                *restarted = config;
+                restarted.leptos.site_addr = addr;
+            }),
+        )
+        .await
     }
 
     /// Tells the server to shut down, as SIGTERM or Ctrl-C would.
@@ -111,7 +137,58 @@ impl Api {
             base,
             http,
             database_url,
+            tokens: Mutex::default(),
         }
+    }
+
+    /// The session token of account `username` (made with [`PASSWORD`] on first use;
+    /// usernames are the same in any case).
+    pub async fn token(&self, username: &str) -> String {
+        let username = &username.to_ascii_lowercase();
+        if let Some(token) = self.tokens.lock().unwrap().get(username) {
+            return token.clone();
+        }
+        let credentials = json!({ "username": username, "password": PASSWORD });
+        let signed_up = self
+            .http
+            .post(self.url("/api/accounts"))
+            .json(&credentials)
+            .send();
+        let status = signed_up.await.expect("sign up").status();
+        assert!(
+            status == 201 || status == 409,
+            "signing up {username}: {status}"
+        );
+        let signed_in = self
+            .http
+            .post(self.url("/api/session"))
+            .json(&credentials)
+            .send();
+        let signed_in: Value = signed_in
+            .await
+            .expect("sign in")
+            .json()
+            .await
+            .expect("JSON");
+        let token = signed_in["token"].as_str().expect("a token").to_owned();
+        self.tokens
+            .lock()
+            .unwrap()
+            .insert(username.to_owned(), token.clone());
+        token
+    }
+
+    /// A client that calls as `username`, with its bearer token.
+    pub async fn client_as(&self, username: &str) -> reqwest::Client {
+        let token = self.token(username).await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {token}").parse().expect("a header value");
+        headers.insert(reqwest::header::AUTHORIZATION, bearer);
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client")
     }
 
     /// The server's socket address.
@@ -126,10 +203,11 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    /// Creates a room through the JSON API.
+    /// Creates a public room through the JSON API, as account `owner`.
     pub async fn create_room(&self, slug: &str) {
         let response = self
-            .http
+            .client_as("owner")
+            .await
             .post(self.url("/api/rooms"))
             .json(&json!({ "slug": slug, "title": format!("Room {slug}") }))
             .send()
@@ -138,12 +216,13 @@ impl Api {
         assert_eq!(response.status(), 201, "creating room {slug}");
     }
 
-    /// Posts through the JSON API, returning status and JSON body.
+    /// Posts through the JSON API as account `author`, returning status and JSON body.
     pub async fn post_json(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {
         let response = self
-            .http
+            .client_as(author)
+            .await
             .post(self.url(&format!("/api/rooms/{slug}/messages")))
-            .json(&json!({ "author": author, "body": body }))
+            .json(&json!({ "body": body }))
             .send()
             .await
             .expect("post message");
@@ -151,12 +230,14 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// Posts through the `post_message` server function, as `fetch` from the page does.
+    /// Posts through the `post_message` server function as account `author`, as `fetch`
+    /// from the page does.
     pub async fn post_server_fn(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {
         let response = self
-            .http
+            .client_as(author)
+            .await
             .post(self.url("/api/post_message"))
-            .form(&[("slug", slug), ("author", author), ("body", body)])
+            .form(&[("slug", slug), ("body", body)])
             .send()
             .await
             .expect("call server function");

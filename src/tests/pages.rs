@@ -26,7 +26,19 @@ async fn the_directory_and_a_room_render_on_the_server() {
         "the message list island's seed carries it as JSON that cannot close its element"
     );
     assert!(!html.contains("<script>alert(1)"), "and never executed");
-    assert!(html.contains("name=\"body\""), "the composer is there");
+    assert!(html.contains("Sign in to post"), "signed out, no composer");
+    assert!(!html.contains("name=\"body\""));
+    let signed_in = app
+        .client_as("ada")
+        .await
+        .get(app.url("/rooms/lobby"))
+        .send();
+    let html = signed_in.await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("name=\"body\""),
+        "signed in, the composer is there"
+    );
+    assert!(html.contains("Signed in as"), "the top bar says who");
 }
 
 #[tokio::test]

@@ -137,11 +137,14 @@ async fn messages_posted_while_clients_resume_arrive_exactly_once_in_order() {
     app.create_room("busy").await;
     let start = post(&app, "busy", "start").await;
     let writer = {
-        let (http, url) = (app.http.clone(), app.url("/api/rooms/busy/messages"));
+        let (http, url) = (
+            app.client_as("writer").await,
+            app.url("/api/rooms/busy/messages"),
+        );
         tokio::spawn(async move {
             let mut ids = Vec::new();
             for n in 0..60 {
-                let body = serde_json::json!({ "author": "Writer", "body": format!("n{n}") });
+                let body = serde_json::json!({ "body": format!("n{n}") });
                 let response = http.post(&url).json(&body).send().await.unwrap();
                 ids.push(
                     response.json::<Value>().await.unwrap()["id"]
@@ -170,7 +173,7 @@ async fn a_cursor_too_far_behind_gets_a_resync_instead_of_an_endless_replay() {
     let app = spawn_app().await;
     app.create_room("backlog").await;
     let start = post(&app, "backlog", "start").await;
-    for n in 0..murmur::live::replay::MAX_REPLAY {
+    for n in 0..murmur::live::MAX_REPLAY {
         post(&app, "backlog", &format!("{n}")).await;
     }
     let mut stream = app

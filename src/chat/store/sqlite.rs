@@ -1,20 +1,17 @@
-//! The SQLite store: one file, WAL mode, writes in `BEGIN IMMEDIATE` transactions so
-//! concurrent writers queue on the busy timeout instead of failing.
+//! The SQLite store: rooms, members and messages in the app's database (opened and migrated
+//! at start), writes in `BEGIN IMMEDIATE` transactions so concurrent writers queue on the
+//! busy timeout instead of failing.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, SqlitePool};
 
-use super::{ChatStore, StoreError};
-use crate::chat::domain::{
-    DisplayName, Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle,
-};
-use crate::chat::time::Timestamp;
+use super::{ChatStore, Membership, StoreError};
+use crate::accounts::domain::Account;
+use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use crate::time::Timestamp;
 
 /// Rooms and messages in a SQLite database.
 #[derive(Clone, Debug)]
@@ -28,6 +25,7 @@ pub struct SqliteStore {
 struct RoomRow {
     slug: String,
     title: String,
+    private: bool,
     message_count: i64,
     last_activity: i64,
 }
@@ -37,6 +35,7 @@ impl From<RoomRow> for RoomSummary {
         Self {
             slug: row.slug,
             title: row.title,
+            private: row.private,
             message_count: row.message_count,
             last_activity: Timestamp(row.last_activity),
         }
@@ -77,24 +76,9 @@ const OLDEST_AFTER: &str = "SELECT m.id, r.slug AS room, m.author, m.body, m.cre
      ORDER BY m.id ASC LIMIT ?4";
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `url` and applies pending migrations.
-    /// Counts each statement it sends afterwards in `queries`.
-    ///
-    /// # Errors
-    /// If the URL is malformed, the file can't be opened, or a migration fails.
-    pub async fn connect(url: &str, queries: Arc<AtomicU64>) -> Result<Self, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool, queries })
+    /// A store on `pool`, counting each statement it sends in `queries`.
+    pub fn new(pool: SqlitePool, queries: Arc<AtomicU64>) -> Self {
+        Self { pool, queries }
     }
 
     /// The pool, counting the statement about to be sent on it.
@@ -106,6 +90,13 @@ impl SqliteStore {
     fn count(&self) {
         self.queries.fetch_add(1, Ordering::Relaxed);
     }
+
+    async fn room_id(&self, slug: &RoomSlug) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE slug = ?1")
+            .bind(slug.as_str())
+            .fetch_optional(self.query())
+            .await?)
+    }
 }
 
 #[async_trait]
@@ -114,16 +105,23 @@ impl ChatStore for SqliteStore {
         &self,
         slug: &RoomSlug,
         title: &RoomTitle,
+        private: bool,
+        creator: &Account,
     ) -> Result<RoomSummary, StoreError> {
         let now = Timestamp::now().millis();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        self.count();
         let row: RoomRow = sqlx::query_as(
-            "INSERT INTO rooms (slug, title, created_at, last_activity) VALUES (?1, ?2, ?3, ?3)
-             RETURNING slug, title, message_count, last_activity",
+            "INSERT INTO rooms (slug, title, private, creator_id, created_at, last_activity)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             RETURNING slug, title, private, message_count, last_activity",
         )
         .bind(slug.as_str())
         .bind(title.as_str())
+        .bind(private)
+        .bind(creator.id)
         .bind(now)
-        .fetch_one(self.query())
+        .fetch_one(&mut *tx)
         .await
         .map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -131,12 +129,25 @@ impl ChatStore for SqliteStore {
             }
             _ => StoreError::Database(error),
         })?;
+        if private {
+            self.count();
+            sqlx::query(
+                "INSERT INTO room_members (room_id, user_id, added_at)
+                 SELECT id, ?2, ?3 FROM rooms WHERE slug = ?1",
+            )
+            .bind(slug.as_str())
+            .bind(creator.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(row.into())
     }
 
     async fn rooms(&self) -> Result<Vec<RoomSummary>, StoreError> {
         let rows: Vec<RoomRow> = sqlx::query_as(
-            "SELECT slug, title, message_count, last_activity FROM rooms
+            "SELECT slug, title, private, message_count, last_activity FROM rooms
              ORDER BY last_activity DESC, id DESC",
         )
         .fetch_all(self.query())
@@ -144,10 +155,57 @@ impl ChatStore for SqliteStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    async fn memberships(&self) -> Result<Vec<Membership>, StoreError> {
+        let rows: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT r.slug, u.username, r.creator_id IS m.user_id
+             FROM room_members m JOIN rooms r ON r.id = m.room_id JOIN users u ON u.id = m.user_id
+             ORDER BY r.id, m.added_at, u.username",
+        )
+        .fetch_all(self.query())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(room, username, creator)| Membership {
+                room,
+                username,
+                creator,
+            })
+            .collect())
+    }
+
+    async fn add_member(&self, slug: &RoomSlug, account: &Account) -> Result<(), StoreError> {
+        let added = sqlx::query(
+            "INSERT INTO room_members (room_id, user_id, added_at)
+             SELECT id, ?2, ?3 FROM rooms WHERE slug = ?1
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(slug.as_str())
+        .bind(account.id)
+        .bind(Timestamp::now().millis())
+        .execute(self.query())
+        .await?;
+        if added.rows_affected() == 0 && self.room_id(slug).await?.is_none() {
+            return Err(StoreError::RoomNotFound(slug.as_str().to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn remove_member(&self, slug: &RoomSlug, account: &Account) -> Result<bool, StoreError> {
+        let removed = sqlx::query(
+            "DELETE FROM room_members
+             WHERE room_id = (SELECT id FROM rooms WHERE slug = ?1) AND user_id = ?2",
+        )
+        .bind(slug.as_str())
+        .bind(account.id)
+        .execute(self.query())
+        .await?;
+        Ok(removed.rows_affected() > 0)
+    }
+
     async fn insert_message(
         &self,
         slug: &RoomSlug,
-        author: &DisplayName,
+        author: &Account,
         body: &MessageBody,
     ) -> Result<(Message, RoomSummary), StoreError> {
         let now = Timestamp::now().millis();
@@ -155,7 +213,7 @@ impl ChatStore for SqliteStore {
         self.count();
         let room: Option<RoomRow> = sqlx::query_as(
             "UPDATE rooms SET message_count = message_count + 1, last_activity = ?2
-             WHERE slug = ?1 RETURNING slug, title, message_count, last_activity",
+             WHERE slug = ?1 RETURNING slug, title, private, message_count, last_activity",
         )
         .bind(slug.as_str())
         .bind(now)
@@ -166,12 +224,13 @@ impl ChatStore for SqliteStore {
         };
         self.count();
         let message: MessageRow = sqlx::query_as(
-            "INSERT INTO messages (room_id, author, body, created_at)
-             VALUES ((SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4)
+            "INSERT INTO messages (room_id, author, author_id, body, created_at)
+             VALUES ((SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4, ?5)
              RETURNING id, ?1 AS room, author, body, created_at",
         )
         .bind(slug.as_str())
-        .bind(author.as_str())
+        .bind(&author.username)
+        .bind(author.id)
         .bind(body.as_str())
         .bind(now)
         .fetch_one(&mut *tx)

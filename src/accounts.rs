@@ -1,0 +1,78 @@
+//! Accounts: who is who. Sign up, sign in and sign out (pages with plain forms, server
+//! functions, the JSON API); sessions carried by an `HttpOnly` cookie or a bearer token.
+//!
+//! Shared code (both targets): domain types, server-function signatures, pages.
+//! Server only: the store, the service, the middleware that identifies each request's
+//! [`Caller`], and the JSON API.
+
+#[cfg(feature = "ssr")]
+mod caller;
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod http;
+mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+mod token;
+
+#[cfg(feature = "ssr")]
+pub use caller::{Caller, Identify, SESSION_COOKIE, caller, identify, session_cookie};
+pub use pages::{SignInPage, SignUpPage, UserMenu};
+#[cfg(feature = "ssr")]
+pub use token::SessionToken;
+
+use domain::Account;
+
+/// The account service, inside a server function or during a server render.
+///
+/// # Panics
+/// Outside a request handled by the app, which provides it.
+#[cfg(feature = "ssr")]
+pub fn accounts() -> service::AccountService {
+    leptos::prelude::expect_context()
+}
+
+/// Who is signed in, during a server render (pages are rendered on the server; islands
+/// get what they need in their seeds). `None` in the browser.
+pub fn signed_in() -> Option<Account> {
+    #[cfg(feature = "ssr")]
+    {
+        caller().ok().and_then(|caller| caller.account)
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
+#[cfg(feature = "ssr")]
+/// `next` if it is a path on this site, otherwise `/`: a form can't send anyone elsewhere.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_a_path_on_this_site_is_a_place_to_go_next() {
+        assert_eq!(local_path(Some("/rooms/lobby")), "/rooms/lobby");
+        for elsewhere in [
+            None,
+            Some("https://evil.example"),
+            Some("//evil.example"),
+            Some("/\\evil"),
+            Some("rooms"),
+        ] {
+            assert_eq!(local_path(elsewhere), "/", "{elsewhere:?}");
+        }
+    }
+}

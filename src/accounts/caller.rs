@@ -1,0 +1,189 @@
+//! Who makes a request: its client address and, if it carries a live session (the cookie or
+//! `Authorization: Bearer`), its account. A middleware works this out once per request; the
+//! JSON API extracts it as [`Caller`], server functions and pages read it with [`caller`].
+//! The same middleware refuses cross-site writes that ride on the cookie.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::domain::Account;
+use super::service::{AccountService, SESSION_LIFETIME};
+use super::token::SessionToken;
+use crate::error::AppError;
+use crate::live::direct::Peer;
+use crate::protect::{ClientAddr, TrustedProxies, is_cross_site};
+
+/// The cookie that carries the session token.
+pub const SESSION_COOKIE: &str = "murmur_session";
+
+/// Who makes the current request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The signed-in account, if any.
+    pub account: Option<Account>,
+    /// The token the request carried, live or not.
+    pub token: Option<SessionToken>,
+    /// Whether the token came as `Authorization: Bearer` (not ambient, so no CSRF check).
+    pub bearer: bool,
+    /// Where the request comes from, for rate limits and stream caps.
+    pub addr: ClientAddr,
+    /// Whether the client reached us over https (through a trusted proxy).
+    pub https: bool,
+}
+
+impl Caller {
+    /// The signed-in account.
+    ///
+    /// # Errors
+    /// `Unauthorized` when signed out.
+    pub fn account(&self) -> Result<&Account, AppError> {
+        self.account.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The username, if signed in.
+    pub fn username(&self) -> Option<&str> {
+        self.account
+            .as_ref()
+            .map(|account| account.username.as_str())
+    }
+
+    /// Works out who sends a request with `headers` over a connection from `peer`.
+    ///
+    /// # Errors
+    /// `Internal` if the session store fails.
+    pub async fn identify(
+        accounts: &AccountService,
+        proxies: &TrustedProxies,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+    ) -> Result<Self, AppError> {
+        let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
+        let addr = proxies.client(
+            peer.ip(),
+            text(header::HeaderName::from_static("x-forwarded-for")),
+        );
+        let https = proxies.is_trusted(peer.ip())
+            && text(header::HeaderName::from_static("x-forwarded-proto")) == Some("https");
+        let (token, bearer) = match bearer(headers) {
+            Some(token) => (token, true),
+            None => (
+                cookie(headers, SESSION_COOKIE).and_then(SessionToken::parse),
+                false,
+            ),
+        };
+        let account = match &token {
+            Some(token) => accounts.authenticate(token).await?,
+            None => None,
+        };
+        Ok(Self {
+            account,
+            token,
+            bearer,
+            addr,
+            https,
+        })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header. `Some(None)` for a malformed
+/// one: the request then counts as signed out, and never falls back to the cookie.
+fn bearer(headers: &HeaderMap) -> Option<Option<SessionToken>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok();
+    Some(
+        value
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .and_then(|t| SessionToken::parse(t.trim())),
+    )
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The `Set-Cookie` that starts a session (`Some`) or ends it (`None`).
+pub fn session_cookie(token: Option<&SessionToken>, https: bool) -> HeaderValue {
+    let (value, max_age) = match token {
+        Some(token) => (token.as_str(), SESSION_LIFETIME.as_secs()),
+        None => ("", 0),
+    };
+    let secure = if https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    );
+    HeaderValue::from_str(&cookie).expect("a token is plain ASCII")
+}
+
+/// What [`identify`] needs.
+#[derive(Clone)]
+pub struct Identify {
+    pub accounts: AccountService,
+    pub proxies: TrustedProxies,
+}
+
+/// Middleware: puts the request's [`Caller`] into its extensions, and answers `403` to a
+/// state-changing request that rides on the cookie from another site.
+pub async fn identify(
+    State(identify): State<Identify>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<Peer>>()
+        .map_or(SocketAddr::from(([0, 0, 0, 0], 0)), |info| info.0.0);
+    let caller = match Caller::identify(
+        &identify.accounts,
+        &identify.proxies,
+        peer,
+        request.headers(),
+    )
+    .await
+    {
+        Ok(caller) => caller,
+        Err(error) => return error.into_response(),
+    };
+    let writes = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if writes && !caller.bearer && is_cross_site(request.headers()) {
+        return AppError::Forbidden("refused: this request came from another site".into())
+            .into_response();
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(AppError::Internal)
+    }
+}
+
+/// The current request's caller, in a server function or a server render.
+///
+/// # Errors
+/// `Internal` outside a request that went through [`identify`].
+pub fn caller() -> Result<Caller, AppError> {
+    leptos::prelude::use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .ok_or(AppError::Internal)
+}

@@ -1,0 +1,66 @@
+//! Accounts' server functions: what the sign-up, sign-in and sign-out forms post to. They
+//! are plain forms (no island): with or without JavaScript, success redirects to `next`
+//! (a path on this site) and a refusal comes back to the form with its error.
+
+use leptos::prelude::*;
+
+/// Creates an account, signs it in, and goes on to `next` (default `/`).
+#[server(endpoint = "sign_up")]
+pub async fn sign_up(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, crate::error::AppError> {
+    use crate::accounts::{accounts, caller, session_cookie};
+    use crate::api::{fail, set_header};
+    let caller = caller().map_err(fail)?;
+    let (account, token) = accounts()
+        .sign_up(caller.addr.0, &username, &password)
+        .await
+        .map_err(fail)?;
+    set_header(
+        axum::http::header::SET_COOKIE,
+        session_cookie(Some(&token), caller.https),
+    );
+    leptos_axum::redirect(super::local_path(next.as_deref()));
+    Ok(account.username)
+}
+
+/// Signs in and goes on to `next` (default `/`).
+#[server(endpoint = "sign_in")]
+pub async fn sign_in(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, crate::error::AppError> {
+    use crate::accounts::{accounts, caller, session_cookie};
+    use crate::api::{fail, set_header};
+    let caller = caller().map_err(fail)?;
+    let (account, token) = accounts()
+        .sign_in(caller.addr.0, &username, &password)
+        .await
+        .map_err(fail)?;
+    set_header(
+        axum::http::header::SET_COOKIE,
+        session_cookie(Some(&token), caller.https),
+    );
+    leptos_axum::redirect(super::local_path(next.as_deref()));
+    Ok(account.username)
+}
+
+/// Ends this browser's session and goes to the front page.
+#[server(endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), crate::error::AppError> {
+    use crate::accounts::{accounts, caller, session_cookie};
+    use crate::api::{fail, set_header};
+    let caller = caller().map_err(fail)?;
+    if let Some(token) = &caller.token {
+        accounts().sign_out(token).await.map_err(fail)?;
+    }
+    set_header(
+        axum::http::header::SET_COOKIE,
+        session_cookie(None, caller.https),
+    );
+    leptos_axum::redirect("/");
+    Ok(())
+}

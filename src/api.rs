@@ -1,0 +1,89 @@
+//! What every feature's endpoints share on the server: how an [`AppError`] is answered
+//! (JSON with the right status for API clients, the status code on server functions and
+//! server-rendered pages) and reading a JSON body.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::error::AppError;
+
+impl AppError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// `Retry-After` for a rate-limited request.
+    fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            Self::RateLimited(seconds) => Some(HeaderValue::from(*seconds)),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status_code(),
+            Json(json!({ "error": self.to_string() })),
+        )
+            .into_response();
+        if let Some(wait) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, wait);
+        }
+        response
+    }
+}
+
+/// Gives the current response `error`'s status (and `Retry-After`), and passes the error on.
+///
+/// A plain HTML form post (JavaScript off) is left alone: the server-function handler
+/// redirects it back to the page, with the error in the URL for the page to show.
+pub fn fail(error: AppError) -> AppError {
+    let form_post = use_context::<Parts>().is_some_and(|parts| {
+        parts.method == Method::POST
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if let (false, Some(response)) = (form_post, use_context::<ResponseOptions>()) {
+        response.set_status(error.status_code());
+        if let Some(wait) = error.retry_after() {
+            response.insert_header(header::RETRY_AFTER, wait);
+        }
+    }
+    error
+}
+
+/// Adds `name: value` to the current server function's or page's response.
+pub fn set_header(name: header::HeaderName, value: HeaderValue) {
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.append_header(name, value);
+    }
+}
+
+/// `Json`, but a body that can't be read is answered with an [`AppError`]:
+/// `400` for malformed JSON or a missing content type, `422` for missing or mistyped fields.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::Invalid(e.body_text())),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge),
+            Err(e) => Err(AppError::BadRequest(e.body_text())),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Who is in a private room: members add others by username, anyone may leave, and the
+//! room's creator may remove anyone. Whoever is added sees the room appear in their room
+//! list, live; whoever is removed loses it at once — their open streams of the room get a
+//! resync and stop carrying it, and the gate refuses them from then on.
+
+use serde_json::json;
+
+use super::DIRECTORY_TOPIC;
+use super::domain::{Member, RoomSlug};
+use super::room_topic;
+use super::service::{ChatService, directory_event, event};
+use crate::accounts::domain::Account;
+use crate::error::AppError;
+use crate::live::LiveEvent;
+
+impl ChatService {
+    /// The members of private room `slug`, first added first, for a member to see.
+    ///
+    /// # Errors
+    /// `RoomNotFound` if `who` may not see it; `Invalid` for a public room (it has none).
+    pub async fn members(&self, who: &Account, slug: &str) -> Result<Vec<Member>, AppError> {
+        let slug = self.private_room(who, slug).await?;
+        Ok(self.access().await?.member_list(slug.as_str()))
+    }
+
+    /// Adds `added` to private room `slug`, at member `by`'s request.
+    ///
+    /// # Errors
+    /// `RoomNotFound` if `by` may not see the room; `Invalid` for a public room.
+    pub async fn add_member(
+        &self,
+        by: &Account,
+        slug: &str,
+        added: &Account,
+    ) -> Result<(), AppError> {
+        let slug = self.private_room(by, slug).await?;
+        self.store.add_member(&slug, added).await?;
+        self.cache.clear_access();
+        let room = self.visible_room(Some(&added.username), &slug).await?;
+        self.bus
+            .publish(directory_event(&room).only_for(vec![added.username.clone()]));
+        Ok(())
+    }
+
+    /// Takes `removed` off private room `slug`: `by` leaving, or the creator removing them.
+    ///
+    /// # Errors
+    /// `RoomNotFound` if `by` may not see the room; `Invalid` for a public room;
+    /// `Forbidden` if `by` is neither `removed` nor the creator; `NotAMember`.
+    pub async fn remove_member(
+        &self,
+        by: &Account,
+        slug: &str,
+        removed: &Account,
+    ) -> Result<(), AppError> {
+        let slug = self.private_room(by, slug).await?;
+        let leaving = by.username == removed.username;
+        if !leaving && !self.access().await?.is_creator(slug.as_str(), &by.username) {
+            return Err(AppError::Forbidden(
+                "only the room's creator can remove other members".into(),
+            ));
+        }
+        if !self.store.remove_member(&slug, removed).await? {
+            return Err(AppError::NotAMember(removed.username.clone()));
+        }
+        self.cache.clear_access();
+        let who = removed.username.as_str();
+        self.bus
+            .publish(LiveEvent::revoke(&room_topic(slug.as_str()), who));
+        let gone = event(
+            DIRECTORY_TOPIC.into(),
+            "gone",
+            None,
+            &json!({ "gone": slug.as_str() }),
+        );
+        self.bus.publish(gone.only_for(vec![who.to_owned()]));
+        Ok(())
+    }
+
+    /// Room `slug`, which `who` may see and which is private.
+    async fn private_room(&self, who: &Account, slug: &str) -> Result<RoomSlug, AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        let room = self.visible_room(Some(&who.username), &slug).await?;
+        if !room.private {
+            return Err(AppError::Invalid(
+                "this room is public: everyone can read it, so it has no members to manage".into(),
+            ));
+        }
+        Ok(slug)
+    }
+}

@@ -1,0 +1,117 @@
+//! One event on one topic: its payload, who it is for, and its SSE frames, written once when
+//! it is made, so every subscriber sends the very same bytes.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+
+/// An event as the bus carries it. Cloning it only counts references.
+#[derive(Clone, Debug)]
+pub struct LiveEvent {
+    /// Which topic it belongs to, e.g. `room:lobby`.
+    pub topic: Arc<str>,
+    /// Its name on a stream dedicated to the topic, e.g. `message`.
+    pub name: Arc<str>,
+    /// A cursor into the topic's history, if the event has one.
+    pub id: Option<i64>,
+    /// The payload: one JSON document.
+    pub data: Arc<str>,
+    /// Who may receive it (usernames); `None` for every subscriber of the topic.
+    pub audience: Option<Arc<[String]>>,
+    /// Whether it ends the topic for its audience: their access was taken away.
+    pub revokes: bool,
+    /// The frame on a stream dedicated to the topic: `event: <name>`, `id: <id>`, `data:`.
+    pub topic_frame: Bytes,
+    /// The frame on the multi-topic stream: `event: <topic>`, `id: <topic>@<id>`, `data:`.
+    pub live_frame: Bytes,
+}
+
+impl LiveEvent {
+    /// An event named `name` on `topic`, with cursor `id` and payload `data`, for every
+    /// subscriber of the topic.
+    pub fn new(topic: &str, name: &str, id: Option<i64>, data: &str) -> Self {
+        Self {
+            topic: topic.into(),
+            name: name.into(),
+            id,
+            data: data.into(),
+            audience: None,
+            revokes: false,
+            topic_frame: frame(name, id.map(|id| id.to_string()), data),
+            live_frame: frame(topic, id.map(|id| format!("{topic}@{id}")), data),
+        }
+    }
+
+    /// The same event, only for the subscribers signed in as one of `usernames`.
+    #[must_use]
+    pub fn only_for(mut self, usernames: Vec<String>) -> Self {
+        self.audience = Some(usernames.into());
+        self
+    }
+
+    /// Ends `topic` for `username`'s streams at once: each sends `resync` and stops carrying
+    /// the topic (a stream of that topic alone ends). Publish it after the access is gone
+    /// from the store, so a new stream can't take its place.
+    pub fn revoke(topic: &str, username: &str) -> Self {
+        let mut event = Self::new(topic, "revoked", None, "{}").only_for(vec![username.to_owned()]);
+        event.revokes = true;
+        event
+    }
+
+    /// Whether a subscriber signed in as `who` receives it.
+    pub fn reaches(&self, who: Option<&str>) -> bool {
+        match &self.audience {
+            None => true,
+            Some(audience) => who.is_some_and(|who| audience.iter().any(|name| name == who)),
+        }
+    }
+}
+
+/// An SSE frame; a payload with line breaks becomes several `data:` lines.
+fn frame(event: &str, id: Option<String>, data: &str) -> Bytes {
+    let mut frame = format!("event: {event}\n");
+    if let Some(id) = id {
+        let _ = writeln!(frame, "id: {id}");
+    }
+    for line in data.split('\n') {
+        let _ = writeln!(frame, "data: {line}");
+    }
+    frame.push('\n');
+    Bytes::from(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_framed_once_for_each_kind_of_stream() {
+        let event = LiveEvent::new("room:a", "message", Some(7), "{\"x\":1}");
+        assert_eq!(
+            &event.topic_frame[..],
+            b"event: message\nid: 7\ndata: {\"x\":1}\n\n"
+        );
+        assert_eq!(
+            &event.live_frame[..],
+            b"event: room:a\nid: room:a@7\ndata: {\"x\":1}\n\n"
+        );
+        let two_lines = LiveEvent::new("t", "note", None, "a\nb");
+        assert_eq!(
+            &two_lines.topic_frame[..],
+            b"event: note\ndata: a\ndata: b\n\n"
+        );
+    }
+
+    #[test]
+    fn an_event_for_an_audience_reaches_only_those_signed_in_as_one_of_it() {
+        let public = LiveEvent::new("rooms", "room", None, "{}");
+        assert!(public.reaches(None) && public.reaches(Some("ada")));
+        let private = public.only_for(vec!["ada".into(), "grace".into()]);
+        assert!(private.reaches(Some("grace")));
+        assert!(!private.reaches(Some("eve")));
+        assert!(!private.reaches(None));
+        let revoked = LiveEvent::revoke("room:a", "eve");
+        assert!(revoked.revokes && revoked.reaches(Some("eve")) && !revoked.reaches(Some("ada")));
+    }
+}

@@ -1,0 +1,111 @@
+//! [`LiveState`]: what the app builds once from a bus, a history, a gate and caps, and
+//! opens every stream through — so each stream is capped, admitted and resumed alike.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use futures::stream::{StreamExt, select_all};
+
+use super::bus::Bus;
+use super::caps::{Permit, StreamCaps, StreamLimits};
+use super::gate::Gate;
+use super::replay::{History, resume};
+use super::sse::{Body, Closing, Frame, body, frames, parse_topic_cursor, parse_topics};
+use crate::error::AppError;
+
+/// The live module's server side, as the app wired it; cheap to clone.
+#[derive(Clone)]
+pub struct LiveState {
+    bus: Arc<dyn Bus>,
+    history: Arc<dyn History>,
+    gate: Arc<dyn Gate>,
+    closing: Closing,
+    caps: Arc<StreamCaps>,
+}
+
+/// Who opens a stream: their username (if signed in), and the address their stream counts
+/// against.
+#[derive(Clone, Debug)]
+pub struct Subscriber {
+    pub who: Option<Arc<str>>,
+    pub addr: IpAddr,
+}
+
+impl LiveState {
+    /// Streams fed by `bus`, resumed from `history`, admitted by `gate`, ended on `closing`,
+    /// capped by `limits` and counted in `open_streams`.
+    pub fn new(
+        bus: Arc<dyn Bus>,
+        history: Arc<dyn History>,
+        gate: Arc<dyn Gate>,
+        closing: Closing,
+        limits: StreamLimits,
+        open_streams: Arc<AtomicU64>,
+    ) -> Self {
+        Self {
+            bus,
+            history,
+            gate,
+            closing,
+            caps: StreamCaps::new(limits, open_streams),
+        }
+    }
+
+    /// A stream of `topics`, each resuming after its cursor (if any), with `frame`'s
+    /// framing. The stream counts against the caps until it ends.
+    ///
+    /// # Errors
+    /// `TooManyStreams` or `Full` past the caps; the gate's refusal of any topic.
+    pub async fn open(
+        &self,
+        subscriber: &Subscriber,
+        topics: &[(String, Option<i64>)],
+        frame: Frame,
+    ) -> Result<Body, AppError> {
+        let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
+        // Subscribed before the gate is asked: a revocation published after the check
+        // still reaches these streams.
+        let streams: Vec<_> = topics
+            .iter()
+            .map(|(topic, cursor)| {
+                let items = resume(
+                    &*self.bus,
+                    Arc::clone(&self.history),
+                    topic,
+                    *cursor,
+                    subscriber.who.clone(),
+                );
+                frames(items, frame).boxed()
+            })
+            .collect();
+        for (topic, _) in topics {
+            self.gate.admit(subscriber.who.as_deref(), topic).await?;
+        }
+        Ok(body(select_all(streams), self.closing.clone(), permit))
+    }
+
+    /// The multi-topic stream a browser tab holds: `/live?topic=a&topic=b@42`. A topic given
+    /// as `topic@cursor` resumes after that cursor, as does the topic named in
+    /// `last_event_id` (`topic@cursor`, which the browser sends when it reconnects).
+    ///
+    /// # Errors
+    /// `BadRequest` when no topic is given, more than [`super::MAX_TOPICS`], or a malformed
+    /// one; otherwise as [`Self::open`].
+    pub async fn open_live(
+        &self,
+        subscriber: &Subscriber,
+        query: Option<&str>,
+        last_event_id: Option<&str>,
+    ) -> Result<Body, AppError> {
+        let mut topics = parse_topics(query.unwrap_or_default()).map_err(AppError::BadRequest)?;
+        if let Some((topic, cursor)) = last_event_id.and_then(parse_topic_cursor) {
+            for (known, known_cursor) in &mut topics {
+                if *known == topic && known_cursor.is_none_or(|known| known < cursor) {
+                    *known_cursor = Some(cursor);
+                }
+            }
+        }
+        self.open(subscriber, &topics, Frame::Live).await
+    }
+}

@@ -1,0 +1,11 @@
+//! Protections every feature uses on the server: who a request comes from (its client
+//! address, through trusted proxies), rate limits, and the cross-site request check.
+//! Features and the server plumbing import this; it imports neither.
+
+mod client;
+mod csrf;
+mod rate;
+
+pub use client::{ClientAddr, TrustedProxies};
+pub use csrf::is_cross_site;
+pub use rate::{Rate, RateLimit, RateLimits};

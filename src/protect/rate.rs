@@ -1,0 +1,213 @@
+//! Rate limits: a token bucket per key (an account, an address, a username). A key may
+//! spend a burst at once, then as many as its bucket refills.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::error::AppError;
+
+/// How much a key may do: `burst` at once, then `per_minute`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_minute: u32,
+}
+
+impl Rate {
+    /// Reads `burst:per_minute` (e.g. `10:180`), or `off` for no limit.
+    ///
+    /// # Errors
+    /// Says what the form is.
+    pub fn parse(text: &str) -> Result<Option<Self>, String> {
+        if text.trim() == "off" {
+            return Ok(None);
+        }
+        let read = |part: &str| part.trim().parse::<u32>().ok().filter(|n| *n > 0);
+        match text
+            .split_once(':')
+            .map(|(burst, rate)| (read(burst), read(rate)))
+        {
+            Some((Some(burst), Some(per_minute))) => Ok(Some(Self { burst, per_minute })),
+            _ => Err(format!(
+                "{text:?} is not a rate: write burst:per_minute, e.g. 10:180, or off"
+            )),
+        }
+    }
+}
+
+/// Every limit the app applies; `None` turns one off. Configured by `MURMUR_LIMIT_*`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateLimits {
+    /// Messages posted, per account.
+    pub posts: Option<Rate>,
+    /// Rooms created, per account.
+    pub rooms: Option<Rate>,
+    /// Sign-in attempts, per client address.
+    pub sign_ins_per_address: Option<Rate>,
+    /// Sign-in attempts, per username tried: slows guessing one account's password from
+    /// many addresses.
+    pub sign_ins_per_username: Option<Rate>,
+    /// Accounts created, per client address.
+    pub sign_ups_per_address: Option<Rate>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let rate = |burst, per_minute| Some(Rate { burst, per_minute });
+        Self {
+            posts: rate(10, 180),
+            rooms: rate(5, 2),
+            sign_ins_per_address: rate(20, 10),
+            sign_ins_per_username: rate(5, 5),
+            sign_ups_per_address: rate(5, 2),
+        }
+    }
+}
+
+impl RateLimits {
+    /// No limits at all (tests and benchmarks that post flat out).
+    pub fn off() -> Self {
+        Self {
+            posts: None,
+            rooms: None,
+            sign_ins_per_address: None,
+            sign_ins_per_username: None,
+            sign_ups_per_address: None,
+        }
+    }
+
+    /// The defaults, each replaced by its variable where `var` has one:
+    /// `MURMUR_LIMIT_POSTS`, `_ROOMS`, `_SIGN_INS_PER_ADDRESS`, `_SIGN_INS_PER_USERNAME`,
+    /// `_SIGN_UPS_PER_ADDRESS`.
+    ///
+    /// # Errors
+    /// Names the variable that is not a rate.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut limits = Self::default();
+        for (name, limit) in [
+            ("MURMUR_LIMIT_POSTS", &mut limits.posts),
+            ("MURMUR_LIMIT_ROOMS", &mut limits.rooms),
+            (
+                "MURMUR_LIMIT_SIGN_INS_PER_ADDRESS",
+                &mut limits.sign_ins_per_address,
+            ),
+            (
+                "MURMUR_LIMIT_SIGN_INS_PER_USERNAME",
+                &mut limits.sign_ins_per_username,
+            ),
+            (
+                "MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS",
+                &mut limits.sign_ups_per_address,
+            ),
+        ] {
+            if let Some(text) = var(name) {
+                *limit = Rate::parse(&text).map_err(|e| format!("{name}: {e}"))?;
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// Buckets kept before full ones are forgotten.
+const PRUNE_AT: usize = 10_000;
+
+/// One limit, applied per key.
+pub struct RateLimit<K> {
+    rate: Option<Rate>,
+    buckets: Mutex<HashMap<K, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl<K: Hash + Eq> RateLimit<K> {
+    pub fn new(rate: Option<Rate>) -> Self {
+        Self {
+            rate,
+            buckets: Mutex::default(),
+        }
+    }
+
+    /// Spends one of `key`'s tokens.
+    ///
+    /// # Errors
+    /// `RateLimited` when it has none, with the seconds until it has one again.
+    pub fn check(&self, key: K) -> Result<(), AppError> {
+        self.check_at(key, Instant::now())
+            .map_err(|wait| AppError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64))
+    }
+
+    fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
+        let Some(rate) = self.rate else {
+            return Ok(());
+        };
+        let (burst, per_second) = (f64::from(rate.burst), f64::from(rate.per_minute) / 60.0);
+        let refilled = |bucket: &Bucket| {
+            let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
+            (bucket.tokens + elapsed * per_second).min(burst)
+        };
+        let mut buckets = self.buckets.lock().expect("rate limit lock poisoned");
+        if buckets.len() >= PRUNE_AT {
+            buckets.retain(|_, bucket| refilled(bucket) < burst);
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: burst,
+            updated: now,
+        });
+        bucket.tokens = refilled(bucket);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            return Ok(());
+        }
+        Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_then_the_next_waits_for_its_token() {
+        let limit = RateLimit::new(Rate::parse("3:60").unwrap());
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert_eq!(limit.check_at("ada", start), Ok(()));
+        }
+        let wait = limit.check_at("ada", start).unwrap_err();
+        assert_eq!(wait.as_secs_f64().round(), 1.0, "one a second");
+        assert_eq!(
+            limit.check_at("grace", start),
+            Ok(()),
+            "another key has its own"
+        );
+        assert_eq!(
+            limit.check_at("ada", start + Duration::from_secs(1)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn off_never_refuses_and_a_malformed_rate_is_refused() {
+        let limit = RateLimit::new(Rate::parse("off").unwrap());
+        assert!((0..1_000).all(|_| limit.check(1).is_ok()));
+        for bad in ["10", "a:b", "0:5", "5:0", ""] {
+            assert!(Rate::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn limits_come_from_their_variables() {
+        let limits =
+            RateLimits::from_vars(|name| (name == "MURMUR_LIMIT_POSTS").then(|| "off".to_owned()))
+                .unwrap();
+        assert_eq!(limits.posts, None);
+        assert_eq!(limits.rooms, RateLimits::default().rooms);
+        assert!(RateLimits::from_vars(|_| Some("nope".into())).is_err());
+    }
+}

@@ -1,0 +1,95 @@
+//! Event streams, wired to who is asking: the routed `/live` handler, and the same streams
+//! served off the HTTP stack by [`DirectListener`](crate::live::direct::DirectListener).
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures::FutureExt;
+
+use super::Metrics;
+use crate::accounts::Caller;
+use crate::accounts::service::AccountService;
+use crate::chat::http::open_room_stream;
+use crate::chat::service::ChatService;
+use crate::error::AppError;
+use crate::live::direct::{Head, Open};
+use crate::live::{LiveState, STREAM_PATH, Subscriber, last_event_id, respond};
+use crate::protect::TrustedProxies;
+
+/// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds; see
+/// [`LiveState::open_live`].
+///
+/// # Errors
+/// `400` for a malformed request, `404`/`403` for a topic the caller may not have,
+/// `429`/`503` past the stream caps.
+pub async fn live_stream(
+    State(live): State<LiveState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let body = live
+        .open_live(
+            &subscriber(&caller),
+            query.as_deref(),
+            last_event_id(&headers),
+        )
+        .await?;
+    Ok(respond(body))
+}
+
+/// Who the live module sees subscribing.
+pub fn subscriber(caller: &Caller) -> Subscriber {
+    Subscriber {
+        who: caller.username().map(Arc::from),
+        addr: caller.addr.0,
+    }
+}
+
+/// What the direct listener needs to open the same streams as the routes.
+#[derive(Clone)]
+pub struct DirectStreams {
+    pub accounts: AccountService,
+    pub proxies: TrustedProxies,
+    pub chat: ChatService,
+    pub live: LiveState,
+    pub metrics: Metrics,
+}
+
+impl DirectStreams {
+    /// The event streams for the direct listener: the same bodies as their routes, which
+    /// answer whatever can't be opened (errors included).
+    pub fn open(self) -> Open {
+        Arc::new(move |head: Head| {
+            let streams = self.clone();
+            async move {
+                let caller = Caller::identify(
+                    &streams.accounts,
+                    &streams.proxies,
+                    head.peer,
+                    &head.headers,
+                )
+                .await
+                .ok()?;
+                let subscriber = subscriber(&caller);
+                let (query, last_event_id) = (head.query.as_deref(), last_event_id(&head.headers));
+                let body = if head.path == STREAM_PATH {
+                    streams
+                        .live
+                        .open_live(&subscriber, query, last_event_id)
+                        .await
+                } else {
+                    let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
+                    let (chat, live) = (&streams.chat, &streams.live);
+                    open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
+                };
+                let body = body.ok()?;
+                streams.metrics.request();
+                Some(body)
+            }
+            .boxed()
+        })
+    }
+}
