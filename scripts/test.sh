@@ -26,8 +26,11 @@ if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   exit 1
 fi
 # The release server on a fresh database, stopped when the subshell ends; Playwright's
-# global setup waits until it answers.
+# global setup waits until it answers. Tests sign up and post faster than people do, so the
+# rate limits are off here (the app tests check each limit).
 (
+  export MURMUR_LIMIT_POSTS=off MURMUR_LIMIT_ROOMS=off
+  export MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS=off MURMUR_LIMIT_SIGN_INS_PER_ADDRESS=off
   E2E_DATA="$(mktemp -d)"
   DATABASE_URL="sqlite://$E2E_DATA/murmur.db" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &
   SERVER=$!

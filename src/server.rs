@@ -13,6 +13,7 @@ mod state;
 mod streams;
 
 pub use config::{Config, WRITE_STALL_LIMIT};
+pub use database::open_sqlite;
 pub use metrics::Metrics;
 pub use state::AppState;
 

@@ -2,17 +2,19 @@
 // contexts, and the HTTP requests and database queries one post triggers when N browsers
 // show the room. Prints rows for the README's table. `MURMUR_BENCH_QUICK=1` runs a few.
 import { type Browser, type Page, expect, test } from '@playwright/test';
-import { OwnServer, expectLive } from '../tests/server';
+import { OwnServer, Script, expectLive, signUp } from '../tests/server';
 
 const quick = process.env.MURMUR_BENCH_QUICK === '1';
 const POSTS = quick ? 5 : 100;
 const AUDIENCES = quick ? [1, 3] : [1, 10, 50];
 
 let server: OwnServer;
+let script: Script;
 
 test.beforeAll(async () => {
   server = new OwnServer(3100);
   await server.start();
+  script = await Script.signUp(server.url);
 });
 
 test.afterAll(async () => {
@@ -20,16 +22,14 @@ test.afterAll(async () => {
 });
 
 async function createRoom(slug: string) {
-  const response = await fetch(`${server.url}/api/rooms`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ slug, title: slug }),
-  });
+  const response = await script.post('/api/rooms', { slug, title: slug });
   expect(response.status).toBe(201);
 }
 
-async function openRoom(browser: Browser, slug: string): Promise<Page> {
+/** A new browser showing room `slug`; signed in (to post) when `signedIn`. */
+async function openRoom(browser: Browser, slug: string, signedIn = false): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
+  if (signedIn) await signUp(page.context().request, server.url);
   await page.goto(`${server.url}/rooms/${slug}`);
   await expectLive(page);
   return page;
@@ -70,9 +70,8 @@ function percentile(sorted: number[], p: number): number {
 
 test('post-to-visible latency between two browsers', async ({ browser }) => {
   await createRoom('visible');
-  const poster = await openRoom(browser, 'visible');
+  const poster = await openRoom(browser, 'visible', true);
   const viewer = await openRoom(browser, 'visible');
-  await poster.getByLabel('Your name').fill('Bench');
   const composer = poster.getByRole('textbox', { name: 'Message' });
 
   const latencies: number[] = [];
@@ -113,11 +112,7 @@ test('what one post costs with N browsers showing the room', async ({ browser })
     const text = `for ${audience}`;
     await Promise.all(viewers.map((viewer) => watchFor(viewer, text)));
     const [requests, queries] = await counters();
-    const posted = await fetch(`${server.url}/api/rooms/audience/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ author: 'Bench', body: text }),
-    });
+    const posted = await script.post('/api/rooms/audience/messages', { body: text });
     expect(posted.status).toBe(201);
     await Promise.all(viewers.map(seenAt));
     // A measurement window, not synchronisation: whatever the pages fetch in reaction to

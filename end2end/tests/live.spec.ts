@@ -1,18 +1,19 @@
 // Live behaviour between two browsers, the directory, validation, and the indicator.
 import { expect, test } from '@playwright/test';
-import { OwnServer, expectLive, newRoom } from './server';
+import { OwnServer, Script, expectLive, newRoom, signUp } from './server';
 
 test('a message posted in one browser appears in the other without reload', async ({ browser, request }) => {
   const slug = await newRoom(request);
   const alice = await (await browser.newContext()).newPage();
   const bob = await (await browser.newContext()).newPage();
+  const aliceName = await signUp(alice.context().request);
+  await signUp(bob.context().request);
   await alice.goto(`/rooms/${slug}`);
   await bob.goto(`/rooms/${slug}`);
   await expectLive(alice);
   await expectLive(bob);
   await bob.evaluate(() => ((window as any).sameDocument = true));
 
-  await alice.getByLabel('Your name').fill('Alice');
   const composer = alice.getByRole('textbox', { name: 'Message' });
   await composer.fill('Hello Bob,\nsecond line <b>not bold</b>');
   await composer.press('Enter');
@@ -21,14 +22,13 @@ test('a message posted in one browser appears in the other without reload', asyn
   await expect(messages.getByText('Hello Bob,')).toBeVisible();
   await expect(messages.getByRole('listitem')).toHaveCount(1);
   await expect(messages.locator('.body')).toHaveText('Hello Bob,\nsecond line <b>not bold</b>');
-  await expect(messages.getByText('Alice')).toBeVisible();
+  await expect(messages.getByText(aliceName)).toBeVisible();
   expect(await bob.evaluate(() => (window as any).sameDocument)).toBe(true);
 
   await expect(composer).toHaveValue('');
   await expect(composer).toBeFocused();
-  await expect(alice.getByText('Posting as Alice')).toBeVisible();
+  await expect(alice.getByText(`Posting as ${aliceName}`)).toBeVisible();
 
-  await bob.getByLabel('Your name').fill('Bob');
   await bob.getByRole('textbox', { name: 'Message' }).fill('Hi Alice');
   await bob.getByRole('button', { name: 'Send' }).click();
   await expect(alice.getByRole('list', { name: 'Messages' }).getByText('Hi Alice')).toBeVisible();
@@ -49,7 +49,7 @@ test('directory counts and order update live when anyone posts', async ({ page, 
   });
 
   for (const body of ['one', 'two']) {
-    const posted = await request.post(`/api/rooms/${busy}/messages`, { data: { author: 'Script', body } });
+    const posted = await request.post(`/api/rooms/${busy}/messages`, { data: { body } });
     expect(posted.status()).toBe(201);
   }
   await expect(busyRow).toContainText('2 messages');
@@ -63,19 +63,19 @@ test('a room page keeps its sidebar counts live over the same connection', async
   const elsewhere = await newRoom(request);
   await page.goto(`/rooms/${here}`);
   await expectLive(page);
-  await request.post(`/api/rooms/${elsewhere}/messages`, { data: { author: 'Script', body: 'psst' } });
+  await request.post(`/api/rooms/${elsewhere}/messages`, { data: { body: 'psst' } });
   const row = page.getByRole('list', { name: 'Rooms' }).getByRole('listitem').filter({ hasText: `#${elsewhere}` });
   await expect(row).toContainText('1 message');
 });
 
 test('validation errors show next to the composer and keep the typed text', async ({ page, request }) => {
   const slug = await newRoom(request);
+  await signUp(page.context().request);
   await page.goto(`/rooms/${slug}`);
   await expectLive(page);
   const composer = page.getByRole('textbox', { name: 'Message' });
   const error = page.locator('.composer').getByRole('alert');
 
-  await page.getByLabel('Your name').fill('Ada');
   const tooLong = 'x'.repeat(4_001);
   await composer.fill(tooLong);
   await composer.press('Enter');
@@ -86,12 +86,6 @@ test('validation errors show next to the composer and keep the typed text', asyn
   await composer.press('Enter');
   await expect(error).toHaveText('the message is empty');
   await expect(composer).toHaveValue('   ');
-
-  await page.getByLabel('Your name').fill('');
-  await composer.fill('no name');
-  await composer.press('Enter');
-  await expect(error).toHaveText('your name must be 1–32 characters');
-  await expect(composer).toHaveValue('no name');
 
   const stored = await (await request.get(`/api/rooms/${slug}/messages`)).json();
   expect(stored).toEqual([]);
@@ -109,11 +103,8 @@ test('the indicator shows reconnecting when the server goes away and live when i
 
     await server.start();
     await expectLive(page);
-    const posted = await fetch(`${server.url}/api/rooms/lobby/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ author: 'Ops', body: 'back online' }),
-    });
+    const ops = await Script.signUp(server.url);
+    const posted = await ops.post('/api/rooms/lobby/messages', { body: 'back online' });
     expect(posted.status).toBe(201);
     await expect(page.getByRole('list', { name: 'Messages' }).getByText('back online')).toBeVisible();
   } finally {
@@ -124,7 +115,7 @@ test('the indicator shows reconnecting when the server goes away and live when i
 test('a room shows its latest 50 messages and loads older ones on demand', async ({ page, request }) => {
   const slug = await newRoom(request);
   for (let n = 1; n <= 55; n++) {
-    const posted = await request.post(`/api/rooms/${slug}/messages`, { data: { author: 'Counter', body: `number ${n}` } });
+    const posted = await request.post(`/api/rooms/${slug}/messages`, { data: { body: `number ${n}` } });
     expect(posted.status()).toBe(201);
   }
   await page.goto(`/rooms/${slug}`);
@@ -144,6 +135,8 @@ test('a room shows its latest 50 messages and loads older ones on demand', async
 test('creating a room takes you there and shows it to everyone on the directory', async ({ browser, request }) => {
   const watcher = await (await browser.newContext()).newPage();
   const creator = await (await browser.newContext()).newPage();
+  await signUp(watcher.context().request);
+  await signUp(creator.context().request);
   await watcher.goto('/');
   await creator.goto('/');
   await expectLive(watcher);
@@ -174,7 +167,7 @@ test('switching rooms from the sidebar follows the new room live', async ({ page
   await expect(page.getByRole('heading', { name: `Test ${second}` })).toBeVisible();
   await expectLive(page);
 
-  await request.post(`/api/rooms/${second}/messages`, { data: { author: 'Script', body: 'you followed me' } });
+  await request.post(`/api/rooms/${second}/messages`, { data: { body: 'you followed me' } });
   await expect(page.getByRole('list', { name: 'Messages' }).getByText('you followed me')).toBeVisible();
 });
 
@@ -187,7 +180,7 @@ test('a focused room link keeps its room when a post reorders the list', async (
   await rooms.getByRole('link').filter({ hasText: `#${newer}` }).focus();
 
   // A post moves the older room above the newer one.
-  const posted = await request.post(`/api/rooms/${older}/messages`, { data: { author: 'Ada', body: 'up you go' } });
+  const posted = await request.post(`/api/rooms/${older}/messages`, { data: { body: 'up you go' } });
   expect(posted.status()).toBe(201);
   await expect(rooms.getByRole('link').filter({ hasText: `#${older}` })).toContainText('1 message');
 
@@ -203,12 +196,12 @@ test('every page hydrates without an error in the browser', async ({ page, reque
     if (message.type() === 'error') errors.push(message.text());
   });
   const slug = await newRoom(request);
+  await signUp(page.context().request);
   for (const path of ['/', `/rooms/${slug}`]) {
     await page.goto(path);
     await expectLive(page);
   }
   // The last island on the room page is the composer: it answers once hydrated.
-  await page.getByLabel('Your name').fill('Ada');
   await page.getByRole('textbox', { name: 'Message' }).fill('hydrated');
   await page.getByRole('textbox', { name: 'Message' }).press('Enter');
   await expect(page.getByRole('list', { name: 'Messages' }).getByText('hydrated')).toBeVisible();

@@ -1,14 +1,14 @@
 // Nothing lost: across blocked streams, server restarts, and the gap between render and
 // hydration; and no needless fetches.
 import { expect, test } from '@playwright/test';
-import { OwnServer, expectLive, newRoom } from './server';
+import { OwnServer, Script, expectLive, newRoom, signUp } from './server';
 
 test('a message posted between server render and hydration is not lost', async ({ page, request }) => {
   const slug = await newRoom(request);
   // The page is rendered; before its WASM arrives, someone posts.
   await page.route('**/pkg/*.wasm', async (route) => {
     const posted = await request.post(`/api/rooms/${slug}/messages`, {
-      data: { author: 'Early', body: 'posted before hydration' },
+      data: { body: 'posted before hydration' },
     });
     expect(posted.status()).toBe(201);
     await route.continue();
@@ -23,7 +23,7 @@ test('messages posted while the stream is blocked all appear once it is back', a
   await page.route('**/live?*', (route) => route.abort());
   await page.goto(`/rooms/${slug}`);
   for (const body of ['first while blocked', 'second while blocked', 'third while blocked']) {
-    const posted = await request.post(`/api/rooms/${slug}/messages`, { data: { author: 'Other', body } });
+    const posted = await request.post(`/api/rooms/${slug}/messages`, { data: { body } });
     expect(posted.status()).toBe(201);
   }
   await expect(page.getByRole('status')).not.toHaveText('live');
@@ -44,12 +44,9 @@ test('a page that was live catches up after the server restarts behind a blocked
     await page.route('**/live?*', (route) => route.abort());
     await server.stop();
     await server.start();
+    const ops = await Script.signUp(server.url);
     for (const body of ['missed one', 'missed two']) {
-      const posted = await fetch(`${server.url}/api/rooms/lobby/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ author: 'Ops', body }),
-      });
+      const posted = await ops.post('/api/rooms/lobby/messages', { body });
       expect(posted.status).toBe(201);
     }
     await expect(page.getByRole('status')).toHaveText('reconnecting');
@@ -65,6 +62,7 @@ test('a page that was live catches up after the server restarts behind a blocked
 test('new messages are shown from the event itself: no fetch, not even of our own', async ({ browser, request }) => {
   const slug = await newRoom(request);
   const poster = await (await browser.newContext()).newPage();
+  await signUp(poster.context().request);
   await poster.goto(`/rooms/${slug}`);
   await expectLive(poster);
   const fetches: string[] = [];
@@ -72,14 +70,13 @@ test('new messages are shown from the event itself: no fetch, not even of our ow
     if (r.method() === 'GET' && r.url().includes('/messages?')) fetches.push(r.url());
   });
 
-  await poster.getByLabel('Your name').fill('Poster');
   await poster.getByRole('textbox', { name: 'Message' }).fill('mine');
   await poster.getByRole('textbox', { name: 'Message' }).press('Enter');
   const messages = poster.getByRole('list', { name: 'Messages' });
   await expect(messages.getByText('mine')).toBeVisible();
 
   // Someone else's message arrives after ours on the same stream.
-  await request.post(`/api/rooms/${slug}/messages`, { data: { author: 'Other', body: 'theirs' } });
+  await request.post(`/api/rooms/${slug}/messages`, { data: { body: 'theirs' } });
   await expect(messages.getByText('theirs')).toBeVisible();
   await expect(messages.getByRole('listitem')).toHaveCount(2);
   expect(fetches).toEqual([]);
@@ -98,7 +95,7 @@ test('a stream the browser gives up on (503, wrong content type) is rebuilt with
   await expect(page.getByRole('status')).toHaveText('reconnecting');
   await expect.poll(() => refused).toBeGreaterThanOrEqual(3);
 
-  await request.post(`/api/rooms/${slug}/messages`, { data: { author: 'Other', body: 'sent during the outage' } });
+  await request.post(`/api/rooms/${slug}/messages`, { data: { body: 'sent during the outage' } });
   await page.unroute('**/live?*');
   await expectLive(page);
   await expect(page.getByRole('list', { name: 'Messages' }).getByText('sent during the outage')).toBeVisible();

@@ -21,14 +21,70 @@ export async function waitUntilHealthy(baseURL: string, timeoutMs = 180_000) {
   }
 }
 
-/** Creates a room with a fresh slug through the JSON API and returns the slug. */
+/** A fresh name, unique across test runs: `prefix` and a random tail, at most 24 characters. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 24);
+}
+
+/** The password every test account has. */
+export const PASSWORD = 'correct horse battery';
+
+const signedIn = new WeakSet<APIRequestContext>();
+
+/**
+ * Signs `request` up as a new account (once per request context) and returns its username;
+ * the session cookie stays in the context. A browser context's `request` shares its cookies
+ * with the context's pages, so this signs the pages in too.
+ */
+export async function signUp(request: APIRequestContext, baseURL?: string): Promise<string> {
+  const username = unique('user');
+  const response = await request.post(`${baseURL ?? ''}/api/accounts`, {
+    data: { username, password: PASSWORD },
+  });
+  expect(response.status()).toBe(201);
+  signedIn.add(request);
+  return username;
+}
+
+/** Creates a public room with a fresh slug through the JSON API (signing `request` up if it
+ * isn't yet) and returns the slug. */
 export async function newRoom(request: APIRequestContext, baseURL?: string): Promise<string> {
-  const slug = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+  if (!signedIn.has(request)) await signUp(request, baseURL);
+  const slug = unique('e2e');
   const response = await request.post(`${baseURL ?? ''}/api/rooms`, {
     data: { slug, title: `Test ${slug}` },
   });
   expect(response.status()).toBe(201);
   return slug;
+}
+
+/** A script with an account on the server at `baseURL`, calling with its bearer token. */
+export class Script {
+  private constructor(
+    readonly baseURL: string,
+    readonly username: string,
+    private readonly token: string,
+  ) {}
+
+  static async signUp(baseURL: string): Promise<Script> {
+    const username = unique('script');
+    const credentials = JSON.stringify({ username, password: PASSWORD });
+    const headers = { 'content-type': 'application/json' };
+    const created = await fetch(`${baseURL}/api/accounts`, { method: 'POST', headers, body: credentials });
+    expect(created.status).toBe(201);
+    const session = await fetch(`${baseURL}/api/session`, { method: 'POST', headers, body: credentials });
+    expect(session.status).toBe(200);
+    return new Script(baseURL, username, (await session.json()).token);
+  }
+
+  /** POSTs `data` as JSON to `path`. */
+  post(path: string, data: unknown): Promise<Response> {
+    return fetch(`${this.baseURL}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify(data),
+    });
+  }
 }
 
 /** Waits until the page is hydrated and its live connection is open. */
@@ -58,6 +114,11 @@ export class OwnServer {
         LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
         LEPTOS_SITE_ROOT: path.join(root, 'target', 'site'),
         DATABASE_URL: this.databaseUrl,
+        // Tests sign up and post faster than people do; the app tests cover the limits.
+        MURMUR_LIMIT_POSTS: 'off',
+        MURMUR_LIMIT_ROOMS: 'off',
+        MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS: 'off',
+        MURMUR_LIMIT_SIGN_INS_PER_ADDRESS: 'off',
       },
     });
     await waitUntilHealthy(this.url, 30_000);

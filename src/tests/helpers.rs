@@ -356,7 +356,11 @@ impl SseClient {
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
-        let response = request.send().await.ok()?;
+        Self::from_response(request.send().await.ok()?)
+    }
+
+    /// Reads `response` as a stream; `None` unless it is `200` with `text/event-stream`.
+    pub fn from_response(response: reqwest::Response) -> Option<Self> {
         let is_stream = response
             .headers()
             .get("content-type")

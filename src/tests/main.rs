@@ -1,12 +1,17 @@
 //! App tests: the real server on port 0 with a temporary SQLite file, driven over HTTP,
 //! with a real SSE client reading the real bytes of the stream.
 
+mod accounts;
 mod api;
+mod contract;
 mod crash;
 mod faults;
 mod follower;
 mod helpers;
+mod migration;
 mod pages;
+mod private;
 mod proxy;
 mod resume;
 mod rng;
+mod security;

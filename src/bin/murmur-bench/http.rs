@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-/// A kept-alive connection for POST requests.
+/// A kept-alive connection for POST requests, signed in when it has a token.
 pub struct Poster {
     stream: BufReader<TcpStream>,
+    /// An `authorization` header line, or nothing.
+    authorization: String,
 }
 
 impl Poster {
@@ -18,7 +20,14 @@ impl Poster {
         stream.set_nodelay(true)?;
         Ok(Self {
             stream: BufReader::new(stream),
+            authorization: String::new(),
         })
+    }
+
+    /// The same connection, calling with session `token`.
+    pub fn signed_in(mut self, token: &str) -> Self {
+        self.authorization = format!("authorization: Bearer {token}\r\n");
+        self
     }
 
     /// POSTs `body` with `content_type` to `path`; returns the status and response body.
@@ -29,7 +38,8 @@ impl Poster {
         body: &str,
     ) -> io::Result<(u16, String)> {
         let request = format!(
-            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\n{}content-length: {}\r\n\r\n{body}",
+            self.authorization,
             body.len()
         );
         let (status, _, body) = self.send(&request).await?;
@@ -83,10 +93,10 @@ impl Poster {
 
 /// The JSON of a message whose body carries the time it was sent, for latency.
 pub fn timed_message(sent_micros: u128) -> String {
-    format!(r#"{{"author":"bench","body":"t={sent_micros}"}}"#)
+    format!(r#"{{"body":"t={sent_micros}"}}"#)
 }
 
 /// The same as a form post to the server function.
 pub fn timed_form(slug: &str, sent_micros: u128) -> String {
-    format!("slug={slug}&author=bench&body=t%3D{sent_micros}")
+    format!("slug={slug}&body=t%3D{sent_micros}")
 }

@@ -251,7 +251,7 @@ async fn fan_out(
     seconds: u64,
 ) -> std::io::Result<FanOut> {
     let crowd = Crowd::open(server, count).await?;
-    let mut poster = Poster::connect(server.addr).await?;
+    let mut poster = server.poster().await?;
     let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let started = Instant::now();
     let posted = rate * seconds;
@@ -326,7 +326,7 @@ async fn post_flat_out(server: &Server, route: Route, seconds: u64) -> std::io::
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut posters = Vec::new();
     for _ in 0..4 {
-        let mut poster = Poster::connect(server.addr).await?;
+        let mut poster = server.poster().await?;
         posters.push(tokio::spawn(async move {
             let mut posted = 0u64;
             while Instant::now() < deadline {

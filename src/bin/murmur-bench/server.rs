@@ -15,7 +15,12 @@ pub struct Server {
     pub addr: SocketAddr,
     child: Child,
     dir: PathBuf,
+    /// The session token of the account the benchmark posts as.
+    token: String,
 }
+
+/// The benchmark's account.
+const ACCOUNT: &str = r#"{"username":"bench","password":"benchmark password"}"#;
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -37,6 +42,12 @@ impl Server {
             )
             .env("LEPTOS_SITE_ADDR", addr.to_string())
             .env("RUST_LOG", "warn,murmur=info")
+            // One account posts flat out, and up to 19,000 subscribers (plus the crowd's
+            // reconnects) come from a few loopback addresses.
+            .env("MURMUR_LIMIT_POSTS", "off")
+            .env("MURMUR_LIMIT_ROOMS", "off")
+            .env("MURMUR_STREAMS_PER_ADDRESS", "40000")
+            .env("MURMUR_STREAMS_TOTAL", "40000")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -45,7 +56,13 @@ impl Server {
         while let Some(line) = lines.next_line().await? {
             if line.contains("listening on") {
                 tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                return Ok(Self { addr, child, dir });
+                let token = sign_in(addr).await?;
+                return Ok(Self {
+                    addr,
+                    child,
+                    dir,
+                    token,
+                });
             }
         }
         Err(io::Error::other("the server exited before listening"))
@@ -83,13 +100,38 @@ impl Server {
             .await
     }
 
+    /// A kept-alive connection that posts as the benchmark's account.
+    pub async fn poster(&self) -> io::Result<Poster> {
+        Ok(Poster::connect(self.addr).await?.signed_in(&self.token))
+    }
+
     /// POSTs JSON on a new connection and expects `201 Created`.
     async fn create(&self, path: &str, body: &str) -> io::Result<()> {
-        let mut poster = Poster::connect(self.addr).await?;
+        let mut poster = self.poster().await?;
         let (status, reply) = poster.post(path, "application/json", body).await?;
         if status != 201 {
             return Err(io::Error::other(format!("POST {path}: {status} {reply}")));
         }
         Ok(())
     }
+}
+
+/// Creates the benchmark's account and signs in through the JSON API: its token.
+async fn sign_in(addr: SocketAddr) -> io::Result<String> {
+    let mut connection = Poster::connect(addr).await?;
+    let (status, reply) = connection
+        .post("/api/accounts", "application/json", ACCOUNT)
+        .await?;
+    if status != 201 {
+        return Err(io::Error::other(format!("signing up: {status} {reply}")));
+    }
+    let (status, reply) = connection
+        .post("/api/session", "application/json", ACCOUNT)
+        .await?;
+    reply
+        .split_once(r#""token":""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(token, _)| token.to_owned())
+        .filter(|_| status == 200)
+        .ok_or_else(|| io::Error::other(format!("signing in: {status} {reply}")))
 }
