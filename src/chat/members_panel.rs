@@ -2,6 +2,7 @@
 //! by username, to leave, and — for the room's creator — to remove anyone.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 use super::domain::Member;
 use super::server_fns::{AddMember, RemoveMember, list_members};
@@ -27,6 +28,8 @@ pub fn MembersPanel(slug: String) -> impl IntoView {
                 .and_then(|result| result.err())
         })
         .map(|error| error.to_string());
+    // Open after one of its forms, which come back with `?members`.
+    let open = use_query_map().with_untracked(|query| query.get("members").is_some());
     let members = Resource::new(
         {
             let slug = slug.clone();
@@ -40,7 +43,8 @@ pub fn MembersPanel(slug: String) -> impl IntoView {
                 let (slug, me, error) = (slug.clone(), me.clone(), error.clone());
                 async move {
                     let members = members.await.unwrap_or_default();
-                    view! { <MemberList slug members me error/> }
+                    let open = open || error.is_some();
+                    view! { <MemberList slug members me error open/> }
                 }
             })}
         </Suspense>
@@ -53,6 +57,7 @@ fn MemberList(
     members: Vec<Member>,
     me: String,
     error: Option<String>,
+    open: bool,
 ) -> impl IntoView {
     let i_created = members.iter().any(|m| m.creator && m.username == me);
     let rows = members
@@ -80,7 +85,7 @@ fn MemberList(
         })
         .collect_view();
     view! {
-        <details class="members">
+        <details class="members" open=open>
             <summary>"Members"</summary>
             <ul aria-label="Members">{rows}</ul>
             <form method="post" action="/api/add_member" class="add-member">

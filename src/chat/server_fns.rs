@@ -85,7 +85,8 @@ pub async fn list_members(slug: String) -> Result<Vec<Member>, AppError> {
     chat().members(who, &slug).await.map_err(fail)
 }
 
-/// Adds `username` to private room `slug`; a plain form post goes back to the room.
+/// Adds `username` to private room `slug`; a plain form post goes back to the room, with
+/// its members shown.
 #[server(endpoint = "add_member")]
 pub async fn add_member(slug: String, username: String) -> Result<String, AppError> {
     use crate::{accounts::accounts, accounts::caller, api::fail, chat::service::chat};
@@ -94,7 +95,7 @@ pub async fn add_member(slug: String, username: String) -> Result<String, AppErr
     chat().room(Some(&by.username), &slug).await.map_err(fail)?;
     let added = accounts().account(&username).await.map_err(fail)?;
     chat().add_member(by, &slug, &added).await.map_err(fail)?;
-    leptos_axum::redirect(&format!("/rooms/{slug}"));
+    leptos_axum::redirect(&format!("/rooms/{slug}?members"));
     Ok(added.username)
 }
 
@@ -116,7 +117,7 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), AppErro
         .map_err(fail)?;
     let next = match removed.username == by.username {
         true => "/".to_owned(),
-        false => format!("/rooms/{slug}"),
+        false => format!("/rooms/{slug}?members"),
     };
     leptos_axum::redirect(&next);
     Ok(())
