@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
 use crate::error::AppError;
 
@@ -30,11 +29,7 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status_code(),
-            Json(json!({ "error": self.to_string() })),
-        )
-            .into_response();
+        let mut response = (self.status_code(), Json(&self)).into_response();
         if let Some(wait) = self.retry_after() {
             response.headers_mut().insert(header::RETRY_AFTER, wait);
         }

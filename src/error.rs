@@ -1,17 +1,18 @@
-//! The one error type that crosses the wire: server functions and the JSON API both speak it.
+//! The one error type that crosses the wire: server functions and the JSON API both speak it,
+//! in one shape: `{"error": "<what went wrong>", "status": <HTTP status>}`.
 //!
 //! Internal causes (SQL errors, I/O) are logged where they happen and reach the user only as
 //! [`AppError::Internal`], never as their own text.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use wasm_bindgen::JsValue;
 
 use crate::js::{FromJs, field};
 
 /// What went wrong, in words a person understands.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
     /// A field failed validation (empty text, name too long, malformed slug …).
     #[error("{0}")]
@@ -37,9 +38,10 @@ pub enum AppError {
     /// No account has this username.
     #[error("no account is called “{0}”")]
     AccountNotFound(String),
-    /// Something asked for isn't there, as the JSON API said it (the text is its message).
-    #[error("{0}")]
-    NotFound(String),
+    /// An error as it came over the wire: its status and its message (what the browser, and
+    /// a page shown after a refused plain form post, read back).
+    #[error("{message}")]
+    Refused { status: u16, message: String },
     /// Removing someone from a room they are not a member of.
     #[error("“{0}” is not a member of this room")]
     NotAMember(String),
@@ -75,7 +77,8 @@ impl AppError {
             Self::RoomNotFound(_) => 404,
             Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
             Self::Unauthorized | Self::BadCredentials => 401,
-            Self::AccountNotFound(_) | Self::NotAMember(_) | Self::NotFound(_) => 404,
+            Self::AccountNotFound(_) | Self::NotAMember(_) => 404,
+            Self::Refused { status, .. } => *status,
             Self::Forbidden(_) => 403,
             Self::RateLimited(_) | Self::TooManyStreams => 429,
             Self::Full => 503,
@@ -102,29 +105,58 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// As serde writes it: `"Internal"`, or `{"Invalid": "…"}`.
+/// `{"error": "<message>", "status": <status>}`.
+impl Serialize for AppError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            error: self.to_string(),
+            status: self.status(),
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Read back as [`AppError::Refused`].
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let Wire { error, status } = Wire::deserialize(deserializer)?;
+        Ok(Self::Refused {
+            status,
+            message: error,
+        })
+    }
+}
+
+/// An error's shape on the wire.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    error: String,
+    status: u16,
+}
+
+/// As it is written on the wire.
 impl FromJs for AppError {
     fn from_js(value: &JsValue) -> Option<Self> {
-        if let Some(unit) = value.as_string() {
-            return match unit.as_str() {
-                "TooLarge" => Some(Self::TooLarge),
-                "Unauthorized" => Some(Self::Unauthorized),
-                "BadCredentials" => Some(Self::BadCredentials),
-                "Unreachable" => Some(Self::Unreachable),
-                "Internal" => Some(Self::Internal),
-                _ => None,
-            };
-        }
-        let text = |variant: &str| field::<String>(value, variant);
-        text("Invalid")
-            .map(Self::Invalid)
-            .or_else(|| text("BadRequest").map(Self::BadRequest))
-            .or_else(|| text("RoomNotFound").map(Self::RoomNotFound))
-            .or_else(|| text("SlugTaken").map(Self::SlugTaken))
-            .or_else(|| text("UsernameTaken").map(Self::UsernameTaken))
-            .or_else(|| text("AccountNotFound").map(Self::AccountNotFound))
-            .or_else(|| text("Forbidden").map(Self::Forbidden))
-            .or_else(|| text("NotAMember").map(Self::NotAMember))
-            .or_else(|| field::<i64>(value, "RateLimited").map(|s| Self::RateLimited(s as u64)))
+        Some(Self::Refused {
+            message: field(value, "error")?,
+            status: u16::try_from(field::<i64>(value, "status")?).ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_is_written_as_its_message_and_status_and_read_back_alike() {
+        let error = AppError::RateLimited(3);
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(
+            json,
+            r#"{"error":"too many requests; try again in 3 s","status":429}"#
+        );
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        assert_eq!((back.to_string(), back.status()), (error.to_string(), 429));
     }
 }

@@ -9,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{FormData, HtmlFormElement, RequestInit, Response, UrlSearchParams};
 
 use crate::error::AppError;
-use crate::js::{FromJs, field};
+use crate::js::FromJs;
 
 /// Submits `form`'s fields to its `action` as a server function call and reads the JSON
 /// reply: the value, or the [`AppError`] the server answered with.
@@ -38,9 +38,8 @@ fn read<T: FromJs>(json: Result<JsValue, AppError>) -> Result<T, AppError> {
     T::from_js(&json?).ok_or(AppError::Internal)
 }
 
-/// The body's JSON when the status is a success; otherwise the error it carries, as a
-/// server function (`{"Invalid":"…"}`) or the JSON API (`{"error":"…"}`, read as `NotFound`
-/// for a `404` and `Invalid` otherwise) writes it.
+/// The body's JSON when the status is a success; otherwise the error it carries, as server
+/// functions and the JSON API both write it (`{"error", "status"}`).
 /// (Not generic, so the browser carries this one copy.)
 async fn fetch_json(url: &str, init: &RequestInit) -> Result<JsValue, AppError> {
     let window = web_sys::window().ok_or(AppError::Unreachable)?;
@@ -55,12 +54,8 @@ async fn fetch_json(url: &str, init: &RequestInit) -> Result<JsValue, AppError> 
     if response.ok() {
         return json.ok_or(AppError::Internal);
     }
-    let api_error = match response.status() {
-        404 => AppError::NotFound,
-        _ => AppError::Invalid,
-    };
     Err(json
-        .and_then(|json| AppError::from_js(&json).or_else(|| field(&json, "error").map(api_error)))
+        .and_then(|json| AppError::from_js(&json))
         .unwrap_or(AppError::Internal))
 }
 

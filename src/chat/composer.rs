@@ -2,6 +2,7 @@
 //! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
 //! text clears and keeps focus. Signed out, it is a link to sign in.
 
+use leptos::either::Either;
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,10 +23,9 @@ pub fn Composer(
 ) -> impl IntoView {
     let Some(me) = me else {
         let next = format!("/signin?next=/rooms/{slug}");
-        return view! {
+        return Either::Left(view! {
             <p class="composer sign-in-to-post"><a href=next>"Sign in to post"</a></p>
-        }
-        .into_any();
+        });
     };
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
@@ -59,7 +59,7 @@ pub fn Composer(
             }
         }
     };
-    view! {
+    Either::Right(view! {
         <form method="post" action="/api/post_message" class="composer" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug.clone()/>
             <p class="posting-as">"Posting as " <strong>{me}</strong></p>
@@ -75,8 +75,7 @@ pub fn Composer(
             </div>
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
-    }
-    .into_any()
+    })
 }
 
 /// The form's message text.
