@@ -50,8 +50,13 @@ pub fn signed_in() -> Option<Account> {
 #[cfg(feature = "ssr")]
 /// `next` if it is a path on this site, otherwise `/`: a form can't send anyone elsewhere.
 fn local_path(next: Option<&str>) -> &str {
+    // Browsers drop tabs and line breaks from URLs and read `\` as `/`, so `/\t/evil` would
+    // be `//evil`: a path here is `/` and then only plain URL characters, never `//`.
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/-._~%?=&#+".contains(&b);
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/') && !path.starts_with("//") && path.bytes().all(plain) =>
+        {
             path
         }
         _ => "/",
@@ -66,6 +71,9 @@ mod tests {
     fn only_a_path_on_this_site_is_a_place_to_go_next() {
         assert_eq!(local_path(Some("/rooms/lobby")), "/rooms/lobby");
         for elsewhere in [
+            Some("/\t/evil.example"),
+            Some("/\n/evil.example"),
+            Some("/ /evil.example"),
             None,
             Some("https://evil.example"),
             Some("//evil.example"),

@@ -7,7 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use leptos::prelude::use_context;
+use leptos::prelude::{use_context, with_context};
 use leptos_axum::ResponseOptions;
 use serde::de::DeserializeOwned;
 
@@ -42,14 +42,15 @@ impl IntoResponse for AppError {
 /// A plain HTML form post (JavaScript off) is left alone: the server-function handler
 /// redirects it back to the page, with the error in the URL for the page to show.
 pub fn fail(error: AppError) -> AppError {
-    let form_post = use_context::<Parts>().is_some_and(|parts| {
+    let form_post = with_context::<Parts, _>(|parts| {
         parts.method == Method::POST
             && parts
                 .headers
                 .get(header::ACCEPT)
                 .and_then(|accept| accept.to_str().ok())
                 .is_some_and(|accept| accept.contains("text/html"))
-    });
+    })
+    .unwrap_or(false);
     if let (false, Some(response)) = (form_post, use_context::<ResponseOptions>()) {
         response.set_status(error.status_code());
         if let Some(wait) = error.retry_after() {

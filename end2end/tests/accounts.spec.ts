@@ -88,6 +88,14 @@ test('a private room is seen only by its members, and appears live for someone a
   expect(await bob.evaluate(() => (window as any).sameDocument)).toBe(true);
   await bobsRooms.getByRole('link').filter({ hasText: `#${slug}` }).click();
   await expect(bob.getByRole('list', { name: 'Messages' }).getByText('only for members')).toBeVisible();
+  await expectLive(bob);
+
+  // Alice removes him: his tab leaves the room at once, and it is gone from his list.
+  const bobsRow = alice.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: bobName });
+  await bobsRow.getByRole('button', { name: 'Remove' }).click();
+  await expect(alice.getByRole('list', { name: 'Members' })).not.toContainText(bobName);
+  await expect(bob).toHaveURL(/\/$/);
+  await expect(bob.getByRole('list', { name: 'Rooms' })).not.toContainText(`#${slug}`);
 });
 
 const CORPUS = [

@@ -4,6 +4,7 @@
 //! The same middleware refuses cross-site writes that ride on the cookie.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
@@ -14,6 +15,7 @@ use super::domain::Account;
 use super::service::{AccountService, SESSION_LIFETIME};
 use super::token::SessionToken;
 use crate::error::AppError;
+use crate::live::Subscriber;
 use crate::live::direct::Peer;
 use crate::protect::{ClientAddr, TrustedProxies, is_cross_site};
 
@@ -29,6 +31,9 @@ pub struct Caller {
     pub token: Option<SessionToken>,
     /// Whether the token came as `Authorization: Bearer` (not ambient, so no CSRF check).
     pub bearer: bool,
+    /// Whether this request moved the session's expiry forward (so a cookie is sent again
+    /// with the new expiry).
+    pub renewed: bool,
     /// Where the request comes from, for rate limits and stream caps.
     pub addr: ClientAddr,
     /// Whether the client reached us over https (through a trusted proxy).
@@ -42,6 +47,14 @@ impl Caller {
     /// `Unauthorized` when signed out.
     pub fn account(&self) -> Result<&Account, AppError> {
         self.account.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// Who the live module sees subscribing.
+    pub fn subscriber(&self) -> Subscriber {
+        Subscriber {
+            who: self.username().map(Arc::from),
+            addr: self.addr.0,
+        }
     }
 
     /// The username, if signed in.
@@ -62,10 +75,15 @@ impl Caller {
         headers: &HeaderMap,
     ) -> Result<Self, AppError> {
         let text = |name| headers.get(name).and_then(|value| value.to_str().ok());
-        let addr = proxies.client(
-            peer.ip(),
-            text(header::HeaderName::from_static("x-forwarded-for")),
-        );
+        // A proxy may add its own header line instead of appending to the client's: read
+        // the chain across every line.
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
+        let addr = proxies.client(peer.ip(), (!forwarded.is_empty()).then_some(&forwarded));
         let https = proxies.is_trusted(peer.ip())
             && text(header::HeaderName::from_static("x-forwarded-proto")) == Some("https");
         let (token, bearer) = match bearer(headers) {
@@ -75,14 +93,18 @@ impl Caller {
                 false,
             ),
         };
-        let account = match &token {
-            Some(token) => accounts.authenticate(token).await?,
-            None => None,
+        let (account, renewed) = match &token {
+            Some(token) => match accounts.authenticate(token).await? {
+                Some((account, renewed)) => (Some(account), renewed),
+                None => (None, false),
+            },
+            None => (None, false),
         };
         Ok(Self {
             account,
             token,
             bearer,
+            renewed,
             addr,
             https,
         })
@@ -162,8 +184,20 @@ pub async fn identify(
         return AppError::Forbidden("refused: this request came from another site".into())
             .into_response();
     }
+    let renewed_cookie = (caller.renewed && !caller.bearer)
+        .then(|| {
+            caller
+                .token
+                .as_ref()
+                .map(|token| session_cookie(Some(token), caller.https))
+        })
+        .flatten();
     request.extensions_mut().insert(caller);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if let Some(cookie) = renewed_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
@@ -183,7 +217,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// # Errors
 /// `Internal` outside a request that went through [`identify`].
 pub fn caller() -> Result<Caller, AppError> {
-    leptos::prelude::use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+    // Borrowed, not `use_context`: that would clone the whole request head on every call.
+    leptos::prelude::with_context::<Parts, _>(|parts| parts.extensions.get::<Caller>().cloned())
+        .flatten()
         .ok_or(AppError::Internal)
 }

@@ -110,22 +110,26 @@ impl AccountService {
         }
     }
 
-    /// The account a session token belongs to, if the session is live; moves its expiry
-    /// forward (at most once a day).
+    /// The account a session token belongs to, if the session is live, and whether its
+    /// expiry was moved forward now (at most once a day).
     ///
     /// # Errors
     /// `Internal` if the store fails.
-    pub async fn authenticate(&self, token: &SessionToken) -> Result<Option<Account>, AppError> {
+    pub async fn authenticate(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<(Account, bool)>, AppError> {
         let now = Timestamp::now().millis();
         let hash = token.hash();
         let Some((account, expires_at)) = self.store.session(&hash, now).await? else {
             return Ok(None);
         };
-        let renewed = now + millis(SESSION_LIFETIME);
-        if renewed - expires_at >= millis(SLIDE_EVERY) {
-            self.store.extend_session(&hash, renewed).await?;
+        let slid = now + millis(SESSION_LIFETIME);
+        let renewed = slid - expires_at >= millis(SLIDE_EVERY);
+        if renewed {
+            self.store.extend_session(&hash, slid).await?;
         }
-        Ok(Some(account))
+        Ok(Some((account, renewed)))
     }
 
     /// Ends the session: its token never works again.

@@ -112,8 +112,10 @@ impl ReadCache {
     /// Forgets who may see what, and the directory: call after a membership (or a private
     /// room) is committed.
     pub fn clear_access(&self) {
-        self.clear(None);
-        self.lock().access = None;
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.rooms = None;
+        inner.access = None;
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

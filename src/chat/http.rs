@@ -1,8 +1,6 @@
 //! The JSON API and the per-room event stream, for scripts and other clients. Same
 //! validation, access rules and broadcast as the pages: both go through [`ChatService`].
 
-use std::sync::Arc;
-
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -156,10 +154,7 @@ async fn room_stream(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
-    let subscriber = Subscriber {
-        who: caller.username().map(Arc::from),
-        addr: caller.addr.0,
-    };
+    let subscriber = caller.subscriber();
     let body = open_room_stream(
         &chat,
         &live,

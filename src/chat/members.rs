@@ -7,8 +7,9 @@ use serde_json::json;
 
 use super::DIRECTORY_TOPIC;
 use super::domain::{Member, RoomSlug};
+use super::events::{directory_event, event};
 use super::room_topic;
-use super::service::{ChatService, directory_event, event};
+use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
 use crate::live::LiveEvent;

@@ -135,9 +135,9 @@ fn Conversation() -> impl IntoView {
         }
         None => false,
     });
-    // After a reconnect or resync, fetch whatever came after the newest message shown. A
-    // room that is gone (the reader was removed from it) says so.
-    let gone = RwSignal::new(false);
+    // After a reconnect or resync, fetch whatever came after the newest message shown. When
+    // the room is gone (the reader was removed from it), go to the room list: a tab that
+    // kept asking for the room would be refused its whole live stream.
     topic.refetch({
         let slug = slug.clone();
         move || {
@@ -145,7 +145,9 @@ fn Conversation() -> impl IntoView {
             async move {
                 match catch_up(&slug, newest()).await {
                     Ok(arrived) => append(arrived),
-                    Err(error) if error.status() == 404 => gone.set(true),
+                    Err(error) if error.status() == 404 => {
+                        let _ = window().location().replace("/");
+                    }
                     Err(_) => {}
                 }
             }
@@ -165,7 +167,6 @@ fn Conversation() -> impl IntoView {
                 <p class="muted empty">"No messages yet. Say hello!"</p>
             </div>
         </div>
-        <p class="error" role="alert" hidden=move || !gone.get()>"You no longer have access to this room."</p>
         <Composer slug me error on_posted=move |message| append(vec![message])/>
     }
 }

@@ -1,23 +1,21 @@
 //! The chat service: parses input into domain types, checks who may see and do what,
 //! writes through the store, and after the commit publishes on the live bus. Server
 //! functions and the JSON API both call it, so they validate, authorize and broadcast
-//! alike. It is also the live module's [`History`] of room topics, so streams can resume
-//! from a message id, and its [`Gate`] for them: a private room is its members' only.
+//! alike. (Its events, replay and gate for the live module are in `events.rs`; its members
+//! in `members.rs`.)
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::access::Access;
 use super::cache::ReadCache;
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use super::events::{directory_event, message_event};
 use super::store::{ChatStore, StoreError};
-use super::{DIRECTORY_TOPIC, room_topic};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, Gate, History, LiveEvent};
+use crate::live::Bus;
 use crate::protect::{RateLimit, RateLimits};
 
 /// Chat's operations, backed by a store and a bus; cheap to clone.
@@ -163,89 +161,27 @@ impl ChatService {
     ) -> Result<Message, AppError> {
         let slug = RoomSlug::parse(slug)?;
         let body = MessageBody::parse(body)?;
-        let room = self.visible_room(Some(&author.username), &slug).await?;
+        self.visible_room(Some(&author.username), &slug).await?;
         self.limits.posts.check(author.id)?;
-        let audience = match room.private {
-            true => Some(self.access().await?.members(slug.as_str()).to_vec()),
-            false => None,
-        };
         // Detached, so the write and its publish complete together even if the caller goes
         // away (a client disconnecting mid-post): never committed but unannounced.
-        let (store, bus, in_order) = (self.store.clone(), self.bus.clone(), self.in_order.clone());
-        let (cache, author) = (Arc::clone(&self.cache), author.clone());
+        let (chat, author) = (self.clone(), author.clone());
         let stored = tokio::spawn(async move {
-            let in_order = in_order.lock().await;
-            let (message, room) = store.insert_message(&slug, &author, &body).await?;
-            cache.clear(Some(slug.as_str()));
-            bus.publish(message_event(&message));
+            let in_order = chat.in_order.lock().await;
+            let (message, room) = chat.store.insert_message(&slug, &author, &body).await?;
+            chat.cache.clear(Some(slug.as_str()));
+            chat.bus.publish(message_event(&message));
             drop(in_order);
+            // Who may see it now, after the commit: not whoever could before it.
             let summary = directory_event(&room);
-            bus.publish(match audience {
-                Some(members) => summary.only_for(members),
-                None => summary,
+            chat.bus.publish(match room.private {
+                true => summary.only_for(chat.access().await?.members(slug.as_str()).to_vec()),
+                false => summary,
             });
             Ok::<_, StoreError>(message)
         });
         Ok(stored.await.map_err(|_| AppError::Internal)??)
     }
-}
-
-#[async_trait]
-impl Gate for ChatService {
-    /// Room topics are for those who may see the room (`404` otherwise, as if it didn't
-    /// exist); the directory is everyone's (each gets the rooms they may see).
-    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
-        let Some(slug) = topic.strip_prefix("room:") else {
-            return Ok(());
-        };
-        match self.room(who, slug).await {
-            Ok(_) => Ok(()),
-            Err(AppError::Invalid(_)) => Err(AppError::RoomNotFound(slug.to_owned())),
-            Err(error) => Err(error),
-        }
-    }
-}
-
-#[async_trait]
-impl History for ChatService {
-    /// Room topics only: the messages after `cursor`, which must be 0 or one of the room's.
-    async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
-        let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
-        if cursor != 0 && !self.store.has_message(&slug, cursor).await.ok()? {
-            return None;
-        }
-        let page = Page {
-            after: Some(cursor),
-            ..Page::default()
-        };
-        let messages = self.store.messages(&slug, page, limit).await.ok()?;
-        Some(messages.iter().map(message_event).collect())
-    }
-}
-
-/// A stored message as its room's topic carries it, live or replayed.
-fn message_event(message: &Message) -> LiveEvent {
-    event(
-        room_topic(&message.room),
-        "message",
-        Some(message.id),
-        message,
-    )
-}
-
-/// A room's summary as the directory's topic carries it (to everyone, unless narrowed).
-pub(super) fn directory_event(room: &RoomSummary) -> LiveEvent {
-    event(DIRECTORY_TOPIC.into(), "room", None, room)
-}
-
-pub(super) fn event(
-    topic: String,
-    name: &'static str,
-    id: Option<i64>,
-    payload: &impl Serialize,
-) -> LiveEvent {
-    let data = serde_json::to_string(payload).expect("chat payloads serialize");
-    LiveEvent::new(&topic, name, id, &data)
 }
 
 /// What the caller may see of a store failure; database errors are logged, not shown.

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::future::ready;
+use futures::future::{Either, ready};
 use futures::stream::{self, Stream, StreamExt};
 
 use super::bus::Bus;
 use super::event::LiveEvent;
+use super::gate::Gate;
 
 /// The most events replayed on resume; a client further behind is told to resync.
 pub const MAX_REPLAY: u32 = 1_000;
@@ -36,7 +37,8 @@ pub enum Item {
 /// `None` signed out) may see them: replayed history, then live events newer than what was
 /// replayed, leaving out those meant for others. A cursor that is unknown or too far
 /// behind, and a subscriber that falls behind the bus, each become [`Item::Resync`]. An
-/// event that revokes `who`'s access becomes a resync too, and ends the stream.
+/// event that revokes `who`'s access becomes a resync too, and ends the stream — and since a
+/// subscriber that fell behind may have skipped a revocation, `gate` is asked again then.
 ///
 /// Subscribes before reading history, so an event committed meanwhile is in one or the
 /// other; those in both are sent once. (Subscribing first is also what makes a revocation
@@ -44,12 +46,13 @@ pub enum Item {
 pub fn resume(
     bus: &dyn Bus,
     history: Arc<dyn History>,
+    gate: Arc<dyn Gate>,
     topic: &str,
     cursor: Option<i64>,
     who: Option<Arc<str>>,
 ) -> impl Stream<Item = Item> + Send + 'static {
     let subscription = bus.subscribe(topic);
-    let topic = topic.to_owned();
+    let topic: Arc<str> = topic.into();
     let items = stream::once(async move {
         let (replayed, seam) = match cursor {
             None => (Vec::new(), None),
@@ -61,14 +64,24 @@ pub fn resume(
                 _ => (vec![Item::Resync], None),
             },
         };
-        let live = subscription.filter_map(move |received| {
-            ready(match received {
-                Ok(event) if !event.reaches(who.as_deref()) => None,
-                Ok(event) if event.revokes => Some(Item::Revoked),
-                Ok(event) if event.id.zip(seam).is_some_and(|(id, seam)| id <= seam) => None,
-                Ok(event) => Some(Item::Event(event)),
-                Err(_lagged) => Some(Item::Resync),
-            })
+        let live = subscription.filter_map(move |received| match received {
+            Ok(event) => Either::Left(ready(match event {
+                event if !event.reaches(who.as_deref()) => None,
+                event if event.revokes => Some(Item::Revoked),
+                event if event.id.zip(seam).is_some_and(|(id, seam)| id <= seam) => None,
+                event => Some(Item::Event(event)),
+            })),
+            Err(_lagged) => {
+                let (gate, who, topic) = (Arc::clone(&gate), who.clone(), Arc::clone(&topic));
+                Either::Right(async move {
+                    let admitted = gate.admit(who.as_deref(), &topic).await.is_ok();
+                    Some(if admitted {
+                        Item::Resync
+                    } else {
+                        Item::Revoked
+                    })
+                })
+            }
         });
         stream::iter(replayed).chain(live)
     })
@@ -87,6 +100,7 @@ mod tests {
     use futures::FutureExt;
 
     use super::*;
+    use crate::error::AppError;
     use crate::live::bus::InProcessBus;
 
     /// A topic without history: these tests resume from now.
@@ -99,10 +113,35 @@ mod tests {
         }
     }
 
+    /// Admits only `ada`.
+    struct OnlyAda;
+
+    #[async_trait]
+    impl Gate for OnlyAda {
+        async fn admit(&self, who: Option<&str>, _: &str) -> Result<(), AppError> {
+            match who {
+                Some("ada") => Ok(()),
+                _ => Err(AppError::RoomNotFound("t".into())),
+            }
+        }
+    }
+
+    fn resume_as(bus: &InProcessBus, who: &str) -> futures::stream::BoxStream<'static, Item> {
+        resume(
+            bus,
+            Arc::new(NoHistory),
+            Arc::new(OnlyAda),
+            "t",
+            None,
+            Some(who.into()),
+        )
+        .boxed()
+    }
+
     #[tokio::test]
     async fn a_stream_that_falls_behind_the_bus_resyncs_then_goes_on_live() {
         let bus = InProcessBus::new(2);
-        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None, None));
+        let mut stream = resume_as(&bus, "ada");
         assert!(stream.next().now_or_never().is_none(), "nothing yet");
         for n in 1..=5 {
             bus.publish(LiveEvent::new("t", "message", Some(n), "{}"));
@@ -115,8 +154,7 @@ mod tests {
     #[tokio::test]
     async fn a_stream_skips_events_for_others_and_ends_when_its_access_is_revoked() {
         let bus = InProcessBus::new(8);
-        let who = Some(Arc::from("eve"));
-        let mut stream = Box::pin(resume(&bus, Arc::new(NoHistory), "t", None, who));
+        let mut stream = resume_as(&bus, "eve");
         assert!(stream.next().now_or_never().is_none(), "nothing yet");
         bus.publish(LiveEvent::new("t", "message", Some(1), "{}").only_for(vec!["ada".into()]));
         bus.publish(LiveEvent::revoke("t", "ada"));

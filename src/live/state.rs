@@ -72,6 +72,7 @@ impl LiveState {
                 let items = resume(
                     &*self.bus,
                     Arc::clone(&self.history),
+                    Arc::clone(&self.gate),
                     topic,
                     *cursor,
                     subscriber.who.clone(),

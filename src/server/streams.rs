@@ -15,7 +15,7 @@ use crate::chat::http::open_room_stream;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::live::direct::{Head, Open};
-use crate::live::{LiveState, STREAM_PATH, Subscriber, last_event_id, respond};
+use crate::live::{LiveState, STREAM_PATH, last_event_id, respond};
 use crate::protect::TrustedProxies;
 
 /// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds; see
@@ -32,20 +32,12 @@ pub async fn live_stream(
 ) -> Result<Response, AppError> {
     let body = live
         .open_live(
-            &subscriber(&caller),
+            &caller.subscriber(),
             query.as_deref(),
             last_event_id(&headers),
         )
         .await?;
     Ok(respond(body))
-}
-
-/// Who the live module sees subscribing.
-pub fn subscriber(caller: &Caller) -> Subscriber {
-    Subscriber {
-        who: caller.username().map(Arc::from),
-        addr: caller.addr.0,
-    }
 }
 
 /// What the direct listener needs to open the same streams as the routes.
@@ -65,25 +57,23 @@ impl DirectStreams {
         Arc::new(move |head: Head| {
             let streams = self.clone();
             async move {
-                let caller = Caller::identify(
-                    &streams.accounts,
-                    &streams.proxies,
-                    head.peer,
-                    &head.headers,
-                )
-                .await
-                .ok()?;
-                let subscriber = subscriber(&caller);
+                // Only a stream's path is worth identifying the caller for.
+                let room = match head.path.as_str() {
+                    STREAM_PATH => None,
+                    path => Some(path.strip_prefix("/rooms/")?.strip_suffix("/stream")?),
+                };
+                let (accounts, proxies) = (&streams.accounts, &streams.proxies);
+                let caller = Caller::identify(accounts, proxies, head.peer, &head.headers)
+                    .await
+                    .ok()?;
+                let subscriber = caller.subscriber();
                 let (query, last_event_id) = (head.query.as_deref(), last_event_id(&head.headers));
-                let body = if head.path == STREAM_PATH {
-                    streams
-                        .live
-                        .open_live(&subscriber, query, last_event_id)
-                        .await
-                } else {
-                    let slug = head.path.strip_prefix("/rooms/")?.strip_suffix("/stream")?;
-                    let (chat, live) = (&streams.chat, &streams.live);
-                    open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
+                let (chat, live) = (&streams.chat, &streams.live);
+                let body = match room {
+                    None => live.open_live(&subscriber, query, last_event_id).await,
+                    Some(slug) => {
+                        open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
+                    }
                 };
                 let body = body.ok()?;
                 streams.metrics.request();

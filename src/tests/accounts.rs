@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::helpers::{PASSWORD, TestApp, spawn_app};
+use murmur::protect::TrustedProxies;
+
+use super::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 
 /// POSTs `username` and `password` as JSON to `path`.
 async fn credentials(
@@ -283,17 +285,39 @@ async fn posting_and_creating_rooms_need_an_account_and_the_author_is_always_the
 #[tokio::test]
 async fn a_session_expires_unused_and_slides_forward_with_use() {
     let app = spawn_app().await;
-    let bearer = format!("Bearer {}", app.token("ada").await);
+    let signed_up = credentials(&app, "/api/accounts", "ada", PASSWORD).await;
+    let (cookie, _) = session_cookie(&signed_up);
     let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
     let now = murmur::time::Timestamp::now().millis();
     let day = 24 * 3600 * 1000;
+    let expire_at = |at: i64| sqlx::query("UPDATE sessions SET expires_at = ?1").bind(at);
 
-    sqlx::query("UPDATE sessions SET expires_at = ?1")
-        .bind(now + day)
-        .execute(&database)
+    let fresh = app
+        .http
+        .get(app.url("/api/me"))
+        .header("cookie", &cookie)
+        .send()
         .await
         .unwrap();
-    assert_eq!(me(&app, "authorization", &bearer).await.0, 200);
+    assert!(
+        fresh.headers().get("set-cookie").is_none(),
+        "used again the same day: no write"
+    );
+    expire_at(now + day).execute(&database).await.unwrap();
+    let used = app
+        .http
+        .get(app.url("/api/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), 200);
+    let (again, line) = session_cookie(&used);
+    assert_eq!(again, cookie, "the same session");
+    assert!(
+        line.contains("Max-Age=2592000"),
+        "the browser keeps it 30 more days: {line}"
+    );
     let newest = "SELECT max(expires_at) FROM sessions";
     let expires_at: i64 = sqlx::query_scalar(newest)
         .fetch_one(&database)
@@ -304,13 +328,9 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
         "used, it lasts 30 days from now again"
     );
 
-    sqlx::query("UPDATE sessions SET expires_at = ?1")
-        .bind(now - 1)
-        .execute(&database)
-        .await
-        .unwrap();
+    expire_at(now - 1).execute(&database).await.unwrap();
     assert_eq!(
-        me(&app, "authorization", &bearer).await.0,
+        me(&app, "cookie", &cookie).await.0,
         401,
         "past its expiry, it is over"
     );
@@ -344,4 +364,23 @@ async fn the_database_holds_no_password_or_token_in_clear() {
     assert!(holds("hedy"), "the check can see the database's text");
     assert!(!holds(password), "the password is not stored");
     assert!(!holds(&token), "the token is not stored");
+}
+
+#[tokio::test]
+async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_the_client_came_over_https() {
+    let proxied = spawn_app_with(|config| {
+        config.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let direct = spawn_app().await;
+    for (app, secure) in [(&proxied, true), (&direct, false)] {
+        let body = json!({ "username": "tls-user", "password": PASSWORD });
+        let request = app
+            .http
+            .post(app.url("/api/accounts"))
+            .header("x-forwarded-proto", "https");
+        let created = request.json(&body).send().await.unwrap();
+        let (_, line) = session_cookie(&created);
+        assert_eq!(line.contains("; Secure"), secure, "{line}");
+    }
 }

@@ -33,7 +33,7 @@ async fn status_as(app: &TestApp, username: Option<&str>, method: &str, path: &s
         "POST" if path.starts_with("/api/rooms/") => {
             request.json(&json!({ "body": "hi", "username": "eve" }))
         }
-        "POST" => request.form(&[("slug", "secret"), ("username", "eve")]),
+        "POST" => request.form(&[("slug", "secret"), ("username", "eve"), ("body", "hi")]),
         _ => request,
     };
     request.send().await.unwrap().status().as_u16()
@@ -72,6 +72,8 @@ async fn a_private_room_is_not_found_by_anyone_but_its_members_on_every_surface(
         ("POST", "/api/list_messages".to_owned()),
         ("POST", "/api/list_members".to_owned()),
         ("POST", "/api/add_member".to_owned()),
+        ("POST", "/api/post_message".to_owned()),
+        ("POST", "/api/remove_member".to_owned()),
         ("GET", "/rooms/secret/stream".to_owned()),
         ("GET", "/rooms/secret/stream?after=0".to_owned()),
         ("GET", format!("/rooms/secret/stream?after={first}")),
@@ -93,6 +95,19 @@ async fn a_private_room_is_not_found_by_anyone_but_its_members_on_every_surface(
         );
         assert_eq!(secret, nowhere, "signed out: {method} {path}");
         assert!(secret >= 400, "signed out: {method} {path}: {secret}");
+    }
+    // Resuming with the header a reconnecting browser sends.
+    let eve = app.client_as("eve").await;
+    for (path, cursor) in [
+        ("/rooms/secret/stream", first.to_string()),
+        ("/live?topic=room:secret", format!("room:secret@{first}")),
+    ] {
+        assert!(
+            SseClient::open(&eve, &app.url(path), Some(&cursor))
+                .await
+                .is_none(),
+            "{path}"
+        );
     }
     // The same stream asked for by a stranger through the router (not only directly).
     assert!(
