@@ -150,7 +150,9 @@ pub fn session_cookie(token: Option<&SessionToken>, https: bool) -> HeaderValue 
 /// What [`identify`] needs.
 #[derive(Clone)]
 pub struct Identify {
+    /// Who a session token belongs to.
     pub accounts: AccountService,
+    /// Whose `X-Forwarded-*` headers are believed.
     pub proxies: TrustedProxies,
 }
 

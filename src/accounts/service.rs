@@ -39,6 +39,7 @@ struct Limits {
 }
 
 impl AccountService {
+    /// A service keeping accounts in `store`, signing in and up within `limits`.
     pub fn new(store: Arc<dyn AccountStore>, limits: &RateLimits) -> Self {
         Self {
             store,

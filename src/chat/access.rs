@@ -19,6 +19,7 @@ struct Members {
 }
 
 impl Access {
+    /// Who may see what, from every private room's memberships.
     pub fn new(memberships: Vec<Membership>) -> Self {
         let mut rooms: HashMap<String, Members> = HashMap::new();
         for membership in memberships {

@@ -37,6 +37,8 @@ struct Limits {
 }
 
 impl ChatService {
+    /// A service writing to `store`, publishing on `bus`, posting and creating rooms within
+    /// `limits`.
     pub fn new(store: Arc<dyn ChatStore>, bus: Arc<dyn Bus>, limits: &RateLimits) -> Self {
         Self {
             store,

@@ -27,7 +27,9 @@ pub enum StoreError {
 /// One member of one private room.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
+    /// The room's slug.
     pub room: String,
+    /// The member's username.
     pub username: String,
     /// Whether this member created the room.
     pub creator: bool,

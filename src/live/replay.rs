@@ -168,4 +168,23 @@ mod tests {
             "nothing after the revocation"
         );
     }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_behind_is_let_go_on_only_if_the_gate_still_admits_it() {
+        let bus = InProcessBus::new(2);
+        let mut ada = resume_as(&bus, "ada");
+        let mut eve = resume_as(&bus, "eve");
+        assert!(ada.next().now_or_never().is_none() && eve.next().now_or_never().is_none());
+        // Eve's revocation is among the events both streams fall too far behind to see.
+        bus.publish(LiveEvent::revoke("t", "eve"));
+        for n in 1..=4 {
+            bus.publish(LiveEvent::new("t", "message", Some(n), "{}"));
+        }
+        assert!(matches!(ada.next().await, Some(Item::Resync)));
+        assert!(
+            matches!(eve.next().await, Some(Item::Revoked)),
+            "asked again, refused"
+        );
+        assert!(eve.next().await.is_none());
+    }
 }

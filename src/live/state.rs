@@ -28,7 +28,9 @@ pub struct LiveState {
 /// against.
 #[derive(Clone, Debug)]
 pub struct Subscriber {
+    /// The subscriber's username; `None` when signed out.
     pub who: Option<Arc<str>>,
+    /// The client address the stream counts against.
     pub addr: IpAddr,
 }
 

@@ -125,6 +125,7 @@ struct Bucket {
 }
 
 impl<K: Hash + Eq> RateLimit<K> {
+    /// A limit of `rate` per key; `None` never refuses.
     pub fn new(rate: Option<Rate>) -> Self {
         Self {
             rate,

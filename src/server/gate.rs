@@ -9,6 +9,7 @@ use crate::live::Gate;
 
 /// Routes each topic to the feature that owns it.
 pub struct AppGate {
+    /// Rooms' topics and the directory.
     pub chat: ChatService,
 }
 
