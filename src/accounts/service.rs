@@ -11,6 +11,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use tokio::sync::OnceCell;
 
 use super::domain::{Account, Password, Username};
+use super::sessions::KeptSessions;
 use super::store::{AccountStore, AccountStoreError};
 use super::token::SessionToken;
 use crate::error::AppError;
@@ -30,6 +31,8 @@ pub struct AccountService {
     /// A hash to verify against when the username is unknown, so a wrong name takes as
     /// long to refuse as a wrong password.
     decoy: Arc<OnceCell<String>>,
+    /// Live sessions, so a signed-in request costs no query.
+    sessions: Arc<KeptSessions>,
 }
 
 struct Limits {
@@ -49,6 +52,7 @@ impl AccountService {
                 sign_ups_per_address: RateLimit::new(limits.sign_ups_per_address),
             }),
             decoy: Arc::default(),
+            sessions: Arc::default(),
         }
     }
 
@@ -122,13 +126,24 @@ impl AccountService {
     ) -> Result<Option<(Account, bool)>, AppError> {
         let now = Timestamp::now().millis();
         let hash = token.hash();
-        let Some((account, expires_at)) = self.store.session(&hash, now).await? else {
-            return Ok(None);
+        let (account, expires_at) = match self.sessions.get(&hash, now) {
+            Some(kept) => (kept.account, kept.expires_at),
+            None => {
+                let generation = self.sessions.generation();
+                let Some((account, expires_at)) = self.store.session(&hash, now).await? else {
+                    return Ok(None);
+                };
+                self.sessions
+                    .keep(generation, hash, account.clone(), expires_at);
+                (account, expires_at)
+            }
         };
         let slid = now + millis(SESSION_LIFETIME);
         let renewed = slid - expires_at >= millis(SLIDE_EVERY);
         if renewed {
+            let generation = self.sessions.generation();
             self.store.extend_session(&hash, slid).await?;
+            self.sessions.keep(generation, hash, account.clone(), slid);
         }
         Ok(Some((account, renewed)))
     }
@@ -138,7 +153,10 @@ impl AccountService {
     /// # Errors
     /// `Internal` if the store fails.
     pub async fn sign_out(&self, token: &SessionToken) -> Result<(), AppError> {
-        Ok(self.store.delete_session(&token.hash()).await?)
+        let hash = token.hash();
+        self.store.delete_session(&hash).await?;
+        self.sessions.forget(&hash);
+        Ok(())
     }
 
     /// The account called `username`.

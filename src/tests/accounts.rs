@@ -291,26 +291,23 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
     let now = murmur::time::Timestamp::now().millis();
     let day = 24 * 3600 * 1000;
     let expire_at = |at: i64| sqlx::query("UPDATE sessions SET expires_at = ?1").bind(at);
+    let me_with_cookie = |app: &TestApp| {
+        app.http
+            .get(app.url("/api/me"))
+            .header("cookie", &cookie)
+            .send()
+    };
 
-    let fresh = app
-        .http
-        .get(app.url("/api/me"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let fresh = me_with_cookie(&app).await.unwrap();
     assert!(
         fresh.headers().get("set-cookie").is_none(),
         "used again the same day: no write"
     );
+    // Time passes (the expiry is moved in the database, and a restart forgets what the
+    // server kept in memory).
     expire_at(now + day).execute(&database).await.unwrap();
-    let used = app
-        .http
-        .get(app.url("/api/me"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let app = app.restart().await;
+    let used = me_with_cookie(&app).await.unwrap();
     assert_eq!(used.status(), 200);
     let (again, line) = session_cookie(&used);
     assert_eq!(again, cookie, "the same session");
@@ -329,6 +326,7 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
     );
 
     expire_at(now - 1).execute(&database).await.unwrap();
+    let app = app.restart().await;
     assert_eq!(
         me(&app, "cookie", &cookie).await.0,
         401,
