@@ -49,6 +49,20 @@ pub fn signed_in() -> Option<Account> {
     None
 }
 
+/// Gives the browser the new session's cookie and sends it on to `next`: the end of a
+/// sign-up or sign-in form. Answers the username.
+#[cfg(feature = "ssr")]
+fn start_session(
+    caller: &Caller,
+    (account, token): (Account, SessionToken),
+    next: Option<&str>,
+) -> String {
+    let cookie = session_cookie(Some(&token), caller.https);
+    crate::api::set_header(axum::http::header::SET_COOKIE, cookie);
+    leptos_axum::redirect(local_path(next));
+    account.username
+}
+
 #[cfg(feature = "ssr")]
 /// `next` if it is a path on this site, otherwise `/`: a form can't send anyone elsewhere.
 fn local_path(next: Option<&str>) -> &str {

@@ -11,19 +11,17 @@ pub async fn sign_up(
     password: String,
     next: Option<String>,
 ) -> Result<String, crate::error::AppError> {
-    use crate::accounts::{accounts, caller, session_cookie};
-    use crate::api::{fail, set_header};
+    use crate::accounts::{accounts, caller, start_session};
+    use crate::api::fail;
     let caller = caller().map_err(fail)?;
-    let (account, token) = accounts()
+    let signed_up = accounts()
         .sign_up(caller.addr.0, &username, &password)
-        .await
-        .map_err(fail)?;
-    set_header(
-        axum::http::header::SET_COOKIE,
-        session_cookie(Some(&token), caller.https),
-    );
-    leptos_axum::redirect(super::local_path(next.as_deref()));
-    Ok(account.username)
+        .await;
+    Ok(start_session(
+        &caller,
+        signed_up.map_err(fail)?,
+        next.as_deref(),
+    ))
 }
 
 /// Signs in and goes on to `next` (default `/`).
@@ -33,19 +31,17 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<String, crate::error::AppError> {
-    use crate::accounts::{accounts, caller, session_cookie};
-    use crate::api::{fail, set_header};
+    use crate::accounts::{accounts, caller, start_session};
+    use crate::api::fail;
     let caller = caller().map_err(fail)?;
-    let (account, token) = accounts()
+    let signed_in = accounts()
         .sign_in(caller.addr.0, &username, &password)
-        .await
-        .map_err(fail)?;
-    set_header(
-        axum::http::header::SET_COOKIE,
-        session_cookie(Some(&token), caller.https),
-    );
-    leptos_axum::redirect(super::local_path(next.as_deref()));
-    Ok(account.username)
+        .await;
+    Ok(start_session(
+        &caller,
+        signed_in.map_err(fail)?,
+        next.as_deref(),
+    ))
 }
 
 /// Ends this browser's session and goes to the front page.

@@ -2,13 +2,20 @@
 //! it is made, so every subscriber sends the very same bytes.
 
 use std::fmt::Write;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 
-/// An event as the bus carries it. Cloning it only counts references.
+/// An event as the bus carries it: a handle to [`EventData`], which it derefs to. Cloning
+/// it counts one reference, so handing it to each of thousands of subscribers touches one
+/// shared counter per subscriber.
 #[derive(Clone, Debug)]
-pub struct LiveEvent {
+pub struct LiveEvent(Arc<EventData>);
+
+/// What an event is.
+#[derive(Clone, Debug)]
+pub struct EventData {
     /// Which topic it belongs to, e.g. `room:lobby`.
     pub topic: Arc<str>,
     /// Its name on a stream dedicated to the topic, e.g. `message`.
@@ -31,7 +38,7 @@ impl LiveEvent {
     /// An event named `name` on `topic`, with cursor `id` and payload `data`, for every
     /// subscriber of the topic.
     pub fn new(topic: &str, name: &str, id: Option<i64>, data: &str) -> Self {
-        Self {
+        Self(Arc::new(EventData {
             topic: topic.into(),
             name: name.into(),
             id,
@@ -40,23 +47,25 @@ impl LiveEvent {
             revokes: false,
             topic_frame: frame(name, id.map(|id| id.to_string()), data),
             live_frame: frame(topic, id.map(|id| format!("{topic}@{id}")), data),
-        }
+        }))
     }
 
     /// The same event, only for the subscribers signed in as one of `usernames`.
     #[must_use]
-    pub fn only_for(mut self, usernames: Vec<String>) -> Self {
-        self.audience = Some(usernames.into());
-        self
+    pub fn only_for(self, usernames: Vec<String>) -> Self {
+        let mut data = Arc::unwrap_or_clone(self.0);
+        data.audience = Some(usernames.into());
+        Self(Arc::new(data))
     }
 
     /// Ends `topic` for `username`'s streams at once: each sends `resync` and stops carrying
     /// the topic (a stream of that topic alone ends). Publish it after the access is gone
     /// from the store, so a new stream can't take its place.
     pub fn revoke(topic: &str, username: &str) -> Self {
-        let mut event = Self::new(topic, "revoked", None, "{}").only_for(vec![username.to_owned()]);
-        event.revokes = true;
-        event
+        let event = Self::new(topic, "revoked", None, "{}").only_for(vec![username.to_owned()]);
+        let mut data = Arc::unwrap_or_clone(event.0);
+        data.revokes = true;
+        Self(Arc::new(data))
     }
 
     /// Whether a subscriber signed in as `who` receives it.
@@ -65,6 +74,14 @@ impl LiveEvent {
             None => true,
             Some(audience) => who.is_some_and(|who| audience.iter().any(|name| name == who)),
         }
+    }
+}
+
+impl Deref for LiveEvent {
+    type Target = EventData;
+
+    fn deref(&self) -> &EventData {
+        &self.0
     }
 }
 

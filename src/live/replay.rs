@@ -2,7 +2,9 @@
 //! storage (so it survives a restart), then live events — with no gap and no duplicate at
 //! the seam between the two.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use async_trait::async_trait;
 use futures::future::{Either, ready};
@@ -86,13 +88,30 @@ pub fn resume(
         stream::iter(replayed).chain(live)
     })
     .flatten();
-    // Ends right after a revocation, without waiting for another event.
-    stream::unfold(Some(Box::pin(items)), |items| async move {
-        let mut items = items?;
-        let item = items.next().await?;
-        let more = (!matches!(item, Item::Revoked)).then_some(items);
-        Some((item, more))
-    })
+    UntilRevoked {
+        items: Some(Box::pin(items)),
+    }
+}
+
+/// A topic's items up to and including a revocation: it ends right after one, without
+/// waiting for another item (and costs nothing per item before that).
+struct UntilRevoked<S> {
+    items: Option<Pin<Box<S>>>,
+}
+
+impl<S: Stream<Item = Item>> Stream for UntilRevoked<S> {
+    type Item = Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Item>> {
+        let Some(items) = self.items.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let item = ready!(items.as_mut().poll_next(cx));
+        if matches!(item, None | Some(Item::Revoked)) {
+            self.items = None;
+        }
+        Poll::Ready(item)
+    }
 }
 
 #[cfg(test)]
