@@ -68,7 +68,7 @@ impl LiveState {
         let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
         // Subscribed before the gate is asked: a revocation published after the check
         // still reaches these streams.
-        let streams: Vec<_> = topics
+        let mut streams: Vec<_> = topics
             .iter()
             .map(|(topic, cursor)| {
                 let items = resume(
@@ -85,7 +85,12 @@ impl LiveState {
         for (topic, _) in topics {
             self.gate.admit(subscriber.who.as_deref(), topic).await?;
         }
-        Ok(body(select_all(streams), self.closing.clone(), permit))
+        // One topic is sent as it is: merging costs a wake-up queue per event.
+        let frames = match streams.len() {
+            1 => streams.pop().expect("one stream"),
+            _ => select_all(streams).boxed(),
+        };
+        Ok(body(frames, self.closing.clone(), permit))
     }
 
     /// The multi-topic stream a browser tab holds: `/live?topic=a&topic=b@42`. A topic given
