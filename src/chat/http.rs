@@ -118,10 +118,9 @@ async fn add_member(
     ApiJson(member): ApiJson<NewMember>,
 ) -> Result<Response, AppError> {
     let by = caller.account()?;
-    // The room first: a non-member learns nothing about who has an account.
-    chat.room(Some(&by.username), &slug).await?;
-    let added = accounts.account(&member.username).await?;
-    chat.add_member(by, &slug, &added).await?;
+    let added = chat
+        .add_member(by, &slug, &member.username, &accounts)
+        .await?;
     let body = Json(json!({ "room": slug, "username": added.username }));
     Ok((StatusCode::CREATED, body).into_response())
 }
@@ -134,12 +133,7 @@ async fn remove_member(
     Path((slug, username)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let by = caller.account()?;
-    chat.room(Some(&by.username), &slug).await?;
-    let removed = accounts
-        .account(&username)
-        .await
-        .map_err(|_| AppError::NotAMember(username.clone()))?;
-    chat.remove_member(by, &slug, &removed).await?;
+    chat.remove_member(by, &slug, &username, &accounts).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

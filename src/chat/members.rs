@@ -11,6 +11,7 @@ use super::events::{directory_event, event};
 use super::room_topic;
 use super::service::ChatService;
 use crate::accounts::domain::Account;
+use crate::accounts::service::AccountService;
 use crate::error::AppError;
 use crate::live::LiveEvent;
 
@@ -24,26 +25,33 @@ impl ChatService {
         Ok(self.access().await?.member_list(slug.as_str()))
     }
 
-    /// Adds `added` to private room `slug`, at member `by`'s request.
+    /// Adds the account called `username` to private room `slug`, at member `by`'s request;
+    /// answers the account added.
     ///
     /// # Errors
-    /// `RoomNotFound` if `by` may not see the room; `Invalid` for a public room.
+    /// `RoomNotFound` if `by` may not see the room; `AccountNotFound`; `Invalid` for a
+    /// public room.
     pub async fn add_member(
         &self,
         by: &Account,
         slug: &str,
-        added: &Account,
-    ) -> Result<(), AppError> {
+        username: &str,
+        accounts: &AccountService,
+    ) -> Result<Account, AppError> {
+        // The room first: a non-member learns nothing about who has an account.
+        self.room(Some(&by.username), slug).await?;
+        let added = &accounts.account(username).await?;
         let slug = self.private_room(by, slug).await?;
         self.store.add_member(&slug, added).await?;
         self.cache.clear_access();
         let room = self.visible_room(Some(&added.username), &slug).await?;
         self.bus
             .publish(directory_event(&room).only_for(vec![added.username.clone()]));
-        Ok(())
+        Ok(added.clone())
     }
 
-    /// Takes `removed` off private room `slug`: `by` leaving, or the creator removing them.
+    /// Takes `username` off private room `slug`: `by` leaving, or the creator removing them;
+    /// answers the account removed.
     ///
     /// # Errors
     /// `RoomNotFound` if `by` may not see the room; `Invalid` for a public room;
@@ -52,8 +60,15 @@ impl ChatService {
         &self,
         by: &Account,
         slug: &str,
-        removed: &Account,
-    ) -> Result<(), AppError> {
+        username: &str,
+        accounts: &AccountService,
+    ) -> Result<Account, AppError> {
+        // The room first, as for adding; someone without an account is not a member.
+        self.room(Some(&by.username), slug).await?;
+        let removed = &match accounts.account(username).await {
+            Err(AppError::AccountNotFound(_)) => Err(AppError::NotAMember(username.to_owned())),
+            found => found,
+        }?;
         let slug = self.private_room(by, slug).await?;
         let leaving = by.username == removed.username;
         if !leaving && !self.access().await?.is_creator(slug.as_str(), &by.username) {
@@ -75,7 +90,7 @@ impl ChatService {
             &json!({ "gone": slug.as_str() }),
         );
         self.bus.publish(gone.only_for(vec![who.to_owned()]));
-        Ok(())
+        Ok(removed.clone())
     }
 
     /// Room `slug`, which `who` may see and which is private.

@@ -92,9 +92,8 @@ pub async fn add_member(slug: String, username: String) -> Result<String, AppErr
     use crate::{accounts::accounts, accounts::caller, api::fail, chat::service::chat};
     let caller = caller().map_err(fail)?;
     let by = caller.account().map_err(fail)?;
-    chat().room(Some(&by.username), &slug).await.map_err(fail)?;
-    let added = accounts().account(&username).await.map_err(fail)?;
-    chat().add_member(by, &slug, &added).await.map_err(fail)?;
+    let added = chat().add_member(by, &slug, &username, &accounts()).await;
+    let added = added.map_err(fail)?;
     leptos_axum::redirect(&format!("/rooms/{slug}?members"));
     Ok(added.username)
 }
@@ -106,15 +105,10 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), AppErro
     use crate::{accounts::accounts, accounts::caller, api::fail, chat::service::chat};
     let caller = caller().map_err(fail)?;
     let by = caller.account().map_err(fail)?;
-    chat().room(Some(&by.username), &slug).await.map_err(fail)?;
-    let removed = accounts()
-        .account(&username)
-        .await
-        .map_err(|_| fail(AppError::NotAMember(username.clone())))?;
-    chat()
-        .remove_member(by, &slug, &removed)
-        .await
-        .map_err(fail)?;
+    let removed = chat()
+        .remove_member(by, &slug, &username, &accounts())
+        .await;
+    let removed = removed.map_err(fail)?;
     let next = match removed.username == by.username {
         true => "/".to_owned(),
         false => format!("/rooms/{slug}?members"),
