@@ -66,8 +66,7 @@ async fn a_stream_is_the_same_served_directly_or_through_the_router() {
         .pool_max_idle_per_host(1)
         .build()
         .unwrap();
-    let health = reused.get(app.url("/healthz")).send().await.unwrap();
-    assert_eq!(health.text().await.unwrap(), "ok");
+    app.reuse_connection(&reused).await;
     let mut routed = SseClient::open(&reused, &url, None).await.unwrap();
     assert_eq!(routed.response_headers["transfer-encoding"], "chunked");
 

@@ -191,6 +191,13 @@ impl Api {
             .expect("client")
     }
 
+    /// Has `client` make a request first, so its next one (a stream, say) goes out on a
+    /// kept-alive connection: through the router rather than the direct listener.
+    pub async fn reuse_connection(&self, client: &reqwest::Client) {
+        let health = client.get(self.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.text().await.unwrap(), "ok");
+    }
+
     /// The server's socket address.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.base

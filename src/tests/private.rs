@@ -44,14 +44,7 @@ async fn status_as(app: &TestApp, username: Option<&str>, method: &str, path: &s
 async fn stream_as(app: &TestApp, username: &str, path: &str, routed: bool) -> Option<SseClient> {
     let client = app.client_as(username).await;
     if routed {
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        app.reuse_connection(&client).await;
     }
     SseClient::open(&client, &app.url(path), None).await
 }

@@ -280,14 +280,7 @@ async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
 async fn open_stream(app: &TestApp, path: &str, routed: bool) -> (u16, Option<SseClient>) {
     let client = reqwest::Client::new();
     if routed {
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        app.reuse_connection(&client).await;
     }
     let response = client.get(app.url(path)).send().await.unwrap();
     (
