@@ -14,6 +14,8 @@ mod composer;
 mod directory;
 pub mod domain;
 #[cfg(feature = "ssr")]
+mod editing;
+#[cfg(feature = "ssr")]
 mod events;
 #[cfg(feature = "ssr")]
 pub mod http;

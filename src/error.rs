@@ -23,6 +23,9 @@ pub enum AppError {
     /// No room has this slug.
     #[error("no room is called “{0}”")]
     RoomNotFound(String),
+    /// No message of the room has this id (or it was deleted).
+    #[error("this room has no message “{0}”")]
+    MessageNotFound(String),
     /// Creating a room whose slug another room already has.
     #[error("the room “{0}” already exists")]
     SlugTaken(String),
@@ -74,7 +77,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => 422,
             Self::BadRequest(_) => 400,
-            Self::RoomNotFound(_) => 404,
+            Self::RoomNotFound(_) | Self::MessageNotFound(_) => 404,
             Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
             Self::Unauthorized | Self::BadCredentials => 401,
             Self::AccountNotFound(_) | Self::NotAMember(_) => 404,

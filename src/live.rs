@@ -40,7 +40,9 @@
 //!
 //! event: room:lobby          ← the SSE event name is the topic
 //! id: room:lobby@42          ← topic@cursor, for events that have a cursor
-//! data: {…}                  ← the publisher's payload, one line of JSON
+//! data: {"kind":"message",…} ← the publisher's payload, one line of JSON, with the
+//!                               event's name (`message` on the topic's own stream) as
+//!                               its first field
 //!
 //! : keep-alive               ← a comment after 10 s of silence
 //!

@@ -81,6 +81,7 @@ mod tests {
             private,
             message_count: 0,
             last_activity: Timestamp(0),
+            creator: None,
         }
     }
 

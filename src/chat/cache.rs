@@ -135,6 +135,7 @@ mod tests {
             private: false,
             message_count: 0,
             last_activity: Timestamp(0),
+            creator: None,
         }
     }
 
@@ -179,6 +180,8 @@ mod tests {
                 author: String::new(),
                 body: String::new(),
                 created_at: Timestamp(0),
+                edited_at: None,
+                deleted_at: None,
             }])
         };
         cache.newest("a", page(1)).await.unwrap();

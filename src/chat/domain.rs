@@ -98,8 +98,15 @@ pub struct Message {
     /// The username of the account that posted it (or, for messages from before accounts,
     /// the name it was posted under).
     pub author: String,
+    /// Empty once the message is deleted.
     pub body: String,
     pub created_at: Timestamp,
+    /// When its text was last changed; absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Timestamp>,
+    /// When it was deleted; absent while it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// A room as the directory lists it.
@@ -112,6 +119,9 @@ pub struct RoomSummary {
     pub message_count: i64,
     /// When the last message was posted, or when the room was created if it has none.
     pub last_activity: Timestamp,
+    /// Who created it (and may delete any message in it); `null` for rooms from before
+    /// accounts.
+    pub creator: Option<String>,
 }
 
 /// A member of a private room.
@@ -127,7 +137,9 @@ from_js_fields!(Message {
     room,
     author,
     body,
-    created_at
+    created_at,
+    edited_at,
+    deleted_at
 });
 
 from_js_fields!(RoomSummary {
@@ -135,7 +147,8 @@ from_js_fields!(RoomSummary {
     title,
     private,
     message_count,
-    last_activity
+    last_activity,
+    creator
 });
 
 /// Which slice of a room's history to read. Messages come back oldest first.

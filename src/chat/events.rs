@@ -1,11 +1,15 @@
-//! Chat on the live bus: how rooms' changes are carried as events, which chat replays from
-//! the store (its [`History`]), and who chat admits to its topics (its [`Gate`]).
+//! Chat on the live bus: how rooms' changes are carried as events (`message`, `edited`,
+//! `deleted`, each with the number of its change as its cursor; `room` in the directory),
+//! which chat replays from the store (its [`History`]), and who chat admits to its topics
+//! (its [`Gate`]).
 
 use async_trait::async_trait;
 use serde::Serialize;
+use serde_json::json;
 
-use super::domain::{Message, Page, RoomSlug, RoomSummary};
+use super::domain::{Message, RoomSlug, RoomSummary};
 use super::service::ChatService;
+use super::store::Change;
 use super::{DIRECTORY_TOPIC, room_topic};
 use crate::error::AppError;
 use crate::live::{Gate, History, LiveEvent};
@@ -28,28 +32,66 @@ impl Gate for ChatService {
 
 #[async_trait]
 impl History for ChatService {
-    /// Room topics only: the messages after `cursor`, which must be 0 or one of the room's.
+    /// Room topics only: each message changed after `cursor` once, as its latest change
+    /// left it — `message` if the client can't have seen it yet (it was made after the
+    /// cursor), otherwise `edited`, or `deleted` if it is gone. An edit superseded by a
+    /// later edit or the deletion is not replayed: the text it carried is no longer kept.
     async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
         let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
-        if cursor != 0 && !self.store.has_message(&slug, cursor).await.ok()? {
-            return None;
-        }
-        let page = Page {
-            after: Some(cursor),
-            ..Page::default()
-        };
-        let messages = self.store.messages(&slug, page, limit).await.ok()?;
-        Some(messages.iter().map(message_event).collect())
+        let changes = self
+            .store
+            .changes_after(&slug, cursor, limit)
+            .await
+            .ok()??;
+        Some(
+            changes
+                .iter()
+                .map(|change| match &change.message {
+                    message if message.deleted_at.is_some() => deleted_event(change),
+                    message if message.id > cursor => event(
+                        room_topic(&message.room),
+                        "message",
+                        Some(change.seq),
+                        message,
+                    ),
+                    _ => edited_event(change),
+                })
+                .collect(),
+        )
     }
 }
 
-/// A stored message as its room's topic carries it, live or replayed.
+/// A new message as its room's topic carries it: `message`, with the message, its id the
+/// cursor.
 pub(super) fn message_event(message: &Message) -> LiveEvent {
     event(
         room_topic(&message.room),
         "message",
         Some(message.id),
         message,
+    )
+}
+
+/// An edit as the room's topic carries it: `edited`, with the message as it now reads.
+pub(super) fn edited_event(edited: &Change) -> LiveEvent {
+    let message = &edited.message;
+    event(
+        room_topic(&message.room),
+        "edited",
+        Some(edited.seq),
+        message,
+    )
+}
+
+/// A deletion as the room's topic carries it: `deleted`, with only the message's id.
+pub(super) fn deleted_event(deleted: &Change) -> LiveEvent {
+    let message = &deleted.message;
+    let payload = json!({ "id": message.id });
+    event(
+        room_topic(&message.room),
+        "deleted",
+        Some(deleted.seq),
+        &payload,
     )
 }
 

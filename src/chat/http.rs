@@ -5,7 +5,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, patch};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -32,6 +32,10 @@ where
         .route(
             "/api/rooms/{slug}/messages",
             get(list_messages).post(post_message),
+        )
+        .route(
+            "/api/rooms/{slug}/messages/{id}",
+            patch(edit_message).delete(delete_message),
         )
         .route(
             "/api/rooms/{slug}/members",
@@ -100,6 +104,37 @@ async fn post_message(
     Ok((StatusCode::CREATED, Json(message)).into_response())
 }
 
+/// `200` with the message as it now reads (`edited_at` set).
+async fn edit_message(
+    State(chat): State<ChatService>,
+    caller: Caller,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(edit): ApiJson<NewMessage>,
+) -> Result<Response, AppError> {
+    let editor = caller.account()?;
+    let message = chat
+        .edit_message(editor, &slug, message_id(&id)?, &edit.body)
+        .await?;
+    Ok(Json(message).into_response())
+}
+
+/// `204`: the message is deleted; a marker stays in its place.
+async fn delete_message(
+    State(chat): State<ChatService>,
+    caller: Caller,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let by = caller.account()?;
+    chat.delete_message(by, &slug, message_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A message id from the path: `404` for anything but a number, as for an unknown one.
+fn message_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::MessageNotFound(raw.to_owned()))
+}
+
 async fn list_members(
     State(chat): State<ChatService>,
     caller: Caller,
@@ -137,9 +172,10 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET /rooms/{slug}/stream`: the room's new messages as `event: message`, `id: <id>`,
-/// `data: <message JSON>`. With `Last-Event-ID: <id>` (or `?after=<id>`) it first sends
-/// every message after that id.
+/// `GET /rooms/{slug}/stream`: the room's changes — `event: message` (a new message),
+/// `edited` (the message as it now reads), `deleted` (`{"id"}`) — each with `id: <cursor>`,
+/// the number of the change. With `Last-Event-ID: <cursor>` (or `?after=<cursor>`) it
+/// first sends what changed after that cursor.
 async fn room_stream(
     State(chat): State<ChatService>,
     State(live): State<LiveState>,

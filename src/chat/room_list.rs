@@ -135,6 +135,7 @@ mod tests {
             private: false,
             message_count: count,
             last_activity: Timestamp(at),
+            creator: None,
         }
     }
 

@@ -76,6 +76,31 @@ pub async fn post_message(slug: String, body: String) -> Result<Message, AppErro
         .map_err(fail)
 }
 
+/// Replaces the text of the caller's message `id`; a plain form post goes back to the room,
+/// at the message.
+#[server(endpoint = "edit_message")]
+pub async fn edit_message(slug: String, id: i64, body: String) -> Result<Message, AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let editor = caller.account().map_err(fail)?;
+    let edited = chat().edit_message(editor, &slug, id, &body).await;
+    let edited = edited.map_err(fail)?;
+    leptos_axum::redirect(&format!("/rooms/{slug}#m{id}"));
+    Ok(edited)
+}
+
+/// Deletes message `id` (the caller's own, or any in a room they created); a plain form
+/// post goes back to the room.
+#[server(endpoint = "delete_message")]
+pub async fn delete_message(slug: String, id: i64) -> Result<(), AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let by = caller.account().map_err(fail)?;
+    chat().delete_message(by, &slug, id).await.map_err(fail)?;
+    leptos_axum::redirect(&format!("/rooms/{slug}#m{id}"));
+    Ok(())
+}
+
 /// The members of a private room, for a member.
 #[server(endpoint = "list_members")]
 pub async fn list_members(slug: String) -> Result<Vec<Member>, AppError> {

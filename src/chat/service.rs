@@ -2,8 +2,9 @@
 //! writes through the store, and after the commit publishes on the live bus. Server
 //! functions and the JSON API both call it, so they validate, authorize and broadcast
 //! alike. (Its events, replay and gate for the live module are in `events.rs`; its members
-//! in `members.rs`.)
+//! in `members.rs`; editing and deleting in `editing.rs`.)
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
@@ -23,9 +24,9 @@ use crate::protect::{RateLimit, RateLimits};
 pub struct ChatService {
     pub(super) store: Arc<dyn ChatStore>,
     pub(super) bus: Arc<dyn Bus>,
-    /// Held from before a message's commit until after its publish, so this process
-    /// publishes messages in commit order (the store serializes writes anyway).
-    in_order: Arc<Mutex<()>>,
+    /// Held from before a room's change commits until after its publish, so this process
+    /// publishes changes in commit order (the store serializes writes anyway).
+    pub(super) in_order: Arc<Mutex<()>>,
     /// What page loads read; each write clears what it changed.
     pub(super) cache: Arc<ReadCache>,
     limits: Arc<Limits>,
@@ -163,26 +164,52 @@ impl ChatService {
     ) -> Result<Message, AppError> {
         let slug = RoomSlug::parse(slug)?;
         let body = MessageBody::parse(body)?;
-        self.visible_room(Some(&author.username), &slug).await?;
-        self.limits.posts.check(author.id)?;
-        // Detached, so the write and its publish complete together even if the caller goes
-        // away (a client disconnecting mid-post): never committed but unannounced.
-        let (chat, author) = (self.clone(), author.clone());
-        let stored = tokio::spawn(async move {
+        self.may_change(author, &slug).await?;
+        let author = author.clone();
+        self.write_in_order(move |chat| async move {
             let in_order = chat.in_order.lock().await;
             let (message, room) = chat.store.insert_message(&slug, &author, &body).await?;
             chat.cache.clear(Some(slug.as_str()));
             chat.bus.publish(message_event(&message));
             drop(in_order);
-            // Who may see it now, after the commit: not whoever could before it.
-            let summary = directory_event(&room);
-            chat.bus.publish(match room.private {
-                true => summary.only_for(chat.access().await?.members(slug.as_str()).to_vec()),
-                false => summary,
-            });
-            Ok::<_, StoreError>(message)
+            chat.publish_summary(&room).await?;
+            Ok(message)
+        })
+        .await
+    }
+
+    /// Runs `write` to completion even if the caller goes away (a client disconnecting
+    /// mid-request): a change is never committed but unannounced. A write that publishes a
+    /// room's change holds `in_order` from before its commit until after its publish.
+    pub(super) async fn write_in_order<T, F>(
+        &self,
+        write: impl FnOnce(Self) -> F + Send + 'static,
+    ) -> Result<T, AppError>
+    where
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let done = tokio::spawn(write(self.clone()));
+        Ok(done.await.map_err(|_| AppError::Internal)??)
+    }
+
+    /// Tells the directory about `room`'s new count and activity: everyone for a public
+    /// room, its members (as of now, after the commit) for a private one.
+    pub(super) async fn publish_summary(&self, room: &RoomSummary) -> Result<(), StoreError> {
+        let summary = directory_event(room);
+        self.bus.publish(match room.private {
+            true => summary.only_for(self.access().await?.members(&room.slug).to_vec()),
+            false => summary,
         });
-        Ok(stored.await.map_err(|_| AppError::Internal)??)
+        Ok(())
+    }
+
+    /// Checks that `by` may change something in room `slug` now: they see it, and are
+    /// within the posting rate (edits and deletions count as posts).
+    pub(super) async fn may_change(&self, by: &Account, slug: &RoomSlug) -> Result<(), AppError> {
+        self.visible_room(Some(&by.username), slug).await?;
+        self.limits.posts.check(by.id)?;
+        Ok(())
     }
 }
 
@@ -192,6 +219,8 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::SlugTaken(slug) => AppError::SlugTaken(slug),
             StoreError::RoomNotFound(slug) => AppError::RoomNotFound(slug),
+            StoreError::MessageNotFound(id) => AppError::MessageNotFound(id.to_string()),
+            StoreError::NotAllowed(reason) => AppError::Forbidden(reason.into()),
             StoreError::Database(error) => {
                 tracing::error!(%error, "chat store failed");
                 AppError::Internal

@@ -19,6 +19,12 @@ pub enum StoreError {
     /// Posting to a room that does not exist.
     #[error("no room is called {0:?}")]
     RoomNotFound(String),
+    /// Changing a message the room doesn't have, or no longer has (it was deleted).
+    #[error("no message {0} in this room")]
+    MessageNotFound(i64),
+    /// Changing a message the caller may not change.
+    #[error("{0}")]
+    NotAllowed(&'static str),
     /// The database failed; not the caller's fault.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -33,6 +39,16 @@ pub struct Membership {
     pub username: String,
     /// Whether this member created the room.
     pub creator: bool,
+}
+
+/// A message as of one change to it: `seq` orders every change in its room (see
+/// [`ChatStore::insert_message`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The number of the message's latest change: its creation, an edit or its deletion.
+    pub seq: i64,
+    /// The message as that change left it.
+    pub message: Message,
 }
 
 /// Rooms, their members and their messages, durable.
@@ -66,13 +82,15 @@ pub trait ChatStore: Send + Sync + 'static {
     async fn remove_member(&self, slug: &RoomSlug, account: &Account) -> Result<bool, StoreError>;
 
     /// Stores a message and updates its room's count and activity in one transaction.
-    /// When this returns, the message is committed, and its id is larger than that of
-    /// every message of the room committed before it.
+    /// When this returns, the message is committed, and its id is larger than the number
+    /// of every change to the room committed before it.
     ///
-    /// How: the transaction first updates the room's row, which holds that row's write lock
-    /// until commit, and only then allocates the message id. Writers to one room therefore
-    /// get ids in the order they commit — on SQLite (one writer at a time) and equally on
-    /// Postgres with concurrent writers (row lock, then `nextval`).
+    /// Every change to a room — this, [`Self::edit_message`], [`Self::delete_message`] —
+    /// takes the next number of one sequence, the one message ids come from (a new
+    /// message's id is the number of its creation), after taking the room's write lock,
+    /// which it holds until commit. Changes to one room are therefore numbered in the order
+    /// they commit — on SQLite (one writer at a time) and equally on Postgres with
+    /// concurrent writers (row lock, then `nextval`).
     ///
     /// # Errors
     /// [`StoreError::RoomNotFound`] if the room does not exist.
@@ -92,6 +110,39 @@ pub trait ChatStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
 
-    /// Whether message `id` belongs to the room: is it a cursor of this room?
-    async fn has_message(&self, slug: &RoomSlug, id: i64) -> Result<bool, StoreError>;
+    /// Replaces the text of message `id`, by its author, and marks it edited.
+    ///
+    /// # Errors
+    /// [`StoreError::MessageNotFound`] if the room has no such message standing,
+    /// [`StoreError::NotAllowed`] if `editor` is not its author.
+    async fn edit_message(
+        &self,
+        slug: &RoomSlug,
+        id: i64,
+        editor: &Account,
+        body: &MessageBody,
+    ) -> Result<Change, StoreError>;
+
+    /// Deletes message `id`, by its author or the room's creator: its text is erased, and
+    /// the message stays as a marker (and in the room's count).
+    ///
+    /// # Errors
+    /// [`StoreError::MessageNotFound`] if the room has no such message standing,
+    /// [`StoreError::NotAllowed`] if `by` is neither its author nor the room's creator.
+    async fn delete_message(
+        &self,
+        slug: &RoomSlug,
+        id: i64,
+        by: &Account,
+    ) -> Result<Change, StoreError>;
+
+    /// The room's messages changed after `cursor`, each once, as its latest change left
+    /// it, in the order of those changes; at most `limit`. `None` if `cursor` is not a
+    /// position of the room (it is neither 0 nor at most the room's latest change).
+    async fn changes_after(
+        &self,
+        slug: &RoomSlug,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Option<Vec<Change>>, StoreError>;
 }

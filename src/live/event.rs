@@ -30,7 +30,8 @@ pub struct EventData {
     pub revokes: bool,
     /// The frame on a stream dedicated to the topic: `event: <name>`, `id: <id>`, `data:`.
     pub topic_frame: Bytes,
-    /// The frame on the multi-topic stream: `event: <topic>`, `id: <topic>@<id>`, `data:`.
+    /// The frame on the multi-topic stream: `event: <topic>`, `id: <topic>@<id>`, `data:`
+    /// with the name inside the payload as `"kind"`.
     pub live_frame: Bytes,
 }
 
@@ -46,7 +47,11 @@ impl LiveEvent {
             audience: None,
             revokes: false,
             topic_frame: frame(name, id.map(|id| id.to_string()), data),
-            live_frame: frame(topic, id.map(|id| format!("{topic}@{id}")), data),
+            live_frame: frame(
+                topic,
+                id.map(|id| format!("{topic}@{id}")),
+                &with_kind(name, data),
+            ),
         }))
     }
 
@@ -85,6 +90,18 @@ impl Deref for LiveEvent {
     }
 }
 
+/// The payload as the multi-topic stream sends it, where the SSE event name is the topic:
+/// an object gets the event's name as its first field, `"kind"` (so a payload should not
+/// have a `kind` of its own); anything else is sent as it is.
+fn with_kind(name: &str, data: &str) -> String {
+    debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    match data.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"kind\":\"{name}\"}}"),
+        Some(rest) => format!("{{\"kind\":\"{name}\",{rest}"),
+        None => data.to_owned(),
+    }
+}
+
 /// An SSE frame; a payload with line breaks becomes several `data:` lines.
 fn frame(event: &str, id: Option<String>, data: &str) -> Bytes {
     let mut frame = format!("event: {event}\n");
@@ -111,7 +128,12 @@ mod tests {
         );
         assert_eq!(
             &event.live_frame[..],
-            b"event: room:a\nid: room:a@7\ndata: {\"x\":1}\n\n"
+            b"event: room:a\nid: room:a@7\ndata: {\"kind\":\"message\",\"x\":1}\n\n"
+        );
+        let empty = LiveEvent::new("t", "ping", None, "{}");
+        assert_eq!(
+            &empty.live_frame[..],
+            b"event: t\ndata: {\"kind\":\"ping\"}\n\n"
         );
         let two_lines = LiveEvent::new("t", "note", None, "a\nb");
         assert_eq!(

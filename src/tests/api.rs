@@ -1,6 +1,6 @@
 //! Posting through the server function and the JSON API, as seen on the room's stream.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::helpers::{SseClient, TestApp, spawn_app};
 
@@ -72,10 +72,11 @@ async fn a_stream_is_the_same_served_directly_or_through_the_router() {
 
     let (status, posted) = app.post_json("lobby", "Ada", "both ways").await;
     assert_eq!(status, 201);
+    let expected = with_kind("message", &posted);
     for stream in [&mut direct, &mut routed] {
         let event = stream.next().await;
         assert_eq!(event.event.as_deref(), Some("room:lobby"));
-        assert_eq!(event.json(), posted);
+        assert_eq!(event.json(), expected, "the message, with its kind");
     }
 }
 
@@ -289,7 +290,7 @@ async fn one_live_connection_carries_the_room_and_the_directory() {
     let mut seen = [live.next().await, live.next().await];
     seen.sort_by(|a, b| a.event.cmp(&b.event));
     assert_eq!(seen[0].event.as_deref(), Some("room:general"));
-    assert_eq!(seen[0].json(), message);
+    assert_eq!(seen[0].json(), with_kind("message", &message));
     assert_eq!(seen[1].event.as_deref(), Some("rooms"));
     assert_eq!(seen[1].json()["message_count"], 1);
 }
@@ -375,4 +376,12 @@ async fn open_streams_are_counted_until_their_clients_hang_up() {
         );
         tokio::task::yield_now().await;
     }
+}
+
+/// `payload` as the multi-topic stream carries it: with the event's name as `kind`.
+fn with_kind(kind: &str, payload: &Value) -> Value {
+    let mut carried = json!({ "kind": kind });
+    let fields = payload.as_object().expect("an object").clone();
+    carried.as_object_mut().unwrap().extend(fields);
+    carried
 }

@@ -116,6 +116,85 @@ async fn chat_store_keeps_its_membership_contract(
     );
 }
 
+/// Every change to a room is numbered in commit order; an edit is its author's, a deletion
+/// its author's or the room creator's; a stream resumes from any number up to the latest.
+async fn chat_store_keeps_its_change_contract(
+    chat: &dyn ChatStore,
+    ada: &Account,
+    grace: &Account,
+) {
+    let slug = RoomSlug::parse("changes").unwrap();
+    let title = RoomTitle::parse("Changes").unwrap();
+    chat.create_room(&slug, &title, false, ada).await.unwrap();
+    assert_eq!(
+        chat.changes_after(&slug, 0, 10).await.unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        chat.changes_after(&slug, 1, 10).await.unwrap(),
+        None,
+        "past the latest"
+    );
+    let body = |text: &str| MessageBody::parse(text).unwrap();
+    let (first, _) = chat
+        .insert_message(&slug, grace, &body("one"))
+        .await
+        .unwrap();
+    let (second, _) = chat
+        .insert_message(&slug, grace, &body("two"))
+        .await
+        .unwrap();
+
+    let refused = chat.edit_message(&slug, first.id, ada, &body("mine")).await;
+    assert!(
+        matches!(refused, Err(StoreError::NotAllowed(_))),
+        "ada didn't write it"
+    );
+    let edited = chat
+        .edit_message(&slug, first.id, grace, &body("uno"))
+        .await
+        .unwrap();
+    assert!(
+        edited.seq > second.id,
+        "an edit is numbered after what came before"
+    );
+    assert_eq!(
+        (
+            edited.message.body.as_str(),
+            edited.message.edited_at.is_some()
+        ),
+        ("uno", true)
+    );
+    let deleted = chat.delete_message(&slug, second.id, ada).await.unwrap();
+    assert!(deleted.seq > edited.seq, "the creator deletes anyone's");
+    assert_eq!(deleted.message.body, "");
+    let gone = chat.delete_message(&slug, second.id, grace).await;
+    assert!(matches!(gone, Err(StoreError::MessageNotFound(_))));
+
+    let changes = chat
+        .changes_after(&slug, first.id, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        changes,
+        [edited.clone(), deleted.clone()],
+        "each once, in order"
+    );
+    let after_edit = chat
+        .changes_after(&slug, edited.seq, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after_edit, std::slice::from_ref(&deleted));
+    assert_eq!(
+        chat.changes_after(&slug, deleted.seq + 1, 10)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
 #[tokio::test]
 async fn the_sqlite_stores_keep_the_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -133,5 +212,7 @@ async fn the_sqlite_stores_keep_the_contract() {
         .create_account(&Username::parse("grace").unwrap(), "h", 1)
         .await
         .unwrap();
-    chat_store_keeps_its_membership_contract(&SqliteStore::new(pool, queries), &ada, &grace).await;
+    let chat = SqliteStore::new(pool, queries);
+    chat_store_keeps_its_membership_contract(&chat, &ada, &grace).await;
+    chat_store_keeps_its_change_contract(&chat, &ada, &grace).await;
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod contract;
 mod crash;
+mod editing;
 mod faults;
 mod follower;
 mod helpers;

@@ -1,6 +1,7 @@
 //! The SQLite store: rooms, members and messages in the app's database (opened and migrated
 //! at start), writes in `BEGIN IMMEDIATE` transactions so concurrent writers queue on the
-//! busy timeout instead of failing.
+//! busy timeout instead of failing. The sequence that numbers every change to a room is the
+//! messages table's AUTOINCREMENT counter, in `sqlite_sequence`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use sqlx::{FromRow, SqlitePool};
 
-use super::{ChatStore, Membership, StoreError};
+use super::{Change, ChatStore, Membership, StoreError};
 use crate::accounts::domain::Account;
 use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::time::Timestamp;
@@ -28,6 +29,7 @@ struct RoomRow {
     private: bool,
     message_count: i64,
     last_activity: i64,
+    creator: Option<String>,
 }
 
 impl From<RoomRow> for RoomSummary {
@@ -38,6 +40,7 @@ impl From<RoomRow> for RoomSummary {
             private: row.private,
             message_count: row.message_count,
             last_activity: Timestamp(row.last_activity),
+            creator: row.creator,
         }
     }
 }
@@ -49,6 +52,9 @@ struct MessageRow {
     author: String,
     body: String,
     created_at: i64,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    seq: i64,
 }
 
 impl From<MessageRow> for Message {
@@ -59,21 +65,81 @@ impl From<MessageRow> for Message {
             author: row.author,
             body: row.body,
             created_at: Timestamp(row.created_at),
+            edited_at: row.edited_at.map(Timestamp),
+            deleted_at: row.deleted_at.map(Timestamp),
         }
     }
 }
 
+impl From<MessageRow> for Change {
+    fn from(row: MessageRow) -> Self {
+        Self {
+            seq: row.seq,
+            message: row.into(),
+        }
+    }
+}
+
+/// What a query or `RETURNING` reads of a room, as [`RoomRow`].
+macro_rules! room_columns {
+    () => {
+        "slug, title, private, message_count, last_activity,
+         (SELECT username FROM users WHERE id = creator_id) AS creator"
+    };
+}
+
+/// What a query or `RETURNING` reads of a message, as [`MessageRow`]; `?1` is the slug.
+macro_rules! message_columns {
+    () => {
+        "id, ?1 AS room, author, body, created_at, edited_at, deleted_at, seq"
+    };
+}
+
 /// The newest messages of a room before a cursor, newest first.
-const NEWEST_BEFORE: &str = "SELECT m.id, r.slug AS room, m.author, m.body, m.created_at
-     FROM messages m JOIN rooms r ON r.id = m.room_id
-     WHERE r.slug = ?1 AND m.id < ?2 AND m.id > ?3
-     ORDER BY m.id DESC LIMIT ?4";
+const NEWEST_BEFORE: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE room_id = (SELECT id FROM rooms WHERE slug = ?1)
+       AND id < ?2 AND id > ?3
+     ORDER BY id DESC LIMIT ?4"
+);
 
 /// The oldest messages of a room after a cursor, oldest first.
-const OLDEST_AFTER: &str = "SELECT m.id, r.slug AS room, m.author, m.body, m.created_at
-     FROM messages m JOIN rooms r ON r.id = m.room_id
-     WHERE r.slug = ?1 AND m.id < ?2 AND m.id > ?3
-     ORDER BY m.id ASC LIMIT ?4";
+const OLDEST_AFTER: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE room_id = (SELECT id FROM rooms WHERE slug = ?1)
+       AND id < ?2 AND id > ?3
+     ORDER BY id ASC LIMIT ?4"
+);
+
+/// A room's messages changed after a cursor, in the order of their latest changes.
+const CHANGED_AFTER: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE room_id = (SELECT id FROM rooms WHERE slug = ?1) AND seq > ?2
+     ORDER BY seq LIMIT ?3"
+);
+
+/// Replaces a standing message's text, if `?4` wrote it; `?5` is the change's number.
+const EDIT: &str = concat!(
+    "UPDATE messages SET body = ?2, edited_at = ?3, seq = ?5
+     WHERE id = ?6 AND deleted_at IS NULL AND author_id = ?4
+       AND room_id = (SELECT id FROM rooms WHERE slug = ?1)
+     RETURNING ",
+    message_columns!()
+);
+
+/// Erases a standing message's text, if `?3` wrote it or created its room; `?4` is the
+/// change's number.
+const DELETE: &str = concat!(
+    "UPDATE messages SET body = '', deleted_at = ?2, seq = ?4
+     WHERE id = ?5 AND deleted_at IS NULL
+       AND room_id = (SELECT id FROM rooms WHERE slug = ?1)
+       AND (author_id = ?3 OR (SELECT creator_id FROM rooms WHERE slug = ?1) = ?3)
+     RETURNING ",
+    message_columns!()
+);
 
 impl SqliteStore {
     /// A store on `pool`, counting each statement it sends in `queries`.
@@ -89,6 +155,48 @@ impl SqliteStore {
 
     fn count(&self) {
         self.queries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes the next number of the sequence of changes, inside a write transaction.
+    async fn next_change(&self, tx: &mut sqlx::SqliteConnection) -> Result<i64, StoreError> {
+        self.count();
+        Ok(sqlx::query_scalar(
+            "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'messages' RETURNING seq",
+        )
+        .fetch_one(tx)
+        .await?)
+    }
+
+    /// Why a change to message `id` matched nothing: it is not there, or it is and the
+    /// caller may not change it (`refusal`).
+    async fn why_not(&self, slug: &RoomSlug, id: i64, refusal: &'static str) -> StoreError {
+        let standing = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM messages WHERE id = ?2 AND deleted_at IS NULL
+               AND room_id = (SELECT id FROM rooms WHERE slug = ?1)",
+        )
+        .bind(slug.as_str())
+        .bind(id)
+        .fetch_optional(self.query())
+        .await;
+        match standing {
+            Ok(Some(_)) => StoreError::NotAllowed(refusal),
+            Ok(None) => StoreError::MessageNotFound(id),
+            Err(error) => error.into(),
+        }
+    }
+
+    /// Copies the write-ahead log into the file and empties it, so that text just erased
+    /// is gone from the log too (the file itself zeroes what is deleted: `secure_delete`).
+    /// Best effort: with readers in the way, the next checkpoint does it.
+    async fn erase_old_pages(&self) {
+        let done: Result<(i64, i64, i64), _> = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(self.query())
+            .await;
+        match done {
+            Ok((0, _, _)) => {}
+            Ok(_) => tracing::debug!("checkpoint after a deletion left for later: readers"),
+            Err(error) => tracing::warn!(%error, "checkpoint after a deletion failed"),
+        }
     }
 
     async fn room_id(&self, slug: &RoomSlug) -> Result<Option<i64>, StoreError> {
@@ -111,11 +219,12 @@ impl ChatStore for SqliteStore {
         let now = Timestamp::now().millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         self.count();
-        let row: RoomRow = sqlx::query_as(
+        let row: RoomRow = sqlx::query_as(concat!(
             "INSERT INTO rooms (slug, title, private, creator_id, created_at, last_activity)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-             RETURNING slug, title, private, message_count, last_activity",
-        )
+             RETURNING ",
+            room_columns!()
+        ))
         .bind(slug.as_str())
         .bind(title.as_str())
         .bind(private)
@@ -146,10 +255,11 @@ impl ChatStore for SqliteStore {
     }
 
     async fn rooms(&self) -> Result<Vec<RoomSummary>, StoreError> {
-        let rows: Vec<RoomRow> = sqlx::query_as(
-            "SELECT slug, title, private, message_count, last_activity FROM rooms
-             ORDER BY last_activity DESC, id DESC",
-        )
+        let rows: Vec<RoomRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            room_columns!(),
+            " FROM rooms ORDER BY last_activity DESC, id DESC"
+        ))
         .fetch_all(self.query())
         .await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -211,10 +321,11 @@ impl ChatStore for SqliteStore {
         let now = Timestamp::now().millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         self.count();
-        let room: Option<RoomRow> = sqlx::query_as(
+        let room: Option<RoomRow> = sqlx::query_as(concat!(
             "UPDATE rooms SET message_count = message_count + 1, last_activity = ?2
-             WHERE slug = ?1 RETURNING slug, title, private, message_count, last_activity",
-        )
+             WHERE slug = ?1 RETURNING ",
+            room_columns!()
+        ))
         .bind(slug.as_str())
         .bind(now)
         .fetch_optional(&mut *tx)
@@ -223,11 +334,14 @@ impl ChatStore for SqliteStore {
             return Err(StoreError::RoomNotFound(slug.as_str().to_owned()));
         };
         self.count();
-        let message: MessageRow = sqlx::query_as(
-            "INSERT INTO messages (room_id, author, author_id, body, created_at)
-             VALUES ((SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4, ?5)
-             RETURNING id, ?1 AS room, author, body, created_at",
-        )
+        // The id is the sequence's next number, and so is the message's first change.
+        let message: MessageRow = sqlx::query_as(concat!(
+            "INSERT INTO messages (id, seq, room_id, author, author_id, body, created_at)
+             SELECT s.seq + 1, s.seq + 1, (SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4, ?5
+             FROM sqlite_sequence s WHERE s.name = 'messages'
+             RETURNING ",
+            message_columns!()
+        ))
         .bind(slug.as_str())
         .bind(&author.username)
         .bind(author.id)
@@ -261,15 +375,83 @@ impl ChatStore for SqliteStore {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn has_message(&self, slug: &RoomSlug, id: i64) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT m.id FROM messages m JOIN rooms r ON r.id = m.room_id
-             WHERE m.id = ?1 AND r.slug = ?2",
+    async fn edit_message(
+        &self,
+        slug: &RoomSlug,
+        id: i64,
+        editor: &Account,
+        body: &MessageBody,
+    ) -> Result<Change, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seq = self.next_change(&mut tx).await?;
+        self.count();
+        let edited: Option<MessageRow> = sqlx::query_as(EDIT)
+            .bind(slug.as_str())
+            .bind(body.as_str())
+            .bind(Timestamp::now().millis())
+            .bind(editor.id)
+            .bind(seq)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(edited) = edited else {
+            drop(tx);
+            return Err(self
+                .why_not(slug, id, "only its author may edit a message")
+                .await);
+        };
+        tx.commit().await?;
+        Ok(edited.into())
+    }
+
+    async fn delete_message(
+        &self,
+        slug: &RoomSlug,
+        id: i64,
+        by: &Account,
+    ) -> Result<Change, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seq = self.next_change(&mut tx).await?;
+        self.count();
+        let deleted: Option<MessageRow> = sqlx::query_as(DELETE)
+            .bind(slug.as_str())
+            .bind(Timestamp::now().millis())
+            .bind(by.id)
+            .bind(seq)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(deleted) = deleted else {
+            drop(tx);
+            let refusal = "only its author or the room's creator may delete a message";
+            return Err(self.why_not(slug, id, refusal).await);
+        };
+        tx.commit().await?;
+        self.erase_old_pages().await;
+        Ok(deleted.into())
+    }
+
+    async fn changes_after(
+        &self,
+        slug: &RoomSlug,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Option<Vec<Change>>, StoreError> {
+        let latest: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(seq) FROM messages WHERE room_id = (SELECT id FROM rooms WHERE slug = ?1)",
         )
-        .bind(id)
         .bind(slug.as_str())
-        .fetch_optional(self.query())
+        .fetch_one(self.query())
         .await?;
-        Ok(found.is_some())
+        if cursor < 0 || cursor > latest.unwrap_or(0) {
+            return Ok(None);
+        }
+        let rows: Vec<MessageRow> = sqlx::query_as(CHANGED_AFTER)
+            .bind(slug.as_str())
+            .bind(cursor)
+            .bind(limit)
+            .fetch_all(self.query())
+            .await?;
+        Ok(Some(rows.into_iter().map(Into::into).collect()))
     }
 }

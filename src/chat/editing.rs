@@ -1,0 +1,61 @@
+//! Correcting and removing messages: an author edits and deletes their own messages, a
+//! room's creator deletes any message in it. Each change is numbered in the room's sequence
+//! like a new message, so it reaches open streams live and is replayed to those that
+//! resume from before it (`events.rs`).
+
+use super::domain::{Message, MessageBody, RoomSlug};
+use super::events::{deleted_event, edited_event};
+use super::service::ChatService;
+use crate::accounts::domain::Account;
+use crate::error::AppError;
+
+impl ChatService {
+    /// Replaces the text of message `id` in room `slug`, by its author.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug or body; `RoomNotFound` if `editor` may not see the
+    /// room; `MessageNotFound` if it has no such message (or it was deleted); `Forbidden`
+    /// if `editor` did not write it; `RateLimited` as for posting.
+    pub async fn edit_message(
+        &self,
+        editor: &Account,
+        slug: &str,
+        id: i64,
+        body: &str,
+    ) -> Result<Message, AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        let body = MessageBody::parse(body)?;
+        self.may_change(editor, &slug).await?;
+        let editor = editor.clone();
+        self.write_in_order(move |chat| async move {
+            let in_order = chat.in_order.lock().await;
+            let edited = chat.store.edit_message(&slug, id, &editor, &body).await?;
+            chat.cache.clear(Some(slug.as_str()));
+            chat.bus.publish(edited_event(&edited));
+            drop(in_order);
+            Ok(edited.message)
+        })
+        .await
+    }
+
+    /// Deletes message `id` in room `slug`, by its author or the room's creator: its text
+    /// is erased everywhere, and a marker stays in its place.
+    ///
+    /// # Errors
+    /// As for [`Self::edit_message`]; `Forbidden` if `by` is neither its author nor the
+    /// room's creator.
+    pub async fn delete_message(&self, by: &Account, slug: &str, id: i64) -> Result<(), AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        self.may_change(by, &slug).await?;
+        let by = by.clone();
+        self.write_in_order(move |chat| async move {
+            let in_order = chat.in_order.lock().await;
+            let deleted = chat.store.delete_message(&slug, id, &by).await?;
+            chat.cache.clear(Some(slug.as_str()));
+            chat.bus.publish(deleted_event(&deleted));
+            drop(in_order);
+            Ok(())
+        })
+        .await
+    }
+}
