@@ -11,6 +11,7 @@ mod access;
 mod cache;
 mod clock;
 mod composer;
+mod conversation;
 mod directory;
 pub mod domain;
 #[cfg(feature = "ssr")]
@@ -19,16 +20,21 @@ mod editing;
 mod events;
 #[cfg(feature = "ssr")]
 pub mod http;
+mod links;
 #[cfg(feature = "ssr")]
 mod members;
 mod members_panel;
+mod message_item;
+mod older;
 mod room;
 mod room_list;
+mod scroll;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+mod timeline;
 
 pub use clock::provide_clock;
 pub use directory::DirectoryPage;

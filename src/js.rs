@@ -42,6 +42,13 @@ impl FromJs for String {
     }
 }
 
+/// A reply with nothing to say (`null`).
+impl FromJs for () {
+    fn from_js(_: &JsValue) -> Option<Self> {
+        Some(())
+    }
+}
+
 impl FromJs for bool {
     fn from_js(value: &JsValue) -> Option<Self> {
         value.as_bool()

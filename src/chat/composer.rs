@@ -1,9 +1,11 @@
 //! The message composer: a plain form posting to the `post_message` server function, so it
-//! works without JavaScript; with it, the form is sent with `fetch`, Enter sends, and the
-//! text clears and keeps focus. Signed out, it is a link to sign in.
+//! works without JavaScript; with it, the form is sent with `fetch`, Enter sends (Shift+Enter
+//! starts a new line), the text clears and keeps focus, and an unsent draft is kept in the
+//! browser's storage per room, so it survives a reload. Signed out, it is a link to sign in.
 
 use leptos::either::Either;
-use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
+use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -29,6 +31,21 @@ pub fn Composer(
     };
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
+    let field = NodeRef::<Textarea>::new();
+    let draft = Draft(format!("murmur:draft:{slug}"));
+    // In the browser only (effects don't run during a server render).
+    Effect::new({
+        let draft = draft.clone();
+        move |_| {
+            if let (Some(field), Some(text)) = (field.get(), draft.read()) {
+                field.set_value(&text);
+            }
+        }
+    });
+    let keep_draft = {
+        let draft = draft.clone();
+        move |event: Event| draft.write(&event_target_value(&event))
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
@@ -36,10 +53,12 @@ pub fn Composer(
         }
         let form = event_target::<HtmlFormElement>(&event);
         pending.set(true);
+        let draft = draft.clone();
         spawn_local(async move {
             match submit::<Message>(&form).await {
                 Ok(message) => {
                     error.set(None);
+                    draft.write("");
                     on_posted.run(message);
                     if let Some(textarea) = message_field(&form) {
                         textarea.set_value("");
@@ -51,14 +70,6 @@ pub fn Composer(
             pending.set(false);
         });
     };
-    let send_on_enter = move |event: KeyboardEvent| {
-        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
-            event.prevent_default();
-            if let Some(form) = event_target::<HtmlTextAreaElement>(&event).form() {
-                let _ = form.request_submit();
-            }
-        }
-    };
     Either::Right(view! {
         <form method="post" action="/api/post_message" class="composer" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug.clone()/>
@@ -69,7 +80,9 @@ pub fn Composer(
                     rows="2"
                     aria-label="Message"
                     placeholder=format!("Message #{slug}")
-                    on:keydown=send_on_enter
+                    on:keydown=move |event| send_on_enter(&event)
+                    on:input=keep_draft
+                    node_ref=field
                 ></textarea>
                 <button type="submit">"Send"</button>
             </div>
@@ -78,9 +91,45 @@ pub fn Composer(
     })
 }
 
+/// Enter (without Shift, and not while an input method composes) submits the text area's
+/// form; Shift+Enter starts a new line as usual.
+pub fn send_on_enter(event: &KeyboardEvent) {
+    if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+        event.prevent_default();
+        if let Some(form) = event_target::<HtmlTextAreaElement>(event).form() {
+            let _ = form.request_submit();
+        }
+    }
+}
+
 /// The form's message text.
 fn message_field(form: &HtmlFormElement) -> Option<HtmlTextAreaElement> {
     form.query_selector("textarea")
         .ok()?
         .and_then(|field| field.dyn_into().ok())
+}
+
+/// An unsent message, kept under its key in the browser's local storage.
+#[derive(Clone)]
+struct Draft(String);
+
+impl Draft {
+    fn read(&self) -> Option<String> {
+        let text = storage()?.get_item(&self.0).ok()??;
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Keeps `text`; empty text forgets the draft.
+    fn write(&self, text: &str) {
+        if let Some(storage) = storage() {
+            let _ = match text.trim().is_empty() {
+                true => storage.remove_item(&self.0),
+                false => storage.set_item(&self.0, text),
+            };
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
 }

@@ -37,8 +37,20 @@ impl Poster {
         content_type: &str,
         body: &str,
     ) -> io::Result<(u16, String)> {
+        self.send_body("POST", path, content_type, body).await
+    }
+
+    /// Sends `body` with `content_type` to `path` as `method`; returns the status and
+    /// response body.
+    pub async fn send_body(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> io::Result<(u16, String)> {
         let request = format!(
-            "POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\n{}content-length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: {content_type}\r\n{}content-length: {}\r\n\r\n{body}",
             self.authorization,
             body.len()
         );

@@ -69,12 +69,16 @@ async fn main() -> std::io::Result<()> {
         per_subscriber / 1024.0
     );
 
-    for &count in &plan.latency_at {
-        let report = fan_out(&server, count, plan.posts_per_second, plan.seconds).await?;
+    // Every size with posts; the middle one with edits too (one event each, like a post).
+    let edits_at = plan.latency_at[plan.latency_at.len() / 2];
+    let runs = plan.latency_at.iter().map(|&count| (count, Change::Post));
+    for (count, change) in runs.chain([(edits_at, Change::Edit)]) {
+        let report = fan_out(&server, count, plan.posts_per_second, plan.seconds, change).await?;
         lost_anywhere += report.lost;
         println!(
-            "| {count} subscribers, {} posts/s: latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
+            "| {count} subscribers, {} {}/s: latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
             plan.posts_per_second,
+            change.name(),
             ms(report.percentile(50.0)),
             ms(report.percentile(99.0)),
             ms(report.percentile(100.0)),
@@ -243,31 +247,64 @@ impl FanOut {
     }
 }
 
-/// `count` subscribers while one poster posts `rate` messages a second for `seconds`.
+/// What each tick of a fan-out run does to the room.
+#[derive(Clone, Copy)]
+enum Change {
+    /// Posts a new message.
+    Post,
+    /// Edits one message, again and again.
+    Edit,
+}
+
+impl Change {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Post => "posts",
+            Self::Edit => "edits",
+        }
+    }
+}
+
+/// `count` subscribers while one poster makes `rate` changes a second for `seconds`.
 async fn fan_out(
     server: &Server,
     count: usize,
     rate: u64,
     seconds: u64,
+    change: Change,
 ) -> std::io::Result<FanOut> {
-    let crowd = Crowd::open(server, count).await?;
     let mut poster = server.poster().await?;
+    let (method, path, status) = match change {
+        Change::Post => ("POST", JSON_API.path.to_owned(), 201),
+        Change::Edit => {
+            let (_, message) = poster
+                .post(JSON_API.path, JSON_API.content_type, "{\"body\":\"x\"}")
+                .await?;
+            let id = message_id(&message);
+            ("PATCH", format!("{}/{id}", JSON_API.path), 200)
+        }
+    };
+    let crowd = Crowd::open(server, count).await?;
     let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let started = Instant::now();
     let posted = rate * seconds;
     for _ in 0..posted {
         ticks.tick().await;
-        let (status, _) = poster
-            .post(
-                JSON_API.path,
-                JSON_API.content_type,
-                &(JSON_API.body)(now_micros()),
-            )
+        let body = (JSON_API.body)(now_micros());
+        let (answered, _) = poster
+            .send_body(method, &path, JSON_API.content_type, &body)
             .await?;
-        assert_eq!(status, 201);
+        assert_eq!(answered, status);
     }
     let elapsed = started.elapsed();
     Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
+}
+
+/// The `"id"` of a message in its JSON.
+fn message_id(json: &str) -> u64 {
+    let digits = json.split("\"id\":").nth(1).unwrap_or_default();
+    let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().expect("a message with an id")
 }
 
 /// Where and how a benchmark posts.

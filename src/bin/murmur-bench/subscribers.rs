@@ -77,14 +77,14 @@ pub async fn open(
 /// What precedes the send time in a timed message's JSON (see `http::timed_message`).
 const SENT_AT: &[u8] = b"\"body\":\"t=";
 
-/// Counts the complete frames in `pending` (leaving a partial one for the next read), and
-/// the latency of each message carrying a send time.
+/// Counts the complete frames in `pending` (leaving a partial one for the next read) that
+/// carry a message, new or edited, and the latency of each carrying a send time.
 fn count_frames(pending: &mut Vec<u8>, seen: &mut Seen) {
     let mut start = 0;
     while let Some(length) = find(&pending[start..], b"\n\n") {
         let frame = &pending[start..start + length];
         start += length + 2;
-        if !frame.starts_with(b"event: message\n") {
+        if !frame.starts_with(b"event: message\n") && !frame.starts_with(b"event: edited\n") {
             continue;
         }
         seen.messages += 1;

@@ -1,0 +1,191 @@
+//! The live conversation of a room: its messages, the composer, and what keeps them current
+//! (an island). It starts from the server-rendered latest page; afterwards it takes each
+//! change from the room's events — a new message, an edit, a deletion — and re-reads the
+//! messages it shows only when it may have missed some.
+
+use leptos::prelude::*;
+use serde::Serialize;
+
+use super::composer::Composer;
+use super::domain::{Message, Page};
+use super::message_item::{Actions, MessageItem};
+use super::older::OlderMessages;
+use super::room_topic;
+use super::scroll::{NewBelow, Scroll};
+use super::timeline::{RoomChange, grouped, insert};
+use crate::error::AppError;
+use crate::fetch::get_json;
+use crate::island::{Seed, seed};
+use crate::js::{self, from_js_fields};
+use crate::live::use_live;
+use crate::time::Timestamp;
+
+/// What [`Conversation`] starts from: the room, its latest page, who is signed in (if
+/// anyone), whether they created the room (and may delete any message), and a refused
+/// form post to show.
+#[derive(Clone, Serialize)]
+pub(super) struct ConversationSeed {
+    pub slug: String,
+    pub latest: Vec<Message>,
+    pub me: Option<String>,
+    pub moderator: bool,
+    /// The message whose edit form is open (`?edit=<id>`, without JavaScript).
+    pub editing: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl Seed for ConversationSeed {
+    const ID: &'static str = "conversation-seed";
+}
+
+from_js_fields!(ConversationSeed {
+    slug,
+    latest,
+    me,
+    moderator,
+    editing,
+    error
+});
+
+/// The room's messages, live, and the composer.
+#[island]
+pub(super) fn Conversation() -> impl IntoView {
+    let ConversationSeed {
+        slug,
+        latest,
+        me,
+        moderator,
+        editing,
+        error,
+    } = seed();
+    let editing = RwSignal::new(editing);
+    let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
+    let messages = RwSignal::new(latest);
+    let scroll = Scroll::new();
+    let topic = use_live({
+        let slug = slug.clone();
+        move || room_topic(&slug)
+    });
+    // The stream resumes after what was rendered, so nothing changed since is missed.
+    topic.seen(messages.with_untracked(|m| m.last().map_or(0, |m| m.id)));
+
+    // New messages: the reader's own (from the composer) or from the stream.
+    let add = move |arrived: Vec<Message>, mine: bool| {
+        let mark = scroll.mark();
+        let mut added = 0;
+        messages.update(|shown| added = insert(shown, arrived));
+        scroll.arrived(mark, added, mine);
+    };
+    let replace = move |changed: Message| {
+        messages.update(|shown| {
+            if let Ok(at) = shown.binary_search_by_key(&changed.id, |m| m.id) {
+                shown[at] = changed;
+            }
+        });
+    };
+    let delete = move |id: i64| {
+        messages.update(|shown| {
+            if let Some(gone) = shown.iter_mut().find(|m| m.id == id) {
+                gone.body.clear();
+                gone.deleted_at.get_or_insert(Timestamp::now());
+            }
+        });
+    };
+    topic.apply(move |data| {
+        let Some(change) = js::parse::<RoomChange>(data) else {
+            return false;
+        };
+        match change {
+            RoomChange::New(message) => add(vec![message], false),
+            RoomChange::Edited(message) => replace(message),
+            RoomChange::Deleted(id) => delete(id),
+        }
+        true
+    });
+    // After a reconnect or resync, re-read every message shown (edits and deletions may
+    // have been missed, not only new ones). When the room is gone (the reader was removed
+    // from it), go to the room list: a tab that kept asking for it would be refused its
+    // whole live stream.
+    topic.refetch({
+        let slug = slug.clone();
+        move || {
+            let slug = slug.clone();
+            async move {
+                let oldest = messages.with_untracked(|m| m.first().map_or(0, |m| m.id - 1));
+                match read_after(&slug, oldest).await {
+                    Ok(current) => {
+                        let mark = scroll.mark();
+                        let mut added = 0;
+                        messages.update(|shown| {
+                            let known = shown.last().map_or(0, |m| m.id);
+                            added = current.iter().filter(|m| m.id > known).count();
+                            *shown = current;
+                        });
+                        scroll.arrived(mark, added, false);
+                    }
+                    Err(error) if error.status() == 404 => {
+                        let _ = window().location().replace("/");
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    });
+
+    let reader = me.clone();
+    let actions = move |message: &Message| match reader.as_deref() {
+        _ if message.deleted_at.is_some() => Actions::None,
+        Some(me) if me == message.author => Actions::Own,
+        Some(_) if moderator => Actions::Moderate,
+        _ => Actions::None,
+    };
+    let shown = Memo::new(move |_| messages.with(|m| grouped(m)));
+    let room = slug.clone();
+    view! {
+        <div class="viewport">
+            <div class="scroller" node_ref=scroll.node on:scroll=move |_| scroll.moved()>
+                <div class="scroll-content">
+                    <OlderMessages slug=slug.clone() messages full_page/>
+                    <ol class="messages" aria-label="Messages">
+                        // Keyed, so a message keeps its element (and an edit being typed in
+                        // it) while others arrive, change or go.
+                        <For each=move || shown.get() key=|(m, continues)| (m.id, m.edited_at, m.deleted_at.is_some(), *continues) let((message, continues))>
+                            <MessageItem
+                                actions=actions(&message)
+                                message
+                                continues
+                                slug=room.clone()
+                                editing
+                                on_edited=replace
+                                on_deleted=delete
+                            />
+                        </For>
+                    </ol>
+                    // Shown by the stylesheet while the list is empty.
+                    <p class="muted empty">"No messages yet. Say hello!"</p>
+                </div>
+            </div>
+            <NewBelow scroll/>
+        </div>
+        <Composer slug=slug.clone() me error on_posted=move |message| add(vec![message], true)/>
+    }
+}
+
+/// A page of room `slug`'s messages from the JSON API.
+pub(super) async fn messages_page(slug: &str, cursor: &str) -> Result<Vec<Message>, AppError> {
+    get_json(&format!("/api/rooms/{slug}/messages?{cursor}")).await
+}
+
+/// Every message after `after`, page by page, as they are now.
+async fn read_after(slug: &str, mut after: i64) -> Result<Vec<Message>, AppError> {
+    let mut read = Vec::new();
+    loop {
+        let page = messages_page(slug, &format!("after={after}")).await?;
+        let full = page.len() == Page::DEFAULT_LIMIT as usize;
+        after = page.last().map_or(after, |m| m.id);
+        read.extend(page);
+        if !full {
+            return Ok(read);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Links in a message: `http://` and `https://` URLs become links that open in a new tab
+//! and tell the target nothing (`rel="noopener noreferrer nofollow"`). Nothing else becomes
+//! a link, and no text is ever read as HTML: pieces are set as text and as an attribute,
+//! which the renderer escapes. The same code runs in the server render and the browser, so
+//! a page without JavaScript shows the same links.
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+/// A piece of a message's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Link(&'a str),
+}
+
+/// `text` cut into plain text and URLs, in order.
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    // ASCII lowercasing keeps every byte where it was: offsets into it are offsets into `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut pieces = Vec::new();
+    let (mut from, mut searched) = (0, 0);
+    while let Some(start) = next_scheme(text, &lower, searched) {
+        let url = url_at(&text[start..]);
+        searched = start + 4;
+        if url.is_empty() {
+            continue;
+        }
+        if from < start {
+            pieces.push(Piece::Text(&text[from..start]));
+        }
+        pieces.push(Piece::Link(url));
+        from = start + url.len();
+        searched = from;
+    }
+    if from < text.len() {
+        pieces.push(Piece::Text(&text[from..]));
+    }
+    pieces
+}
+
+/// Where the next `http://` or `https://` (any case) that starts a word begins, from `at`.
+fn next_scheme(text: &str, lower: &str, mut at: usize) -> Option<usize> {
+    while let Some(found) = lower[at..].find("http") {
+        let start = at + found;
+        let rest = &lower[start..];
+        let scheme = rest.starts_with("http://") || rest.starts_with("https://");
+        let starts_word = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|before| !before.is_alphanumeric());
+        if scheme && starts_word {
+            return Some(start);
+        }
+        at = start + 4;
+    }
+    None
+}
+
+/// The URL at the start of `text`: up to a space or `<>"`, without trailing punctuation
+/// (or a closing bracket it doesn't open); empty if nothing follows the scheme.
+fn url_at(text: &str) -> &str {
+    let end = text
+        .find(|c: char| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+        .unwrap_or(text.len());
+    let mut url = &text[..end];
+    loop {
+        let trimmed = url.trim_end_matches(['.', ',', ';', ':', '!', '?', '\'', '*']);
+        let trimmed = match trimmed.chars().next_back() {
+            Some(close @ (')' | ']')) if !unbalanced(trimmed, close) => {
+                &trimmed[..trimmed.len() - 1]
+            }
+            _ => trimmed,
+        };
+        if trimmed.len() == url.len() {
+            break;
+        }
+        url = trimmed;
+    }
+    let after_scheme = url.find("://").map_or(0, |at| url.len() - at - 3);
+    if after_scheme == 0 { "" } else { url }
+}
+
+/// Whether `url` opens more of `close`'s bracket than it closes before its last character.
+fn unbalanced(url: &str, close: char) -> bool {
+    let open = if close == ')' { '(' } else { '[' };
+    let body = &url[..url.len() - 1];
+    body.matches(open).count() > body.matches(close).count()
+}
+
+/// A message's text with its URLs as links.
+#[component]
+pub fn MessageText(text: String) -> impl IntoView {
+    pieces(&text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => Either::Left(text.to_owned()),
+            Piece::Link(url) => Either::Right(view! {
+                <a href=url.to_owned() target="_blank" rel="noopener noreferrer nofollow">{url.to_owned()}</a>
+            }),
+        })
+        .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Piece::{Link, Text};
+
+    #[test]
+    fn http_and_https_urls_become_links_and_the_rest_stays_text() {
+        assert_eq!(
+            pieces("see https://example.com/a?b=1#c and http://x.org"),
+            [
+                Text("see "),
+                Link("https://example.com/a?b=1#c"),
+                Text(" and "),
+                Link("http://x.org"),
+            ]
+        );
+        assert_eq!(pieces("HTTPS://Example.com"), [Link("HTTPS://Example.com")]);
+    }
+
+    #[test]
+    fn other_schemes_and_bare_words_are_never_links() {
+        for text in [
+            "javascript:alert(1)",
+            "ftp://example.com",
+            "www.example.com",
+            "mailto:a@b.c",
+            "xhttps://example.com",
+            "https://",
+            "data:text/html,<script>",
+        ] {
+            assert!(
+                pieces(text).iter().all(|piece| matches!(piece, Text(_))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_punctuation_and_unopened_brackets_stay_outside_the_link() {
+        assert_eq!(
+            pieces("(see https://example.com/x.)"),
+            [Text("(see "), Link("https://example.com/x"), Text(".)")]
+        );
+        assert_eq!(
+            pieces("https://en.wikipedia.org/wiki/Rust_(language), ok"),
+            [
+                Link("https://en.wikipedia.org/wiki/Rust_(language)"),
+                Text(", ok")
+            ]
+        );
+    }
+
+    #[test]
+    fn markup_around_a_url_ends_it_and_stays_text() {
+        assert_eq!(
+            pieces("<a href=\"https://evil.example\">x</a>"),
+            [
+                Text("<a href=\""),
+                Link("https://evil.example"),
+                Text("\">x</a>")
+            ]
+        );
+    }
+
+    #[test]
+    fn text_without_urls_is_one_piece_and_unicode_is_kept() {
+        assert_eq!(pieces("héllo 👋 http"), [Text("héllo 👋 http")]);
+        assert_eq!(
+            pieces("👋https://ex.com/é"),
+            [Text("👋"), Link("https://ex.com/é")]
+        );
+        assert!(pieces("").is_empty());
+    }
+}

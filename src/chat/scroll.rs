@@ -1,0 +1,113 @@
+//! Where the reader is in a room's messages. The list scrolls from its bottom (the
+//! stylesheet's `column-reverse`), so a room opens at its newest message even without
+//! JavaScript, older messages loaded above leave the view where it was, and a reader at the
+//! bottom stays there as messages arrive. A reader scrolled up to read history is not moved
+//! by new messages: the view is held in place and a "N new messages ↓" button counts them.
+//!
+//! (In a `column-reverse` box, `scrollTop` is 0 at the bottom and negative above it.)
+
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// Within this many pixels of the bottom counts as at the bottom.
+const NEAR_BOTTOM_PX: i32 = 48;
+
+/// The message list's scroll state; cheap to copy.
+#[derive(Clone, Copy)]
+pub struct Scroll {
+    /// The scrolling element.
+    pub node: NodeRef<Div>,
+    /// New messages that arrived below the view since the reader was last at the bottom.
+    unseen: RwSignal<usize>,
+}
+
+/// Where the view was before the list changed.
+#[derive(Clone, Copy)]
+pub struct Mark {
+    at_bottom: bool,
+    top: i32,
+    height: i32,
+}
+
+impl Scroll {
+    pub fn new() -> Self {
+        Self {
+            node: NodeRef::new(),
+            unseen: RwSignal::new(0),
+        }
+    }
+
+    /// Where the view is now (at the bottom before the list has rendered).
+    pub fn mark(&self) -> Mark {
+        self.node.get_untracked().map_or(
+            Mark {
+                at_bottom: true,
+                top: 0,
+                height: 0,
+            },
+            |list| Mark {
+                at_bottom: list.scroll_top() > -NEAR_BOTTOM_PX,
+                top: list.scroll_top(),
+                height: list.scroll_height(),
+            },
+        )
+    }
+
+    /// After `added` new messages went in below: a reader who was at the bottom, or who
+    /// sent one of them, sees the newest; anyone else keeps the view they had, and the
+    /// count of what is below grows.
+    pub fn arrived(&self, mark: Mark, added: usize, mine: bool) {
+        if added == 0 {
+            return;
+        }
+        if mark.at_bottom || mine {
+            self.unseen.set(0);
+            self.after_render(|list| list.set_scroll_top(0));
+        } else {
+            self.unseen.update(|unseen| *unseen += added);
+            self.after_render(move |list| {
+                list.set_scroll_top(mark.top - (list.scroll_height() - mark.height));
+            });
+        }
+    }
+
+    /// The reader scrolled: back at the bottom, nothing is unseen.
+    pub fn moved(&self) {
+        if self.mark().at_bottom && self.unseen.get_untracked() > 0 {
+            self.unseen.set(0);
+        }
+    }
+
+    /// Takes the reader to the newest message.
+    pub fn go_to_bottom(&self) {
+        self.unseen.set(0);
+        if let Some(list) = self.node.get_untracked() {
+            list.set_scroll_top(0);
+        }
+    }
+
+    /// Runs `adjust` once the list shows the change (before the browser paints it).
+    fn after_render(&self, adjust: impl FnOnce(&web_sys::HtmlDivElement) + 'static) {
+        let node = self.node;
+        request_animation_frame(move || {
+            if let Some(list) = node.get_untracked() {
+                adjust(&list);
+            }
+        });
+    }
+}
+
+/// "N new messages ↓", over the bottom of the list while some are below the view.
+#[component]
+pub fn NewBelow(scroll: Scroll) -> impl IntoView {
+    let unseen = scroll.unseen;
+    let label = move || match unseen.get() {
+        1 => "1 new message ↓".to_owned(),
+        n => format!("{n} new messages ↓"),
+    };
+    view! {
+        <button class="new-below" hidden=move || unseen.get() == 0 on:click=move |_| scroll.go_to_bottom()>
+            {label}
+        </button>
+    }
+}

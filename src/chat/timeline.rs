@@ -1,0 +1,98 @@
+//! The list of messages a room shows, as plain functions the island calls: what an event
+//! changes, where arrivals go, and which messages share a name header.
+
+use wasm_bindgen::JsValue;
+
+use super::domain::Message;
+use crate::js::{FromJs, field};
+
+/// Messages by one author within this long of the one before sit under one name.
+const GROUP_MS: i64 = 5 * 60 * 1000;
+
+/// A change to the room as its topic carries it on the multi-topic stream.
+pub(super) enum RoomChange {
+    New(Message),
+    Edited(Message),
+    Deleted(i64),
+}
+
+impl FromJs for RoomChange {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        match field::<String>(value, "kind")?.as_str() {
+            "message" => Message::from_js(value).map(Self::New),
+            "edited" => Message::from_js(value).map(Self::Edited),
+            "deleted" => field(value, "id").map(Self::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// Puts each of `arrived` into `shown` in id order, unless it is there already (the reply
+/// to a post and its event both bring it); how many were new.
+pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> usize {
+    let mut added = 0;
+    for message in arrived {
+        if let Err(at) = shown.binary_search_by_key(&message.id, |m| m.id) {
+            shown.insert(at, message);
+            added += 1;
+        }
+    }
+    added
+}
+
+/// Each message with whether it continues the one before: same author, within
+/// [`GROUP_MS`].
+pub(super) fn grouped(messages: &[Message]) -> Vec<(Message, bool)> {
+    let mut before: Option<&Message> = None;
+    messages
+        .iter()
+        .map(|message| {
+            let continues = before.is_some_and(|before| {
+                before.author == message.author
+                    && message.created_at.millis() - before.created_at.millis() < GROUP_MS
+            });
+            before = Some(message);
+            (message.clone(), continues)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    fn message(id: i64, author: &str, minute: i64) -> Message {
+        Message {
+            id,
+            room: "r".into(),
+            author: author.into(),
+            body: "hi".into(),
+            created_at: Timestamp(minute * 60_000),
+            edited_at: None,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn messages_by_one_author_within_five_minutes_share_a_name() {
+        let messages = [
+            message(1, "ada", 0),
+            message(2, "ada", 4),
+            message(3, "ada", 10),
+            message(4, "bob", 10),
+            message(5, "ada", 11),
+        ];
+        let continues: Vec<bool> = grouped(&messages).into_iter().map(|(_, c)| c).collect();
+        assert_eq!(continues, [false, true, false, false, false]);
+    }
+
+    #[test]
+    fn arrivals_go_in_id_order_and_each_message_is_shown_once() {
+        let mut shown = vec![message(1, "a", 0), message(4, "a", 0)];
+        let added = insert(&mut shown, vec![message(4, "a", 0), message(2, "b", 0)]);
+        assert_eq!(added, 1);
+        let ids: Vec<i64> = shown.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2, 4]);
+    }
+}
