@@ -24,6 +24,7 @@ mod links;
 #[cfg(feature = "ssr")]
 mod members;
 mod members_panel;
+mod message_actions;
 mod message_item;
 mod older;
 mod room;

@@ -5,7 +5,6 @@
 
 use leptos::either::Either;
 use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
-use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -31,17 +30,9 @@ pub fn Composer(
     };
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
-    let field = NodeRef::<Textarea>::new();
     let draft = Draft(format!("murmur:draft:{slug}"));
-    // In the browser only (effects don't run during a server render).
-    Effect::new({
-        let draft = draft.clone();
-        move |_| {
-            if let (Some(field), Some(text)) = (field.get(), draft.read()) {
-                field.set_value(&text);
-            }
-        }
-    });
+    // Restored as the hydrated page starts (a server render has no draft to show).
+    let restored = draft.read().unwrap_or_default();
     let keep_draft = {
         let draft = draft.clone();
         move |event: Event| draft.write(&event_target_value(&event))
@@ -82,7 +73,7 @@ pub fn Composer(
                     placeholder=format!("Message #{slug}")
                     on:keydown=move |event| send_on_enter(&event)
                     on:input=keep_draft
-                    node_ref=field
+                    prop:value=restored
                 ></textarea>
                 <button type="submit">"Send"</button>
             </div>
@@ -130,6 +121,10 @@ impl Draft {
     }
 }
 
+/// The browser's local storage; none during a server render.
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
+    #[cfg(feature = "hydrate")]
+    return web_sys::window()?.local_storage().ok()?;
+    #[cfg(not(feature = "hydrate"))]
+    None
 }

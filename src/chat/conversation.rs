@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::composer::Composer;
 use super::domain::{Message, Page};
+use super::message_actions;
 use super::message_item::{Actions, MessageItem};
 use super::older::OlderMessages;
 use super::room_topic;
@@ -118,7 +119,7 @@ pub(super) fn Conversation() -> impl IntoView {
                         let mut added = 0;
                         messages.update(|shown| {
                             let known = shown.last().map_or(0, |m| m.id);
-                            added = current.iter().filter(|m| m.id > known).count();
+                            added = current.iter().filter(|m| m.id > known).count() as u32;
                             *shown = current;
                         });
                         scroll.arrived(mark, added, false);
@@ -139,25 +140,28 @@ pub(super) fn Conversation() -> impl IntoView {
         Some(_) if moderator => Actions::Moderate,
         _ => Actions::None,
     };
-    let shown = Memo::new(move |_| messages.with(|m| grouped(m)));
     let room = slug.clone();
     view! {
         <div class="viewport">
             <div class="scroller" node_ref=scroll.node on:scroll=move |_| scroll.moved()>
                 <div class="scroll-content">
                     <OlderMessages slug=slug.clone() messages full_page/>
-                    <ol class="messages" aria-label="Messages">
+                    <ol
+                        class="messages"
+                        aria-label="Messages"
+                        on:submit=move |event| message_actions::submitted(event, editing, replace, delete)
+                        on:click=move |event| message_actions::clicked(event, editing)
+                        on:keydown=move |event| message_actions::key_pressed(event, editing)
+                    >
                         // Keyed, so a message keeps its element (and an edit being typed in
                         // it) while others arrive, change or go.
-                        <For each=move || shown.get() key=|(m, continues)| (m.id, m.edited_at, m.deleted_at.is_some(), *continues) let((message, continues))>
+                        <For each=move || messages.with(|m| grouped(m)) key=|(m, continues)| (m.id, m.edited_at, m.deleted_at.is_some(), *continues) let((message, continues))>
                             <MessageItem
                                 actions=actions(&message)
                                 message
                                 continues
                                 slug=room.clone()
                                 editing
-                                on_edited=replace
-                                on_deleted=delete
                             />
                         </For>
                     </ol>

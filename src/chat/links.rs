@@ -1,11 +1,8 @@
 //! Links in a message: `http://` and `https://` URLs become links that open in a new tab
 //! and tell the target nothing (`rel="noopener noreferrer nofollow"`). Nothing else becomes
-//! a link, and no text is ever read as HTML: pieces are set as text and as an attribute,
-//! which the renderer escapes. The same code runs in the server render and the browser, so
-//! a page without JavaScript shows the same links.
-
-use leptos::either::Either;
-use leptos::prelude::*;
+//! a link, and no text is ever read as HTML: every piece is escaped before it becomes part
+//! of the paragraph's markup. The same code runs in the server render and the browser, so a
+//! page without JavaScript shows the same links.
 
 /// A piece of a message's text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +45,7 @@ fn next_scheme(text: &str, lower: &str, mut at: usize) -> Option<usize> {
         let starts_word = text[..start]
             .chars()
             .next_back()
-            .is_none_or(|before| !before.is_alphanumeric());
+            .is_none_or(|before| !before.is_ascii_alphanumeric());
         if scheme && starts_word {
             return Some(start);
         }
@@ -61,7 +58,7 @@ fn next_scheme(text: &str, lower: &str, mut at: usize) -> Option<usize> {
 /// (or a closing bracket it doesn't open); empty if nothing follows the scheme.
 fn url_at(text: &str) -> &str {
     let end = text
-        .find(|c: char| c.is_whitespace() || c.is_control() || "<>\"".contains(c))
+        .find(|c: char| c.is_ascii_whitespace() || c.is_ascii_control() || "<>\"".contains(c))
         .unwrap_or(text.len());
     let mut url = &text[..end];
     loop {
@@ -88,18 +85,39 @@ fn unbalanced(url: &str, close: char) -> bool {
     body.matches(open).count() > body.matches(close).count()
 }
 
-/// A message's text with its URLs as links.
-#[component]
-pub fn MessageText(text: String) -> impl IntoView {
-    pieces(&text)
-        .into_iter()
-        .map(|piece| match piece {
-            Piece::Text(text) => Either::Left(text.to_owned()),
-            Piece::Link(url) => Either::Right(view! {
-                <a href=url.to_owned() target="_blank" rel="noopener noreferrer nofollow">{url.to_owned()}</a>
-            }),
-        })
-        .collect_view()
+/// A message's text as HTML: every piece escaped, so nothing the author typed is read as
+/// markup, and each URL an `<a>` opening in a new tab that tells the target nothing.
+/// (One string set as the paragraph's content, rather than a view per piece: the same
+/// result in the server render and the browser, for a fifth of the code in the bundle.)
+pub fn to_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + text.len() / 8);
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(text) => escape_into(&mut html, text),
+            Piece::Link(url) => {
+                html.push_str("<a href=\"");
+                escape_into(&mut html, url);
+                html.push_str("\" target=\"_blank\" rel=\"noopener noreferrer nofollow\">");
+                escape_into(&mut html, url);
+                html.push_str("</a>");
+            }
+        }
+    }
+    html
+}
+
+/// Appends `text` with the five characters that mean something in HTML written as entities.
+fn escape_into(html: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c => html.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,5 +192,25 @@ mod tests {
             [Text("👋"), Link("https://ex.com/é")]
         );
         assert!(pieces("").is_empty());
+    }
+
+    #[test]
+    fn markup_in_the_text_is_escaped_and_only_urls_become_anchors() {
+        let anchor = |url: &str| {
+            format!(
+                r#"<a href="{url}" target="_blank" rel="noopener noreferrer nofollow">{url}</a>"#
+            )
+        };
+        assert_eq!(
+            to_html(r#"<b>&'x'</b> https://a.example/?q="1"&r=<2>"#),
+            format!(
+                "&lt;b&gt;&amp;&#39;x&#39;&lt;/b&gt; {}&quot;1&quot;&amp;r=&lt;2&gt;",
+                anchor("https://a.example/?q=")
+            )
+        );
+        assert_eq!(
+            to_html("see https://x.org/a&b"),
+            format!("see {}", anchor("https://x.org/a&amp;b"))
+        );
     }
 }

@@ -18,7 +18,10 @@ pub struct Scroll {
     /// The scrolling element.
     pub node: NodeRef<Div>,
     /// New messages that arrived below the view since the reader was last at the bottom.
-    unseen: RwSignal<usize>,
+    unseen: RwSignal<u32>,
+    /// Where the view was before changes the browser hasn't shown yet: arrivals in one
+    /// burst are all measured from before the first.
+    pending: StoredValue<Option<Mark>>,
 }
 
 /// Where the view was before the list changed.
@@ -34,11 +37,16 @@ impl Scroll {
         Self {
             node: NodeRef::new(),
             unseen: RwSignal::new(0),
+            pending: StoredValue::new(None),
         }
     }
 
-    /// Where the view is now (at the bottom before the list has rendered).
+    /// Where the view is now (at the bottom before the list has rendered), or was before
+    /// changes not shown yet.
     pub fn mark(&self) -> Mark {
+        if let Some(pending) = self.pending.get_value() {
+            return pending;
+        }
         self.node.get_untracked().map_or(
             Mark {
                 at_bottom: true,
@@ -56,19 +64,34 @@ impl Scroll {
     /// After `added` new messages went in below: a reader who was at the bottom, or who
     /// sent one of them, sees the newest; anyone else keeps the view they had, and the
     /// count of what is below grows.
-    pub fn arrived(&self, mark: Mark, added: usize, mine: bool) {
+    pub fn arrived(&self, mut mark: Mark, added: u32, mine: bool) {
         if added == 0 {
             return;
         }
-        if mark.at_bottom || mine {
+        mark.at_bottom |= mine;
+        if mark.at_bottom {
             self.unseen.set(0);
-            self.after_render(|list| list.set_scroll_top(0));
         } else {
             self.unseen.update(|unseen| *unseen += added);
-            self.after_render(move |list| {
-                list.set_scroll_top(mark.top - (list.scroll_height() - mark.height));
-            });
         }
+        let scheduled = self.pending.get_value().is_some();
+        self.pending.set_value(Some(mark));
+        if scheduled {
+            return;
+        }
+        let (node, pending) = (self.node, self.pending);
+        // Once the list shows the change, before the browser paints it.
+        request_animation_frame(move || {
+            let mark = pending.get_value();
+            pending.set_value(None);
+            let (Some(mark), Some(list)) = (mark, node.get_untracked()) else {
+                return;
+            };
+            list.set_scroll_top(match mark.at_bottom {
+                true => 0,
+                false => mark.top - (list.scroll_height() - mark.height),
+            });
+        });
     }
 
     /// The reader scrolled: back at the bottom, nothing is unseen.
@@ -84,16 +107,6 @@ impl Scroll {
         if let Some(list) = self.node.get_untracked() {
             list.set_scroll_top(0);
         }
-    }
-
-    /// Runs `adjust` once the list shows the change (before the browser paints it).
-    fn after_render(&self, adjust: impl FnOnce(&web_sys::HtmlDivElement) + 'static) {
-        let node = self.node;
-        request_animation_frame(move || {
-            if let Some(list) = node.get_untracked() {
-                adjust(&list);
-            }
-        });
     }
 }
 

@@ -29,7 +29,7 @@ impl FromJs for RoomChange {
 
 /// Puts each of `arrived` into `shown` in id order, unless it is there already (the reply
 /// to a post and its event both bring it); how many were new.
-pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> usize {
+pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> u32 {
     let mut added = 0;
     for message in arrived {
         if let Err(at) = shown.binary_search_by_key(&message.id, |m| m.id) {
