@@ -28,11 +28,8 @@ impl ChatService {
         self.may_change(editor, &slug).await?;
         let editor = editor.clone();
         self.write_in_order(move |chat| async move {
-            let in_order = chat.in_order.lock().await;
-            let edited = chat.store.edit_message(&slug, id, &editor, &body).await?;
-            chat.cache.clear(Some(slug.as_str()));
-            chat.bus.publish(edited_event(&edited));
-            drop(in_order);
+            let edit = chat.store.edit_message(&slug, id, &editor, &body);
+            let edited = chat.change_room(&slug, edit, edited_event).await?;
             Ok(edited.message)
         })
         .await
@@ -49,11 +46,8 @@ impl ChatService {
         self.may_change(by, &slug).await?;
         let by = by.clone();
         self.write_in_order(move |chat| async move {
-            let in_order = chat.in_order.lock().await;
-            let deleted = chat.store.delete_message(&slug, id, &by).await?;
-            chat.cache.clear(Some(slug.as_str()));
-            chat.bus.publish(deleted_event(&deleted));
-            drop(in_order);
+            let delete = chat.store.delete_message(&slug, id, &by);
+            chat.change_room(&slug, delete, deleted_event).await?;
             Ok(())
         })
         .await

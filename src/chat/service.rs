@@ -16,7 +16,7 @@ use super::events::{directory_event, message_event};
 use super::store::{ChatStore, StoreError};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::Bus;
+use crate::live::{Bus, LiveEvent};
 use crate::protect::{RateLimit, RateLimits};
 
 /// Chat's operations, backed by a store and a bus; cheap to clone.
@@ -26,7 +26,7 @@ pub struct ChatService {
     pub(super) bus: Arc<dyn Bus>,
     /// Held from before a room's change commits until after its publish, so this process
     /// publishes changes in commit order (the store serializes writes anyway).
-    pub(super) in_order: Arc<Mutex<()>>,
+    in_order: Arc<Mutex<()>>,
     /// What page loads read; each write clears what it changed.
     pub(super) cache: Arc<ReadCache>,
     limits: Arc<Limits>,
@@ -167,11 +167,10 @@ impl ChatService {
         self.may_change(author, &slug).await?;
         let author = author.clone();
         self.write_in_order(move |chat| async move {
-            let in_order = chat.in_order.lock().await;
-            let (message, room) = chat.store.insert_message(&slug, &author, &body).await?;
-            chat.cache.clear(Some(slug.as_str()));
-            chat.bus.publish(message_event(&message));
-            drop(in_order);
+            let posted = chat.store.insert_message(&slug, &author, &body);
+            let (message, room) = chat
+                .change_room(&slug, posted, |(message, _)| message_event(message))
+                .await?;
             chat.publish_summary(&room).await?;
             Ok(message)
         })
@@ -179,8 +178,7 @@ impl ChatService {
     }
 
     /// Runs `write` to completion even if the caller goes away (a client disconnecting
-    /// mid-request): a change is never committed but unannounced. A write that publishes a
-    /// room's change holds `in_order` from before its commit until after its publish.
+    /// mid-request): a change is never committed but unannounced.
     pub(super) async fn write_in_order<T, F>(
         &self,
         write: impl FnOnce(Self) -> F + Send + 'static,
@@ -191,6 +189,24 @@ impl ChatService {
     {
         let done = tokio::spawn(write(self.clone()));
         Ok(done.await.map_err(|_| AppError::Internal)??)
+    }
+
+    /// Commits `change` to room `slug` and publishes what `event` makes of it, holding
+    /// `in_order` from before the commit until after the publish (so this process
+    /// publishes a room's changes in commit order), and clearing what the cache kept of
+    /// the room in between.
+    pub(super) async fn change_room<T>(
+        &self,
+        slug: &RoomSlug,
+        change: impl Future<Output = Result<T, StoreError>>,
+        event: impl FnOnce(&T) -> LiveEvent,
+    ) -> Result<T, StoreError> {
+        let in_order = self.in_order.lock().await;
+        let changed = change.await?;
+        self.cache.clear(Some(slug.as_str()));
+        self.bus.publish(event(&changed));
+        drop(in_order);
+        Ok(changed)
     }
 
     /// Tells the directory about `room`'s new count and activity: everyone for a public
