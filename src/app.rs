@@ -6,7 +6,9 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::accounts::{SignInPage, SignUpPage, UserMenu};
-use crate::chat::{DirectoryPage, RoomPage, provide_clock};
+use crate::chat::{DirectoryPage, RoomPage};
+use crate::clock::provide_clock;
+use crate::inbox::Inbox;
 use crate::live::{LiveIndicator, provide_live};
 
 /// The HTML document the server renders around [`App`].
@@ -42,6 +44,7 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"Murmur"</A>
                 <LiveIndicator/>
+                <Inbox/>
                 <UserMenu/>
             </header>
             // Async: the HTML carries the data, so pages work before (and without) the WASM.

@@ -9,7 +9,6 @@
 mod access;
 #[cfg(feature = "ssr")]
 mod cache;
-mod clock;
 mod composer;
 mod conversation;
 mod directory;
@@ -24,6 +23,8 @@ mod links;
 #[cfg(feature = "ssr")]
 mod members;
 mod members_panel;
+#[cfg(feature = "ssr")]
+mod mentions;
 mod message_actions;
 mod message_item;
 mod older;
@@ -37,7 +38,6 @@ pub mod service;
 pub mod store;
 mod timeline;
 
-pub use clock::provide_clock;
 pub use directory::DirectoryPage;
 pub use room::RoomPage;
 

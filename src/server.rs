@@ -5,6 +5,7 @@
 mod config;
 mod database;
 mod gate;
+mod history;
 mod limits;
 mod metrics;
 mod stall;

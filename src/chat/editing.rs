@@ -8,6 +8,7 @@ use super::events::{deleted_event, edited_event};
 use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
+use crate::inbox::service::withdrawn_event;
 
 impl ChatService {
     /// Replaces the text of message `id` in room `slug`, by its author.
@@ -29,14 +30,17 @@ impl ChatService {
         let editor = editor.clone();
         self.write_in_order(move |chat| async move {
             let edit = chat.store.edit_message(&slug, id, &editor, &body);
-            let edited = chat.change_room(&slug, edit, edited_event).await?;
+            let edited = chat
+                .change_room(&slug, edit, |edited| vec![edited_event(edited)])
+                .await?;
             Ok(edited.message)
         })
         .await
     }
 
     /// Deletes message `id` in room `slug`, by its author or the room's creator: its text
-    /// is erased everywhere, and a marker stays in its place.
+    /// is erased everywhere (the notifications it made are taken back), and a marker stays
+    /// in its place.
     ///
     /// # Errors
     /// As for [`Self::edit_message`]; `Forbidden` if `by` is neither its author nor the
@@ -47,7 +51,13 @@ impl ChatService {
         let by = by.clone();
         self.write_in_order(move |chat| async move {
             let delete = chat.store.delete_message(&slug, id, &by);
-            chat.change_room(&slug, delete, deleted_event).await?;
+            chat.change_room(&slug, delete, |(deleted, withdrawn)| {
+                let taken_back = withdrawn.iter().map(|name| withdrawn_event(name, id));
+                std::iter::once(deleted_event(deleted))
+                    .chain(taken_back)
+                    .collect()
+            })
+            .await?;
             Ok(())
         })
         .await

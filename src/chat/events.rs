@@ -9,9 +9,10 @@ use serde_json::json;
 
 use super::domain::{Message, RoomSlug, RoomSummary};
 use super::service::ChatService;
-use super::store::Change;
+use super::store::{Change, Posted};
 use super::{DIRECTORY_TOPIC, room_topic};
 use crate::error::AppError;
+use crate::inbox::service::notification_event;
 use crate::live::{Gate, History, LiveEvent};
 
 #[async_trait]
@@ -61,9 +62,20 @@ impl History for ChatService {
     }
 }
 
+/// What a new message tells: its room's topic, and each account it notified, theirs.
+pub(super) fn posted_events(posted: &Posted) -> Vec<LiveEvent> {
+    let notifications = posted
+        .notified
+        .iter()
+        .map(|(username, notification)| notification_event(username, notification));
+    std::iter::once(message_event(&posted.message))
+        .chain(notifications)
+        .collect()
+}
+
 /// A new message as its room's topic carries it: `message`, with the message, its id the
 /// cursor.
-pub(super) fn message_event(message: &Message) -> LiveEvent {
+fn message_event(message: &Message) -> LiveEvent {
     event(
         room_topic(&message.room),
         "message",

@@ -9,9 +9,9 @@
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 
-use super::clock::Ago;
 use super::domain::Message;
 use super::links::to_html;
+use crate::clock::Ago;
 
 /// What the reader may do to a message.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use super::DIRECTORY_TOPIC;
-use super::clock::Ago;
 use super::domain::RoomSummary;
 use super::server_fns::list_rooms;
+use crate::clock::Ago;
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, from_js_fields};

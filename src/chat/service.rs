@@ -12,7 +12,8 @@ use tokio::sync::Mutex;
 use super::access::Access;
 use super::cache::ReadCache;
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
-use super::events::{directory_event, message_event};
+use super::events::{directory_event, posted_events};
+use super::mentions::mentioned;
 use super::store::{ChatStore, StoreError};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
@@ -150,8 +151,9 @@ impl ChatService {
             .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
-    /// Stores a message by `author`, then tells the room's subscribers and, in the
-    /// directory, those who may see the room.
+    /// Stores a message by `author`, then tells the room's subscribers, each account it
+    /// mentions that may read the room (on their own topic), and, in the directory, those
+    /// who may see the room.
     ///
     /// # Errors
     /// `Invalid` for a malformed slug or body; `RoomNotFound` as for [`Self::room`];
@@ -164,15 +166,18 @@ impl ChatService {
     ) -> Result<Message, AppError> {
         let slug = RoomSlug::parse(slug)?;
         let body = MessageBody::parse(body)?;
-        self.may_change(author, &slug).await?;
+        let room = self.may_change(author, &slug).await?;
+        let mut notify = mentioned(body.as_str(), &author.username);
+        if room.private {
+            let access = self.access().await?;
+            notify.retain(|name| access.is_member(&room.slug, name));
+        }
         let author = author.clone();
         self.write_in_order(move |chat| async move {
-            let posted = chat.store.insert_message(&slug, &author, &body);
-            let (message, room) = chat
-                .change_room(&slug, posted, |(message, _)| message_event(message))
-                .await?;
-            chat.publish_summary(&room).await?;
-            Ok(message)
+            let posted = chat.store.insert_message(&slug, &author, &body, &notify);
+            let posted = chat.change_room(&slug, posted, posted_events).await?;
+            chat.publish_summary(&posted.room).await?;
+            Ok(posted.message)
         })
         .await
     }
@@ -191,7 +196,7 @@ impl ChatService {
         Ok(done.await.map_err(|_| AppError::Internal)??)
     }
 
-    /// Commits `change` to room `slug` and publishes what `event` makes of it, holding
+    /// Commits `change` to room `slug` and publishes the events `events` makes of it, holding
     /// `in_order` from before the commit until after the publish (so this process
     /// publishes a room's changes in commit order), and clearing what the cache kept of
     /// the room in between.
@@ -199,12 +204,14 @@ impl ChatService {
         &self,
         slug: &RoomSlug,
         change: impl Future<Output = Result<T, StoreError>>,
-        event: impl FnOnce(&T) -> LiveEvent,
+        events: impl FnOnce(&T) -> Vec<LiveEvent>,
     ) -> Result<T, StoreError> {
         let in_order = self.in_order.lock().await;
         let changed = change.await?;
         self.cache.clear(Some(slug.as_str()));
-        self.bus.publish(event(&changed));
+        for event in events(&changed) {
+            self.bus.publish(event);
+        }
         drop(in_order);
         Ok(changed)
     }
@@ -221,11 +228,15 @@ impl ChatService {
     }
 
     /// Checks that `by` may change something in room `slug` now: they see it, and are
-    /// within the posting rate (edits and deletions count as posts).
-    pub(super) async fn may_change(&self, by: &Account, slug: &RoomSlug) -> Result<(), AppError> {
-        self.visible_room(Some(&by.username), slug).await?;
+    /// within the posting rate (edits and deletions count as posts). Answers the room.
+    pub(super) async fn may_change(
+        &self,
+        by: &Account,
+        slug: &RoomSlug,
+    ) -> Result<RoomSummary, AppError> {
+        let room = self.visible_room(Some(&by.username), slug).await?;
         self.limits.posts.check(by.id)?;
-        Ok(())
+        Ok(room)
     }
 }
 

@@ -9,6 +9,7 @@ pub use sqlite::SqliteStore;
 
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::accounts::domain::Account;
+use crate::inbox::Notification;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,15 @@ pub struct Change {
     pub message: Message,
 }
 
+/// A message just stored: the message, its room as it now is, and whom it notified, each
+/// with their notification.
+#[derive(Clone, Debug)]
+pub struct Posted {
+    pub message: Message,
+    pub room: RoomSummary,
+    pub notified: Vec<(String, Notification)>,
+}
+
 /// Rooms, their members and their messages, durable.
 #[async_trait]
 pub trait ChatStore: Send + Sync + 'static {
@@ -81,7 +91,9 @@ pub trait ChatStore: Send + Sync + 'static {
     /// Takes `account` off room `slug`'s members; whether it was one.
     async fn remove_member(&self, slug: &RoomSlug, account: &Account) -> Result<bool, StoreError>;
 
-    /// Stores a message and updates its room's count and activity in one transaction.
+    /// Stores a message, updates its room's count and activity, and notifies each of
+    /// `mentioned` that has an account, in one transaction. (Who may be notified — who may
+    /// read the room — is the caller's decision.)
     /// When this returns, the message is committed, and its id is larger than the number
     /// of every change to the room committed before it.
     ///
@@ -99,7 +111,8 @@ pub trait ChatStore: Send + Sync + 'static {
         slug: &RoomSlug,
         author: &Account,
         body: &MessageBody,
-    ) -> Result<(Message, RoomSummary), StoreError>;
+        mentioned: &[String],
+    ) -> Result<Posted, StoreError>;
 
     /// A slice of a room's messages, oldest first: the newest `limit` before `page.before`,
     /// or, when `page.after` is set, the oldest `limit` after it. Unknown rooms have none.
@@ -110,7 +123,8 @@ pub trait ChatStore: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
 
-    /// Replaces the text of message `id`, by its author, and marks it edited.
+    /// Replaces the text of message `id`, by its author, and marks it edited (the excerpts
+    /// of its notifications follow).
     ///
     /// # Errors
     /// [`StoreError::MessageNotFound`] if the room has no such message standing,
@@ -124,7 +138,8 @@ pub trait ChatStore: Send + Sync + 'static {
     ) -> Result<Change, StoreError>;
 
     /// Deletes message `id`, by its author or the room's creator: its text is erased, and
-    /// the message stays as a marker (and in the room's count).
+    /// the message stays as a marker (and in the room's count), and its notifications are
+    /// taken back. Answers the change, and who had a notification of it.
     ///
     /// # Errors
     /// [`StoreError::MessageNotFound`] if the room has no such message standing,
@@ -134,7 +149,7 @@ pub trait ChatStore: Send + Sync + 'static {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
-    ) -> Result<Change, StoreError>;
+    ) -> Result<(Change, Vec<String>), StoreError>;
 
     /// The room's messages changed after `cursor`, each once, as its latest change left
     /// it, in the order of those changes; at most `limit`. `None` if `cursor` is not a

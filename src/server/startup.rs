@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use super::database::open_sqlite;
 use super::gate::AppGate;
+use super::history::AppHistory;
 use super::metrics::{self, Metrics};
 use super::stall::StallGuardListener;
 use super::streams::{DirectStreams, live_stream};
@@ -25,6 +26,8 @@ use crate::accounts::{Identify, identify};
 use crate::app::{App, shell};
 use crate::chat::service::ChatService;
 use crate::chat::store::SqliteStore;
+use crate::inbox::service::InboxService;
+use crate::inbox::store::SqliteInboxStore;
 use crate::live::direct::{DirectListener, Open, Peer};
 use crate::live::{Closing, InProcessBus, LiveState, STREAM_PATH};
 
@@ -54,12 +57,17 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
     let chat_store = SqliteStore::new(pool.clone(), Arc::clone(queries));
     let chat = ChatService::new(Arc::new(chat_store), bus.clone(), &config.limits);
+    let inbox_store = SqliteInboxStore::new(pool.clone(), Arc::clone(queries));
+    let inbox = InboxService::new(Arc::new(inbox_store), bus.clone());
     let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
     let accounts = AccountService::new(Arc::new(account_store), &config.limits);
     let (closing, closing_signal) = Closing::new();
     let live = LiveState::new(
         bus,
-        Arc::new(chat.clone()),
+        Arc::new(AppHistory {
+            chat: chat.clone(),
+            inbox: inbox.clone(),
+        }),
         Arc::new(AppGate { chat: chat.clone() }),
         closing_signal.clone(),
         config.streams,
@@ -73,6 +81,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         leptos_options: config.leptos.clone(),
         chat: chat.clone(),
         accounts: accounts.clone(),
+        inbox: inbox.clone(),
         identify: identify_state.clone(),
         live: live.clone(),
         metrics: metrics.clone(),
@@ -85,14 +94,16 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .route(STREAM_PATH, get(live_stream))
         .merge(crate::chat::http::routes())
         .merge(crate::accounts::http::routes())
+        .merge(crate::inbox::http::routes())
         .leptos_routes_with_context(
             &state,
             routes,
             {
-                let (chat, accounts) = (chat.clone(), accounts.clone());
+                let (chat, accounts, inbox) = (chat.clone(), accounts.clone(), inbox.clone());
                 move || {
                     provide_context(chat.clone());
                     provide_context(accounts.clone());
+                    provide_context(inbox.clone());
                 }
             },
             {

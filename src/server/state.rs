@@ -7,6 +7,7 @@ use super::Metrics;
 use crate::accounts::Identify;
 use crate::accounts::service::AccountService;
 use crate::chat::service::ChatService;
+use crate::inbox::service::InboxService;
 use crate::live::LiveState;
 
 /// Everything the handlers share; cheap to clone.
@@ -15,6 +16,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub chat: ChatService,
     pub accounts: AccountService,
+    pub inbox: InboxService,
     pub identify: Identify,
     pub live: LiveState,
     pub metrics: Metrics,

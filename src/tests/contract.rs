@@ -103,9 +103,10 @@ async fn chat_store_keeps_its_membership_contract(
     assert_eq!(chat.memberships().await.unwrap(), [member("ada", true)]);
 
     let body = MessageBody::parse("hello").unwrap();
-    let (message, summary) = chat.insert_message(&secret, grace, &body).await.unwrap();
+    let posted = chat.insert_message(&secret, grace, &body, &[]).await;
+    let posted = posted.unwrap();
     assert_eq!(
-        (message.author.as_str(), summary.message_count),
+        (posted.message.author.as_str(), posted.room.message_count),
         ("grace", 1)
     );
     let public = chat.rooms().await.unwrap();
@@ -136,14 +137,10 @@ async fn chat_store_keeps_its_change_contract(
         "past the latest"
     );
     let body = |text: &str| MessageBody::parse(text).unwrap();
-    let (first, _) = chat
-        .insert_message(&slug, grace, &body("one"))
-        .await
-        .unwrap();
-    let (second, _) = chat
-        .insert_message(&slug, grace, &body("two"))
-        .await
-        .unwrap();
+    let first = chat.insert_message(&slug, grace, &body("one"), &[]).await;
+    let first = first.unwrap().message;
+    let second = chat.insert_message(&slug, grace, &body("two"), &[]).await;
+    let second = second.unwrap().message;
 
     let refused = chat.edit_message(&slug, first.id, ada, &body("mine")).await;
     assert!(
@@ -165,7 +162,7 @@ async fn chat_store_keeps_its_change_contract(
         ),
         ("uno", true)
     );
-    let deleted = chat.delete_message(&slug, second.id, ada).await.unwrap();
+    let (deleted, _) = chat.delete_message(&slug, second.id, ada).await.unwrap();
     assert!(deleted.seq > edited.seq, "the creator deletes anyone's");
     assert_eq!(deleted.message.body, "");
     let gone = chat.delete_message(&slug, second.id, grace).await;

@@ -10,6 +10,7 @@ mod faults;
 mod follower;
 mod helpers;
 mod migration;
+mod notifications;
 mod pages;
 mod private;
 mod proxy;

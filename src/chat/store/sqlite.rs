@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use sqlx::{FromRow, SqlitePool};
 
-use super::{Change, ChatStore, Membership, StoreError};
+use super::{Change, ChatStore, Membership, Posted, StoreError};
 use crate::accounts::domain::Account;
 use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
+use crate::inbox::store::sqlite::{Mention, notify, reword, withdraw};
 use crate::time::Timestamp;
 
 /// Rooms and messages in a SQLite database.
@@ -317,7 +318,8 @@ impl ChatStore for SqliteStore {
         slug: &RoomSlug,
         author: &Account,
         body: &MessageBody,
-    ) -> Result<(Message, RoomSummary), StoreError> {
+        mentioned: &[String],
+    ) -> Result<Posted, StoreError> {
         let now = Timestamp::now().millis();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         self.count();
@@ -349,8 +351,24 @@ impl ChatStore for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        let message = Message::from(message);
+        let mention = Mention {
+            room: slug.as_str(),
+            message_id: message.id,
+            from: &author.username,
+            body: body.as_str(),
+            at: message.created_at,
+        };
+        let notified = match mentioned {
+            [] => Vec::new(),
+            names => notify(&mut tx, &mention, names, &self.queries).await?,
+        };
         tx.commit().await?;
-        Ok((message.into(), room.into()))
+        Ok(Posted {
+            message,
+            room: room.into(),
+            notified,
+        })
     }
 
     async fn messages(
@@ -400,6 +418,7 @@ impl ChatStore for SqliteStore {
                 .why_not(slug, id, "only its author may edit a message")
                 .await);
         };
+        reword(&mut tx, id, body.as_str(), &self.queries).await?;
         tx.commit().await?;
         Ok(edited.into())
     }
@@ -409,7 +428,7 @@ impl ChatStore for SqliteStore {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
-    ) -> Result<Change, StoreError> {
+    ) -> Result<(Change, Vec<String>), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seq = self.next_change(&mut tx).await?;
         self.count();
@@ -426,9 +445,10 @@ impl ChatStore for SqliteStore {
             let refusal = "only its author or the room's creator may delete a message";
             return Err(self.why_not(slug, id, refusal).await);
         };
+        let withdrawn = withdraw(&mut tx, id, &self.queries).await?;
         tx.commit().await?;
         self.erase_old_pages().await;
-        Ok(deleted.into())
+        Ok((deleted.into(), withdrawn))
     }
 
     async fn changes_after(

@@ -1,0 +1,139 @@
+//! The top bar's bell: how many notifications are unread, and the list of them, live in
+//! every tab of the signed-in person.
+//!
+//! This is the plain live-resource pattern: the list is a resource keyed on the version of
+//! the person's topic, re-read from the JSON API each time the topic fires (a new
+//! notification, some read in another tab, one taken back) — no event payload is applied.
+//! Opening the list marks everything in it read; so does the "Mark all read" form, which
+//! also works without JavaScript.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_location;
+use serde::{Deserialize, Serialize};
+use web_sys::{Element, HtmlFormElement};
+
+use super::server_fns::load_inbox;
+use super::{Notification, user_topic};
+use crate::accounts::signed_in;
+use crate::clock::Ago;
+use crate::fetch::{get_json, submit};
+use crate::island::{Seed, plant, seed};
+use crate::js::from_js_fields;
+use crate::live::use_live;
+
+/// The bell for the signed-in caller (server render only); nothing signed out. Opening a room counts as reading
+/// its notifications, so the count a room page starts with already leaves them out.
+#[component]
+pub fn Inbox() -> impl IntoView {
+    signed_in()?;
+    let path = use_location().pathname.get_untracked();
+    let opened = path.strip_prefix("/rooms/").map(str::to_owned);
+    let inbox = Resource::new(move || opened.clone(), load_inbox);
+    Some(view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                inbox.await.ok().flatten().map(|seed| view! { {plant(seed)} <Bell/> })
+            })}
+        </Suspense>
+    })
+}
+
+/// What [`Bell`] starts from: whose it is, the cursor of their topic when rendered, and
+/// their newest notifications.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct InboxSeed {
+    pub username: String,
+    pub cursor: i64,
+    pub notifications: Vec<Notification>,
+}
+
+impl Seed for InboxSeed {
+    const ID: &'static str = "inbox-seed";
+}
+
+from_js_fields!(InboxSeed {
+    username,
+    cursor,
+    notifications
+});
+
+#[island]
+fn Bell() -> impl IntoView {
+    let InboxSeed {
+        username,
+        cursor,
+        notifications,
+    } = seed();
+    let topic = use_live(move || user_topic(&username));
+    topic.seen(cursor);
+    // Re-read whenever the topic fires; the render's list until the first change.
+    let fetched = LocalResource::new(move || {
+        let changed = topic.version() > 0;
+        async move {
+            match changed {
+                true => get_json::<Vec<Notification>>("/api/notifications")
+                    .await
+                    .ok(),
+                false => None,
+            }
+        }
+    });
+    let list = Memo::new(move |shown: Option<&Vec<Notification>>| {
+        match (fetched.get().flatten(), shown) {
+            (Some(fresh), _) => fresh,
+            (None, Some(shown)) => shown.clone(),
+            (None, None) => notifications.clone(),
+        }
+    });
+    let unread = move || list.with(|list| list.iter().filter(|n| !n.read).count());
+    let newest = move || list.with(|list| list.first().map_or(0, |n| n.id));
+    let form = NodeRef::<leptos::html::Form>::new();
+    // Opening the list reads it: its own form, sent with `fetch`.
+    let toggled = move |event: leptos::ev::Event| {
+        let opened = event_target::<Element>(&event).has_attribute("open");
+        if let (true, true, Some(form)) = (opened, unread() > 0, form.get_untracked()) {
+            read_all(form);
+        }
+    };
+    view! {
+        <details class="inbox" on:toggle=toggled>
+            <summary aria-label=move || format!("Notifications, {} unread", unread())>
+                "🔔"
+                <span class="unread-count" class:none=move || unread() == 0>{unread}</span>
+            </summary>
+            <div class="inbox-panel">
+                <ul class="notifications" aria-label="Notifications">
+                    <For each=move || list.get() key=|n| (n.id, n.read, n.excerpt.clone()) let(n)>
+                        <NotificationItem n/>
+                    </For>
+                </ul>
+                <p class="muted empty">"Nobody has mentioned you yet."</p>
+                <form method="post" action="/api/read_notifications" node_ref=form>
+                    <input type="hidden" name="up_to" value=newest/>
+                    <button type="submit" class="link">"Mark all read"</button>
+                </form>
+            </div>
+        </details>
+    }
+}
+
+fn read_all(form: HtmlFormElement) {
+    spawn_local(async move {
+        let _ = submit::<()>(&form).await;
+    });
+}
+
+#[component]
+fn NotificationItem(n: Notification) -> impl IntoView {
+    let href = format!("/rooms/{}#m{}", n.room, n.message_id);
+    view! {
+        <li class="notification" class:unread=!n.read>
+            <a href=href>
+                <span class="who"><strong>{n.from}</strong>" in #"{n.room}</span>
+                <span class="excerpt">{n.excerpt}</span>
+                <Ago at=n.created_at/>
+            </a>
+        </li>
+    }
+}

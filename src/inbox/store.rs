@@ -1,0 +1,51 @@
+//! Where a person's events and notifications are kept: one trait, one implementation per
+//! database. Notifications are made by whoever writes the message that mentions someone,
+//! in that write's own transaction (see [`sqlite::notify`]), so a stored mention always
+//! has its notification.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use sqlite::SqliteInboxStore;
+
+use super::Notification;
+
+/// One event of a person's topic, as kept: its cursor, its name and its JSON payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserEvent {
+    pub id: i64,
+    pub name: String,
+    pub payload: String,
+}
+
+/// People's notifications and the history of their topics, durable.
+#[async_trait]
+pub trait InboxStore: Send + Sync + 'static {
+    /// `username`'s newest `limit` notifications, newest first — leaving out those from
+    /// private rooms they are no longer a member of.
+    async fn notifications(
+        &self,
+        username: &str,
+        limit: u32,
+    ) -> Result<Vec<Notification>, sqlx::Error>;
+
+    /// Marks `username`'s notifications up to id `up_to` read; how many were unread.
+    async fn mark_read(&self, username: &str, up_to: i64) -> Result<u64, sqlx::Error>;
+
+    /// Marks `username`'s notifications of messages in room `slug` read; how many were
+    /// unread.
+    async fn mark_room_read(&self, username: &str, slug: &str) -> Result<u64, sqlx::Error>;
+
+    /// The newest cursor of `username`'s topic (0 before their first event).
+    async fn latest(&self, username: &str) -> Result<i64, sqlx::Error>;
+
+    /// Up to `limit` of `username`'s events after `cursor`, oldest first; `None` if `cursor`
+    /// is not a position of their topic (below 0, or past its newest event).
+    async fn events_after(
+        &self,
+        username: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Option<Vec<UserEvent>>, sqlx::Error>;
+}

@@ -1,0 +1,25 @@
+//! Where the live module reads back each topic's events: each feature keeps its own.
+
+use async_trait::async_trait;
+
+use crate::chat::service::ChatService;
+use crate::inbox::service::InboxService;
+use crate::live::{History, LiveEvent};
+
+/// Routes each topic to the feature that keeps its history.
+pub struct AppHistory {
+    /// Rooms' topics.
+    pub chat: ChatService,
+    /// People's own topics.
+    pub inbox: InboxService,
+}
+
+#[async_trait]
+impl History for AppHistory {
+    async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
+        match topic.split_once(':') {
+            Some(("user", _)) => self.inbox.after(topic, cursor, limit).await,
+            _ => self.chat.after(topic, cursor, limit).await,
+        }
+    }
+}
