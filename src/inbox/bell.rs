@@ -26,17 +26,23 @@ use crate::live::use_live;
 /// its notifications, so the count a room page starts with already leaves them out.
 #[component]
 pub fn Inbox() -> impl IntoView {
-    signed_in()?;
+    if signed_in().is_none() {
+        return ().into_any();
+    }
     let path = use_location().pathname.get_untracked();
     let opened = path.strip_prefix("/rooms/").map(str::to_owned);
     let inbox = Resource::new(move || opened.clone(), load_inbox);
-    Some(view! {
+    view! {
         <Suspense>
             {move || Suspend::new(async move {
-                inbox.await.ok().flatten().map(|seed| view! { {plant(seed)} <Bell/> })
+                match inbox.await {
+                    Ok(Some(seed)) => view! { {plant(seed)} <Bell/> }.into_any(),
+                    _ => ().into_any(),
+                }
             })}
         </Suspense>
-    })
+    }
+    .into_any()
 }
 
 /// What [`Bell`] starts from: whose it is, the cursor of their topic when rendered, and
@@ -79,8 +85,11 @@ fn Bell() -> impl IntoView {
             }
         }
     });
+    // Read in the browser only: a local resource read during the server render would hold
+    // the Suspense around the bell at its fallback.
     let list = Memo::new(move |shown: Option<&Vec<Notification>>| {
-        match (fetched.get().flatten(), shown) {
+        let fresh = cfg!(feature = "hydrate").then(|| fetched.get()).flatten();
+        match (fresh.flatten(), shown) {
             (Some(fresh), _) => fresh,
             (None, Some(shown)) => shown.clone(),
             (None, None) => notifications.clone(),

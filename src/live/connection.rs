@@ -113,6 +113,9 @@ async fn listen(
         subscriptions.push((kind, subscription));
     }
 
+    // The browser's last event id before the current event: an event without an id of its
+    // own (presence, typing, "read") repeats it, and is news however old that id is.
+    let mut previous_id = String::new();
     loop {
         // The next event of any subscription; `None` once the source is gone.
         let next = poll_fn(|cx| {
@@ -146,8 +149,11 @@ async fn listen(
             (Kind::Resync, Ok(_)) => fire_all(live),
             (Kind::Topic, Ok((topic, message))) => {
                 let id = message.last_event_id();
+                let own_id = id != previous_id;
                 let data = message.data().as_string().unwrap_or_default();
-                if is_news(live, &topic, &id) && !apply(live, &topic, &data) {
+                let news = !own_id || is_news(live, &topic, &id);
+                previous_id = id;
+                if news && !apply(live, &topic, &data) {
                     fire(live, &topic);
                 }
             }

@@ -298,3 +298,33 @@ async fn an_edit_rewrites_the_excerpt_and_a_deletion_takes_the_notification_back
     let (_, _, payload) = next(&mut replay, "ada").await;
     assert_eq!(payload["excerpt"], "@ada later");
 }
+
+#[tokio::test]
+async fn every_page_renders_the_bell_with_the_unread_count_for_the_signed_in_only() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    app.token("ada").await;
+    post(&app, "general", "grace", "@ada hi").await;
+    let ada = app.client_as("ada").await;
+    for path in ["/", "/rooms/lobby"] {
+        let page = ada
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Notifications, 1 unread"), "{path}: {page}");
+    }
+    let page = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Notifications,"), "signed out: no bell");
+}
