@@ -13,13 +13,11 @@ pub enum Piece<'a> {
 
 /// `text` cut into plain text and URLs, in order.
 pub fn pieces(text: &str) -> Vec<Piece<'_>> {
-    // ASCII lowercasing keeps every byte where it was: offsets into it are offsets into `text`.
-    let lower = text.to_ascii_lowercase();
     let mut pieces = Vec::new();
     let (mut from, mut searched) = (0, 0);
-    while let Some(start) = next_scheme(text, &lower, searched) {
+    while let Some((start, after_scheme)) = next_scheme(text, searched) {
         let url = url_at(&text[start..]);
-        searched = start + 4;
+        searched = after_scheme;
         if url.is_empty() {
             continue;
         }
@@ -36,20 +34,30 @@ pub fn pieces(text: &str) -> Vec<Piece<'_>> {
     pieces
 }
 
-/// Where the next `http://` or `https://` (any case) that starts a word begins, from `at`.
-fn next_scheme(text: &str, lower: &str, mut at: usize) -> Option<usize> {
-    while let Some(found) = lower[at..].find("http") {
-        let start = at + found;
-        let rest = &lower[start..];
-        let scheme = rest.starts_with("http://") || rest.starts_with("https://");
+/// Where the next `http://` or `https://` (any case) that starts a word begins, from `at`,
+/// and where what follows its `://` does. (Found by its `:`: no lowercase copy, no
+/// substring search, for the many messages without one.)
+fn next_scheme(text: &str, mut at: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    while let Some(found) = bytes[at..].iter().position(|&b| b == b':') {
+        let colon = at + found;
+        at = colon + 1;
+        let before = &bytes[..colon];
+        let scheme = ["https", "http"].into_iter().find(|scheme| {
+            before.len() >= scheme.len()
+                && before[colon - scheme.len()..].eq_ignore_ascii_case(scheme.as_bytes())
+        });
+        let (Some(scheme), true) = (scheme, bytes[colon..].starts_with(b"://")) else {
+            continue;
+        };
+        let start = colon - scheme.len();
         let starts_word = text[..start]
             .chars()
             .next_back()
             .is_none_or(|before| !before.is_ascii_alphanumeric());
-        if scheme && starts_word {
-            return Some(start);
+        if starts_word {
+            return Some((start, colon + 3));
         }
-        at = start + 4;
     }
     None
 }
@@ -74,8 +82,12 @@ fn url_at(text: &str) -> &str {
         }
         url = trimmed;
     }
-    let after_scheme = url.find("://").map_or(0, |at| url.len() - at - 3);
-    if after_scheme == 0 { "" } else { url }
+    // `text` starts with a scheme (`http://`, `https://`): something must follow it.
+    let scheme = url
+        .bytes()
+        .position(|b| b == b':')
+        .map_or(url.len(), |colon| colon + 3);
+    if url.len() <= scheme { "" } else { url }
 }
 
 /// Whether `url` opens more of `close`'s bracket than it closes before its last character.
@@ -106,18 +118,24 @@ pub fn to_html(text: &str) -> String {
     html
 }
 
-/// Appends `text` with the five characters that mean something in HTML written as entities.
+/// Appends `text` with the five characters that mean something in HTML written as entities
+/// (and the runs between them as they are).
 fn escape_into(html: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            c => html.push(c),
-        }
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        html.push_str(&text[from..at]);
+        html.push_str(entity);
+        from = at + 1;
     }
+    html.push_str(&text[from..]);
 }
 
 #[cfg(test)]
@@ -137,6 +155,10 @@ mod tests {
             ]
         );
         assert_eq!(pieces("HTTPS://Example.com"), [Link("HTTPS://Example.com")]);
+        assert_eq!(
+            pieces("https:// then http://x"),
+            [Text("https:// then "), Link("http://x")]
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn MembersPanel(slug: String) -> impl IntoView {
     );
     view! {
         <Suspense>
-            {move || Suspend::new({
+            {Suspend::new({
                 let (slug, me, error) = (slug.clone(), me.clone(), error.clone());
                 async move {
                     let members = members.await.unwrap_or_default();

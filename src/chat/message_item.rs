@@ -6,7 +6,7 @@
 //! With it, one set of handlers on the whole list (`message_actions.rs`) opens the form in
 //! place and sends both with `fetch` — rather than handlers on every message.
 
-use leptos::either::EitherOf3;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 
 use super::domain::Message;
@@ -49,18 +49,25 @@ pub fn MessageItem(
             </div>
         }
     });
-    let text = {
-        let (slug, body) = (slug.clone(), body.clone());
-        move || match (deleted_at, editing.get() == Some(id)) {
-            (Some(_), _) => EitherOf3::A(view! { <p class="body deleted">"message deleted"</p> }),
-            (None, true) => EitherOf3::B(edit_form(&slug, id, body.clone())),
-            (None, false) => EitherOf3::C(view! {
-                <p class="body">
-                    <span inner_html=to_html(&body)></span>
-                    {edited_at.map(|_| view! { <span class="edited">" (edited)"</span> })}
-                </p>
-            }),
+    let text = move |body: &str| {
+        view! {
+            <p class="body">
+                <span inner_html=to_html(body)></span>
+                {edited_at.map(|_| view! { <span class="edited">" (edited)"</span> })}
+            </p>
         }
+    };
+    // Only the reader's own messages can turn into an edit form; the rest are fixed text.
+    let content = match (deleted_at, actions) {
+        (Some(_), _) => EitherOf3::A(view! { <p class="body deleted">"message deleted"</p> }),
+        (None, Actions::Own) => {
+            let (slug, body) = (slug.clone(), body.clone());
+            EitherOf3::B(move || match editing.get() == Some(id) {
+                true => Either::Left(edit_form(&slug, id, body.clone())),
+                false => Either::Right(text(&body)),
+            })
+        }
+        (None, _) => EitherOf3::C(text(&body)),
     };
     let tools = (actions != Actions::None).then(|| {
         let edit = (actions == Actions::Own).then(|| {
@@ -82,7 +89,7 @@ pub fn MessageItem(
     view! {
         <li class="message" class:continues=continues id=format!("m{id}") data-id=id>
             {header}
-            {text}
+            {content}
             {tools}
         </li>
     }

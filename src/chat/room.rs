@@ -15,6 +15,9 @@ use crate::accounts::signed_in;
 use crate::app::NotFound;
 use crate::error::AppError;
 use crate::island::plant;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
 
 /// A chat room.
 #[component]
@@ -25,24 +28,17 @@ pub fn RoomPage() -> impl IntoView {
     let query = use_query_map();
     let latest = Resource::new(slug, |slug| list_messages(slug, None, None));
     // With JavaScript off, a refused form comes back here with its error in the URL.
-    let (posted, edited, deleted) = (
-        ServerAction::<PostMessage>::new(),
-        ServerAction::<EditMessage>::new(),
-        ServerAction::<DeleteMessage>::new(),
-    );
-    let refused = move || {
-        let refusal = |result: Option<Result<(), AppError>>| result.and_then(Result::err);
-        refusal(posted.value().get_untracked().map(|r| r.map(drop)))
-            .or(refusal(edited.value().get_untracked().map(|r| r.map(drop))))
-            .or(refusal(deleted.value().get_untracked()))
-    };
+    let refused = refused_post(&[PostMessage::PATH, EditMessage::PATH, DeleteMessage::PATH])
+        .map(|error| error.to_string());
     view! {
         <div class="layout">
             <aside class="sidebar">
                 <Rooms current=slug()/>
             </aside>
             <Suspense fallback=|| view! { <main class="room"><p class="muted">"Loading…"</p></main> }>
-                {move || Suspend::new(async move {
+                {Suspend::new({
+                    let refused = refused.clone();
+                    async move {
                     match (room.await, latest.await) {
                         (Ok(room), Ok(latest)) => {
                             let slug = room.slug.clone();
@@ -53,7 +49,7 @@ pub fn RoomPage() -> impl IntoView {
                                 moderator: me.is_some() && me == room.creator,
                                 me,
                                 editing: query.read_untracked().get("edit").and_then(|id| id.parse().ok()),
-                                error: refused().map(|e| e.to_string()),
+                                error: refused.clone(),
                             });
                             let members = room.private.then(|| view! { <MembersPanel slug=slug.clone()/> });
                             view! {
@@ -78,8 +74,18 @@ pub fn RoomPage() -> impl IntoView {
                         }
                         .into_any(),
                     }
-                })}
+                }})}
             </Suspense>
         </div>
     }
+}
+
+/// The error of a plain form post to one of the server functions at `paths` that was
+/// refused and came back to this page with it in the URL. (Read from the context, as a
+/// `ServerAction` would, without making one per form on every render.)
+fn refused_post(paths: &[&str]) -> Option<AppError> {
+    let refused = use_context::<ServerActionError>()?;
+    paths
+        .contains(&refused.path())
+        .then(|| ServerFnUrlError::<AppError>::decode_err(refused.err()))
 }

@@ -19,7 +19,7 @@ pub fn Rooms(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
     let rooms = Resource::new(|| (), |()| list_rooms());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
-            {move || Suspend::new({
+            {Suspend::new({
                 let current = current.clone();
                 async move {
                     match rooms.await {

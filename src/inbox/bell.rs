@@ -34,7 +34,7 @@ pub fn Inbox() -> impl IntoView {
     let inbox = Resource::new(move || opened.clone(), load_inbox);
     view! {
         <Suspense>
-            {move || Suspend::new(async move {
+            {Suspend::new(async move {
                 match inbox.await {
                     Ok(Some(seed)) => view! { {plant(seed)} <Bell/> }.into_any(),
                     _ => ().into_any(),
