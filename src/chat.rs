@@ -28,6 +28,9 @@ mod mentions;
 mod message_actions;
 mod message_item;
 mod older;
+mod read_marker;
+#[cfg(feature = "ssr")]
+mod reading;
 mod room;
 mod room_list;
 mod scroll;

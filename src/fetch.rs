@@ -19,10 +19,26 @@ use crate::js::FromJs;
 pub async fn submit<T: FromJs>(form: &HtmlFormElement) -> Result<T, AppError> {
     let fields = FormData::new_with_form(form).map_err(unreachable)?;
     let body = UrlSearchParams::new_with_str_sequence_sequence(&fields).map_err(unreachable)?;
+    post(&form.action(), &body).await
+}
+
+/// Calls the server function at `url` with `fields`, as a form would.
+///
+/// # Errors
+/// As for [`submit`].
+pub async fn call<T: FromJs>(url: &str, fields: &[(&str, &str)]) -> Result<T, AppError> {
+    let body = UrlSearchParams::new().map_err(unreachable)?;
+    for (name, value) in fields {
+        body.append(name, value);
+    }
+    post(url, &body).await
+}
+
+async fn post<T: FromJs>(url: &str, body: &UrlSearchParams) -> Result<T, AppError> {
     let init = RequestInit::new();
     init.set_method("POST");
-    init.set_body(&body);
-    read(fetch_json(&form.action(), &init).await)
+    init.set_body(body);
+    read(fetch_json(url, &init).await)
 }
 
 /// GETs `url` and reads its JSON.

@@ -36,3 +36,34 @@ test('a mention shows in both of its target’s tabs, not to others, and reading
   await expect(list.getByRole('link')).toHaveAttribute('href', new RegExp(`^/rooms/${slug}#m\\d+$`));
   for (const page of [tab1, tab2]) await expect(bell(page)).toHaveAttribute('aria-label', 'Notifications, 0 unread');
 });
+
+test('unread counts follow a reader across tabs, and a room opens with a "new" divider', async ({ browser }) => {
+  const [alice, bob] = await Promise.all([1, 2].map(() => browser.newContext()));
+  await signUp(alice.request);
+  await signUp(bob.request);
+  const slug = await newRoom(bob.request);
+  const post = async (body: string) =>
+    expect((await bob.request.post(`/api/rooms/${slug}/messages`, { data: { body } })).status()).toBe(201);
+  await post('before alice looked');
+  const [directory, room] = await Promise.all([alice.newPage(), alice.newPage()]);
+  await room.goto(`/rooms/${slug}`);
+  await expectLive(room);
+  await directory.goto('/');
+  await expectLive(directory);
+  const link = directory.getByRole('list', { name: 'Rooms' }).getByRole('listitem').filter({ hasText: slug });
+  await expect(link.getByTitle('Unread messages')).toHaveCount(0);
+
+  // Alice's room tab is in the background: what arrives there is not read yet.
+  await room.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+  });
+  await post('one');
+  await post('two');
+  await expect(link.getByTitle('Unread messages')).toHaveText('2');
+
+  await room.reload();
+  await expect(room.getByRole('separator', { name: 'New messages' })).toBeVisible();
+  const messages = room.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+  await expect(messages.filter({ has: room.getByRole('separator') })).toContainText('one');
+  await expect(link.getByTitle('Unread messages')).toHaveCount(0);
+});

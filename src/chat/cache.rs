@@ -136,6 +136,7 @@ mod tests {
             message_count: 0,
             last_activity: Timestamp(0),
             creator: None,
+            unread: None,
         }
     }
 

@@ -11,6 +11,7 @@ use super::domain::{Message, Page};
 use super::message_actions;
 use super::message_item::{Actions, MessageItem};
 use super::older::OlderMessages;
+use super::read_marker::ReadMarker;
 use super::room_topic;
 use super::scroll::{NewBelow, Scroll};
 use super::timeline::{RoomChange, grouped, insert};
@@ -29,6 +30,8 @@ pub(super) struct ConversationSeed {
     pub slug: String,
     pub latest: Vec<Message>,
     pub me: Option<String>,
+    /// Where the reader had read up to when they opened the room (signed in).
+    pub last_read: Option<i64>,
     pub moderator: bool,
     /// The message whose edit form is open (`?edit=<id>`, without JavaScript).
     pub editing: Option<i64>,
@@ -43,6 +46,7 @@ from_js_fields!(ConversationSeed {
     slug,
     latest,
     me,
+    last_read,
     moderator,
     editing,
     error
@@ -55,11 +59,18 @@ pub(super) fn Conversation() -> impl IntoView {
         slug,
         latest,
         me,
+        last_read,
         moderator,
         editing,
         error,
     } = seed();
     let editing = RwSignal::new(editing);
+    // The first message by someone else after where the reader had read when they opened
+    // the room is marked "new"; the mark stays there while they read on.
+    let first_new = last_read.and_then(|read| {
+        let by_others = |m: &&Message| m.id > read && me.as_ref() != Some(&m.author);
+        latest.iter().find(by_others).map(|m| m.id)
+    });
     let full_page = latest.len() == Page::DEFAULT_LIMIT as usize;
     let messages = RwSignal::new(latest);
     let scroll = Scroll::new();
@@ -67,8 +78,19 @@ pub(super) fn Conversation() -> impl IntoView {
         let slug = slug.clone();
         move || room_topic(&slug)
     });
+    let newest = move || messages.with_untracked(|m| m.last().map_or(0, |m| m.id));
     // The stream resumes after what was rendered, so nothing changed since is missed.
-    topic.seen(messages.with_untracked(|m| m.last().map_or(0, |m| m.id)));
+    topic.seen(newest());
+    // Reading to the bottom reads the room (opening it read what it showed then).
+    let marker = me
+        .is_some()
+        .then(|| ReadMarker::new(slug.clone(), newest()));
+    let read_to_bottom = move || {
+        if let (Some(marker), true) = (marker, scroll.mark().at_bottom()) {
+            marker.reached(newest());
+        }
+    };
+    let _ = window_event_listener(leptos::ev::visibilitychange, move |_| read_to_bottom());
 
     // New messages: the reader's own (from the composer) or from the stream.
     let add = move |arrived: Vec<Message>, mine: bool| {
@@ -76,6 +98,9 @@ pub(super) fn Conversation() -> impl IntoView {
         let mut added = 0;
         messages.update(|shown| added = insert(shown, arrived));
         scroll.arrived(mark, added, mine);
+        if let (Some(marker), true, false) = (marker, mark.at_bottom(), mine) {
+            marker.reached(newest());
+        }
     };
     let replace = move |changed: Message| {
         messages.update(|shown| {
@@ -143,7 +168,10 @@ pub(super) fn Conversation() -> impl IntoView {
     let room = slug.clone();
     view! {
         <div class="viewport">
-            <div class="scroller" node_ref=scroll.node on:scroll=move |_| scroll.moved()>
+            <div class="scroller" node_ref=scroll.node on:scroll=move |_| {
+                scroll.moved();
+                read_to_bottom();
+            }>
                 <div class="scroll-content">
                     <OlderMessages slug=slug.clone() messages full_page/>
                     <ol
@@ -158,6 +186,7 @@ pub(super) fn Conversation() -> impl IntoView {
                         <For each=move || messages.with(|m| grouped(m)) key=|(m, continues)| (m.id, m.edited_at, m.deleted_at.is_some(), *continues) let((message, continues))>
                             <MessageItem
                                 actions=actions(&message)
+                                first_new=first_new == Some(message.id)
                                 message
                                 continues
                                 slug=room.clone()

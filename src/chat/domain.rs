@@ -122,7 +122,14 @@ pub struct RoomSummary {
     /// Who created it (and may delete any message in it); `null` for rooms from before
     /// accounts.
     pub creator: Option<String>,
+    /// For a signed-in reader: how many messages by others came since they last read it
+    /// (at most [`UNREAD_CAP`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<i64>,
 }
+
+/// The most unread messages counted in a room ("99+" past it).
+pub const UNREAD_CAP: i64 = 100;
 
 /// A member of a private room.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,7 +155,8 @@ from_js_fields!(RoomSummary {
     private,
     message_count,
     last_activity,
-    creator
+    creator,
+    unread
 });
 
 /// Which slice of a room's history to read. Messages come back oldest first.

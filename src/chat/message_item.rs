@@ -27,6 +27,8 @@ pub enum Actions {
 pub fn MessageItem(
     message: Message,
     continues: bool,
+    /// The first of the messages the reader hadn't read when they opened the room.
+    first_new: bool,
     actions: Actions,
     slug: String,
     /// Which message is being edited, if any (one at a time).
@@ -41,7 +43,7 @@ pub fn MessageItem(
         deleted_at,
         ..
     } = message;
-    let header = (!continues).then(|| {
+    let header = (!continues || first_new).then(|| {
         view! {
             <div class="meta">
                 <span class="author">{author}</span>
@@ -88,6 +90,7 @@ pub fn MessageItem(
     });
     view! {
         <li class="message" class:continues=continues id=format!("m{id}") data-id=id>
+            {first_new.then(|| view! { <div class="new-divider" role="separator" aria-label="New messages">"New"</div> })}
             {header}
             {content}
             {tools}

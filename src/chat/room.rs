@@ -10,7 +10,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::conversation::{Conversation, ConversationSeed};
 use super::members_panel::MembersPanel;
 use super::room_list::Rooms;
-use super::server_fns::{DeleteMessage, EditMessage, PostMessage, get_room, list_messages};
+use super::server_fns::{
+    DeleteMessage, EditMessage, PostMessage, get_room, list_messages, open_room,
+};
 use crate::accounts::signed_in;
 use crate::app::NotFound;
 use crate::error::AppError;
@@ -27,6 +29,8 @@ pub fn RoomPage() -> impl IntoView {
     let room = Resource::new(slug, get_room);
     let query = use_query_map();
     let latest = Resource::new(slug, |slug| list_messages(slug, None, None));
+    // Where the reader had read up to, for the "new" divider; opening it reads the rest.
+    let opened = Resource::new(slug, open_room);
     // With JavaScript off, a refused form comes back here with its error in the URL.
     let refused = refused_post(&[PostMessage::PATH, EditMessage::PATH, DeleteMessage::PATH])
         .map(|error| error.to_string());
@@ -41,6 +45,7 @@ pub fn RoomPage() -> impl IntoView {
                     async move {
                     match (room.await, latest.await) {
                         (Ok(room), Ok(latest)) => {
+                            let last_read = opened.await.ok().flatten();
                             let slug = room.slug.clone();
                             let me = signed_in().map(|account| account.username);
                             let seed = plant(ConversationSeed {
@@ -48,6 +53,7 @@ pub fn RoomPage() -> impl IntoView {
                                 latest,
                                 moderator: me.is_some() && me == room.creator,
                                 me,
+                                last_read,
                                 editing: query.read_untracked().get("edit").and_then(|id| id.parse().ok()),
                                 error: refused.clone(),
                             });

@@ -32,6 +32,13 @@ pub struct Mark {
     height: i32,
 }
 
+impl Mark {
+    /// Whether the view was at the bottom.
+    pub fn at_bottom(&self) -> bool {
+        self.at_bottom
+    }
+}
+
 impl Scroll {
     pub fn new() -> Self {
         Self {

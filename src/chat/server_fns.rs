@@ -141,3 +141,29 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), AppErro
     leptos_axum::redirect(&next);
     Ok(())
 }
+
+/// For the signed-in caller opening room `slug`: where they had read it up to, and now they
+/// have read all of it (`None` signed out).
+#[server(endpoint = "open_room")]
+pub async fn open_room(slug: String) -> Result<Option<i64>, AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let Some(reader) = caller.account.as_ref() else {
+        return Ok(None);
+    };
+    chat()
+        .open_room(reader, &slug)
+        .await
+        .map(Some)
+        .map_err(fail)
+}
+
+/// The caller has read room `slug` up to message `up_to` (and what mentioned them in it).
+#[server(endpoint = "read_room")]
+pub async fn read_room(slug: String, up_to: i64) -> Result<(), AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat, inbox::service::inbox};
+    let caller = caller().map_err(fail)?;
+    let reader = caller.account().map_err(fail)?;
+    chat().read_room(reader, &slug, up_to).await.map_err(fail)?;
+    inbox().mark_room_read(reader, &slug).await.map_err(fail)
+}

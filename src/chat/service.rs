@@ -88,12 +88,25 @@ impl ChatService {
     ///
     /// # Errors
     /// `Internal` if the store fails.
+    /// For a signed-in `who`, each room says how many messages they have not read.
     pub async fn rooms(&self, who: Option<&str>) -> Result<Vec<RoomSummary>, AppError> {
         let (rooms, access) = (self.kept_rooms().await?, self.access().await?);
+        let unread = match who {
+            Some(who) => Some(self.store.unread(who).await?),
+            None => None,
+        };
+        let unread_in = |slug: &str| {
+            let counts = unread.as_deref()?;
+            let count = counts.iter().find(|(room, _)| room == slug);
+            Some(count.map_or(0, |(_, count)| *count))
+        };
         Ok(rooms
             .iter()
             .filter(|room| access.can_see(room, who))
-            .cloned()
+            .map(|room| RoomSummary {
+                unread: unread_in(&room.slug),
+                ..room.clone()
+            })
             .collect())
     }
 

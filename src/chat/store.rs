@@ -151,6 +151,26 @@ pub trait ChatStore: Send + Sync + 'static {
         by: &Account,
     ) -> Result<(Change, Vec<String>), StoreError>;
 
+    /// How many messages by others each room has that `username` has not read — after
+    /// where they last read it, or for a room they never opened, posted since they signed
+    /// up — leaving out deleted ones, counting at most
+    /// [`UNREAD_CAP`](super::domain::UNREAD_CAP). Rooms with none are
+    /// left out; so is nothing else: who may see which room is the caller's question.
+    async fn unread(&self, username: &str) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// Where `username` has read room `slug` up to: the message id they last read, or the
+    /// last one posted before they signed up; 0 for an unknown room or person.
+    async fn last_read(&self, slug: &RoomSlug, username: &str) -> Result<i64, StoreError>;
+
+    /// Records that `username` has read room `slug` up to message `up_to` (at most its
+    /// newest); whether that moved their place forward.
+    async fn mark_read(
+        &self,
+        slug: &RoomSlug,
+        username: &str,
+        up_to: i64,
+    ) -> Result<bool, StoreError>;
+
     /// The room's messages changed after `cursor`, each once, as its latest change left
     /// it, in the order of those changes; at most `limit`. `None` if `cursor` is not a
     /// position of the room (it is neither 0 nor at most the room's latest change).

@@ -17,3 +17,4 @@ mod proxy;
 mod resume;
 mod rng;
 mod security;
+mod unread;

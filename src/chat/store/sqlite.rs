@@ -1,7 +1,10 @@
 //! The SQLite store: rooms, members and messages in the app's database (opened and migrated
 //! at start), writes in `BEGIN IMMEDIATE` transactions so concurrent writers queue on the
 //! busy timeout instead of failing. The sequence that numbers every change to a room is the
-//! messages table's AUTOINCREMENT counter, in `sqlite_sequence`.
+//! messages table's AUTOINCREMENT counter, in `sqlite_sequence`. (Readers' places are in
+//! `reads.rs`.)
+
+mod reads;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +45,7 @@ impl From<RoomRow> for RoomSummary {
             message_count: row.message_count,
             last_activity: Timestamp(row.last_activity),
             creator: row.creator,
+            unread: None,
         }
     }
 }
@@ -449,6 +453,26 @@ impl ChatStore for SqliteStore {
         tx.commit().await?;
         self.erase_old_pages().await;
         Ok((deleted.into(), withdrawn))
+    }
+
+    async fn unread(&self, username: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        self.count();
+        Ok(reads::unread(&self.pool, username).await?)
+    }
+
+    async fn last_read(&self, slug: &RoomSlug, username: &str) -> Result<i64, StoreError> {
+        self.count();
+        Ok(reads::last_read(&self.pool, slug, username).await?)
+    }
+
+    async fn mark_read(
+        &self,
+        slug: &RoomSlug,
+        username: &str,
+        up_to: i64,
+    ) -> Result<bool, StoreError> {
+        self.count();
+        Ok(reads::mark_read(&self.pool, slug, username, up_to).await?)
     }
 
     async fn changes_after(

@@ -1,0 +1,57 @@
+//! How far each signed-in reader has read each room: unread counts for the room list, the
+//! place a room's "new" divider marks, and reading to the bottom. Each move forward is told
+//! to the reader's own topic (`read`, with the room; no cursor: nothing is kept), so their other tabs and devices follow.
+
+use serde_json::json;
+
+use super::domain::RoomSlug;
+use super::service::ChatService;
+use crate::accounts::domain::Account;
+use crate::error::AppError;
+use crate::inbox::user_topic;
+use crate::live::LiveEvent;
+
+impl ChatService {
+    /// Where `reader` had read room `slug` up to (the "new" divider goes after it), and
+    /// records that they have now read all of it: they opened it at its newest message.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug, `RoomNotFound` as for [`Self::room`].
+    pub async fn open_room(&self, reader: &Account, slug: &str) -> Result<i64, AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        self.visible_room(Some(&reader.username), &slug).await?;
+        let before = self.store.last_read(&slug, &reader.username).await?;
+        self.mark_read(reader, &slug, i64::MAX).await?;
+        Ok(before)
+    }
+
+    /// Records that `reader` has read room `slug` up to message `up_to`.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug, `RoomNotFound` as for [`Self::room`].
+    pub async fn read_room(
+        &self,
+        reader: &Account,
+        slug: &str,
+        up_to: i64,
+    ) -> Result<(), AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        self.visible_room(Some(&reader.username), &slug).await?;
+        self.mark_read(reader, &slug, up_to).await
+    }
+
+    async fn mark_read(
+        &self,
+        reader: &Account,
+        slug: &RoomSlug,
+        up_to: i64,
+    ) -> Result<(), AppError> {
+        let username = &reader.username;
+        if self.store.mark_read(slug, username, up_to).await? {
+            let payload = json!({ "room": slug.as_str() });
+            let event = LiveEvent::new(&user_topic(username), "read", None, &payload.to_string());
+            self.bus.publish(event.only_for(vec![username.clone()]));
+        }
+        Ok(())
+    }
+}
