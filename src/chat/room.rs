@@ -3,6 +3,9 @@
 //! bottom — and the room list beside it.
 
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -17,9 +20,6 @@ use crate::accounts::signed_in;
 use crate::app::NotFound;
 use crate::error::AppError;
 use crate::island::plant;
-use leptos::server::ServerActionError;
-use leptos::server_fn::ServerFn;
-use leptos::server_fn::error::ServerFnUrlError;
 
 /// A chat room.
 #[component]
@@ -40,9 +40,7 @@ pub fn RoomPage() -> impl IntoView {
                 <Rooms current=slug()/>
             </aside>
             <Suspense fallback=|| view! { <main class="room"><p class="muted">"Loading…"</p></main> }>
-                {Suspend::new({
-                    let refused = refused.clone();
-                    async move {
+                {Suspend::new(async move {
                     match (room.await, latest.await) {
                         (Ok(room), Ok(latest)) => {
                             let last_read = opened.await.ok().flatten();
@@ -55,7 +53,7 @@ pub fn RoomPage() -> impl IntoView {
                                 me,
                                 last_read,
                                 editing: query.read_untracked().get("edit").and_then(|id| id.parse().ok()),
-                                error: refused.clone(),
+                                error: refused,
                             });
                             let members = room.private.then(|| view! { <MembersPanel slug=slug.clone()/> });
                             view! {
@@ -80,7 +78,7 @@ pub fn RoomPage() -> impl IntoView {
                         }
                         .into_any(),
                     }
-                }})}
+                })}
             </Suspense>
         </div>
     }

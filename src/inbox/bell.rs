@@ -22,8 +22,8 @@ use crate::island::{Seed, plant, seed};
 use crate::js::from_js_fields;
 use crate::live::use_live;
 
-/// The bell for the signed-in caller (server render only); nothing signed out. Opening a room counts as reading
-/// its notifications, so the count a room page starts with already leaves them out.
+/// The bell for the signed-in caller (server render only); nothing signed out. Opening a
+/// room counts as reading its notifications, so a room page's count already leaves them out.
 #[component]
 pub fn Inbox() -> impl IntoView {
     if signed_in().is_none() {
