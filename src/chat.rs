@@ -40,6 +40,9 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 mod timeline;
+#[cfg(feature = "ssr")]
+mod typing;
+mod typists;
 
 pub use directory::DirectoryPage;
 pub use room::RoomPage;

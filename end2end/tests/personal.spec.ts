@@ -67,3 +67,23 @@ test('unread counts follow a reader across tabs, and a room opens with a "new" d
   await expect(messages.filter({ has: room.getByRole('separator') })).toContainText('one');
   await expect(link.getByTitle('Unread messages')).toHaveCount(0);
 });
+
+test('typing shows to the others in the room, not to the typist, and ends when the message arrives', async ({ browser }) => {
+  const [alice, bob] = await Promise.all([1, 2].map(() => browser.newContext()));
+  const aliceName = await signUp(alice.request);
+  await signUp(bob.request);
+  const slug = await newRoom(bob.request);
+  const [alicePage, bobPage] = await Promise.all([alice.newPage(), bob.newPage()]);
+  for (const page of [alicePage, bobPage]) {
+    await page.goto(`/rooms/${slug}`);
+    await expectLive(page);
+  }
+  const composer = alicePage.getByRole('textbox', { name: 'Message' });
+  await composer.pressSequentially('hello th');
+  await expect(bobPage.getByText(`${aliceName} is typing…`)).toBeVisible();
+  await expect(alicePage.getByText(/is typing…/)).toHaveCount(0);
+  await composer.pressSequentially('ere');
+  await composer.press('Enter');
+  await expect(bobPage.getByRole('list', { name: 'Messages' })).toContainText('hello there');
+  await expect(bobPage.getByText(`${aliceName} is typing…`)).toHaveCount(0);
+});

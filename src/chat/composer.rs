@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlTextAreaElement};
 
 use super::domain::Message;
-use crate::fetch::submit;
+use crate::fetch::{call, submit};
 
 /// The form under a room's messages, posting as `me`; `error` is a refused post to show.
 /// Without an account, "Sign in to post" in its place.
@@ -33,9 +33,16 @@ pub fn Composer(
     let draft = Draft(format!("murmur:draft:{slug}"));
     // Restored as the hydrated page starts (a server render has no draft to show).
     let restored = draft.read().unwrap_or_default();
+    let typing = Typing::new(slug.clone());
     let keep_draft = {
         let draft = draft.clone();
-        move |event: Event| draft.write(&event_target_value(&event))
+        move |event: Event| {
+            let text = event_target_value(&event);
+            draft.write(&text);
+            if !text.trim().is_empty() {
+                typing.tell();
+            }
+        }
     };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -80,6 +87,37 @@ pub fn Composer(
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     })
+}
+
+/// Tells the room the writer is typing, at most every two seconds (the server drops more).
+#[derive(Clone, Copy)]
+struct Typing {
+    slug: StoredValue<String>,
+    /// When it was last told, in milliseconds since the epoch.
+    told: StoredValue<f64>,
+}
+
+impl Typing {
+    const EVERY_MS: f64 = 2_000.0;
+
+    fn new(slug: String) -> Self {
+        Self {
+            slug: StoredValue::new(slug),
+            told: StoredValue::new(f64::MIN),
+        }
+    }
+
+    fn tell(&self) {
+        let now = js_sys::Date::now();
+        if now - self.told.get_value() < Self::EVERY_MS {
+            return;
+        }
+        self.told.set_value(now);
+        let slug = self.slug.get_value();
+        spawn_local(async move {
+            let _ = call::<()>("/api/typing", &[("slug", slug.as_str())]).await;
+        });
+    }
 }
 
 /// Enter (without Shift, and not while an input method composes) submits the text area's

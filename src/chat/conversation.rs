@@ -15,6 +15,7 @@ use super::read_marker::ReadMarker;
 use super::room_topic;
 use super::scroll::{NewBelow, Scroll};
 use super::timeline::{RoomChange, grouped, insert};
+use super::typists::{TypingLine, Typists};
 use crate::error::AppError;
 use crate::fetch::get_json;
 use crate::island::{Seed, seed};
@@ -117,12 +118,19 @@ pub(super) fn Conversation() -> impl IntoView {
             }
         });
     };
+    let typists = Typists::new();
+    let myself = me.clone();
     topic.apply(move |data| {
         let Some(change) = js::parse::<RoomChange>(data) else {
             return false;
         };
         match change {
-            RoomChange::New(message) => add(vec![message], false),
+            RoomChange::New(message) => {
+                typists.posted(&message.author);
+                add(vec![message], false);
+            }
+            RoomChange::Typing(name) if myself.as_ref() != Some(&name) => typists.typing(name),
+            RoomChange::Typing(_) => {}
             RoomChange::Edited(message) => replace(message),
             RoomChange::Deleted(id) => delete(id),
         }
@@ -200,6 +208,7 @@ pub(super) fn Conversation() -> impl IntoView {
             </div>
             <NewBelow scroll/>
         </div>
+        <TypingLine typists/>
         <Composer slug=slug.clone() me error on_posted=move |message| add(vec![message], true)/>
     }
 }

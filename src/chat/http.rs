@@ -5,7 +5,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -45,6 +45,7 @@ where
             "/api/rooms/{slug}/members/{username}",
             delete(remove_member),
         )
+        .route("/api/rooms/{slug}/typing", post(typing))
         .route("/rooms/{slug}/stream", get(room_stream))
 }
 
@@ -126,6 +127,16 @@ async fn delete_message(
 ) -> Result<Response, AppError> {
     let by = caller.account()?;
     chat.delete_message(by, &slug, message_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `204`: the room's readers hear that the caller is typing (at most every two seconds).
+async fn typing(
+    State(chat): State<ChatService>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    chat.typing(caller.account()?, &slug).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -167,3 +167,12 @@ pub async fn read_room(slug: String, up_to: i64) -> Result<(), AppError> {
     chat().read_room(reader, &slug, up_to).await.map_err(fail)?;
     inbox().mark_room_read(reader, &slug).await.map_err(fail)
 }
+
+/// The caller is typing in room `slug` (told to its readers at most every two seconds).
+#[server(endpoint = "typing")]
+pub async fn typing(slug: String) -> Result<(), AppError> {
+    use crate::{accounts::caller, api::fail, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let who = caller.account().map_err(fail)?;
+    chat().typing(who, &slug).await.map_err(fail)
+}

@@ -15,6 +15,7 @@ use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle
 use super::events::{directory_event, posted_events};
 use super::mentions::mentioned;
 use super::store::{ChatStore, StoreError};
+use super::typing::typing_limit;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
 use crate::live::{Bus, LiveEvent};
@@ -31,6 +32,8 @@ pub struct ChatService {
     /// What page loads read; each write clears what it changed.
     pub(super) cache: Arc<ReadCache>,
     limits: Arc<Limits>,
+    /// Who said they were typing, and when (see `typing.rs`).
+    pub(super) typing_limit: Arc<RateLimit<i64>>,
 }
 
 struct Limits {
@@ -47,6 +50,7 @@ impl ChatService {
             bus,
             in_order: Arc::default(),
             cache: Arc::default(),
+            typing_limit: Arc::new(typing_limit()),
             limits: Arc::new(Limits {
                 posts: RateLimit::new(limits.posts),
                 rooms: RateLimit::new(limits.rooms),

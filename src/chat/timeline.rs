@@ -14,6 +14,8 @@ pub(super) enum RoomChange {
     New(Message),
     Edited(Message),
     Deleted(i64),
+    /// Someone is typing (never kept: no cursor).
+    Typing(String),
 }
 
 impl FromJs for RoomChange {
@@ -22,6 +24,7 @@ impl FromJs for RoomChange {
             "message" => Message::from_js(value).map(Self::New),
             "edited" => Message::from_js(value).map(Self::Edited),
             "deleted" => field(value, "id").map(Self::Deleted),
+            "typing" => field(value, "username").map(Self::Typing),
             _ => None,
         }
     }

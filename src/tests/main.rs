@@ -17,4 +17,5 @@ mod proxy;
 mod resume;
 mod rng;
 mod security;
+mod typing;
 mod unread;

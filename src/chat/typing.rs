@@ -1,0 +1,44 @@
+//! "alice is typing…": a signed-in reader tells the room they are typing, and everyone with
+//! the room open hears it at once. Nothing of it is kept: the event has no cursor, so it
+//! is never replayed and never moves a stream's `Last-Event-ID`; a client that misses one
+//! misses nothing that lasts.
+
+use serde_json::json;
+
+use super::domain::RoomSlug;
+use super::events::event;
+use super::room_topic;
+use super::service::ChatService;
+use crate::accounts::domain::Account;
+use crate::error::AppError;
+use crate::protect::{Rate, RateLimit};
+
+/// At most one typing event per person every two seconds: a burst of one, 30 a minute.
+pub(super) fn typing_limit() -> RateLimit<i64> {
+    RateLimit::new(Some(Rate {
+        burst: 1,
+        per_minute: 30,
+    }))
+}
+
+impl ChatService {
+    /// Tells room `slug`'s readers that `who` is typing — unless they were told less than
+    /// two seconds ago (then nothing is sent, and this is no error: keys keep coming).
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug, `RoomNotFound` if `who` may not see the room.
+    pub async fn typing(&self, who: &Account, slug: &str) -> Result<(), AppError> {
+        let slug = RoomSlug::parse(slug)?;
+        let room = self.visible_room(Some(&who.username), &slug).await?;
+        if self.typing_limit.check(who.id).is_err() {
+            return Ok(());
+        }
+        let payload = json!({ "username": who.username });
+        let typing = event(room_topic(slug.as_str()), "typing", None, &payload);
+        self.bus.publish(match room.private {
+            true => typing.only_for(self.access().await?.members(&room.slug).to_vec()),
+            false => typing,
+        });
+        Ok(())
+    }
+}
