@@ -113,9 +113,8 @@ fn Bell() -> impl IntoView {
             </summary>
             <div class="inbox-panel">
                 <ul class="notifications" aria-label="Notifications">
-                    <For each=move || list.get() key=|n| (n.id, n.read, n.excerpt.clone()) let(n)>
-                        <NotificationItem n/>
-                    </For>
+                    // Rebuilt whole when it changes: a short list of links, nothing typed in it.
+                    {move || list.get().into_iter().map(|n| view! { <NotificationItem n/> }).collect_view()}
                 </ul>
                 <p class="muted empty">"Nobody has mentioned you yet."</p>
                 <form method="post" action="/api/read_notifications" node_ref=form>
