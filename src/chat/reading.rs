@@ -8,8 +8,7 @@ use super::domain::RoomSlug;
 use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::inbox::user_topic;
-use crate::live::LiveEvent;
+use crate::inbox::service::personal_event;
 
 impl ChatService {
     /// Where `reader` had read room `slug` up to (the "new" divider goes after it), and
@@ -49,8 +48,8 @@ impl ChatService {
         let username = &reader.username;
         if self.store.mark_read(slug, username, up_to).await? {
             let payload = json!({ "room": slug.as_str() });
-            let event = LiveEvent::new(&user_topic(username), "read", None, &payload.to_string());
-            self.bus.publish(event.only_for(vec![username.clone()]));
+            self.bus
+                .publish(personal_event(username, "read", None, &payload));
         }
         Ok(())
     }

@@ -74,30 +74,42 @@ impl InboxService {
     /// Tells `username`'s tabs something that is not kept (no cursor): it changes what
     /// they show, and a tab that misses it re-reads everything after reconnecting anyway.
     fn tell(&self, username: &str, name: &'static str, payload: &impl Serialize) {
-        let data = serde_json::to_string(payload).expect("inbox payloads serialize");
-        let event = LiveEvent::new(&user_topic(username), name, None, &data);
-        self.bus.publish(event.only_for(vec![username.to_owned()]));
+        self.bus
+            .publish(personal_event(username, name, None, payload));
     }
+}
+
+/// An event on `username`'s own topic, for them alone: `name` with `payload`, and `id` its
+/// cursor if it is kept (`None`: it is not, and is never replayed).
+pub fn personal_event(
+    username: &str,
+    name: &'static str,
+    id: Option<i64>,
+    payload: &impl Serialize,
+) -> LiveEvent {
+    let data = serde_json::to_string(payload).expect("personal payloads serialize");
+    LiveEvent::new(&user_topic(username), name, id, &data).only_for(vec![username.to_owned()])
 }
 
 /// A new notification as its reader's topic carries it: `notification`, its id the cursor.
 pub fn notification_event(username: &str, notification: &Notification) -> LiveEvent {
-    let data = serde_json::to_string(notification).expect("notifications serialize");
-    LiveEvent::new(
-        &user_topic(username),
+    personal_event(
+        username,
         "notification",
         Some(notification.id),
-        &data,
+        notification,
     )
-    .only_for(vec![username.to_owned()])
 }
 
 /// A notification taken back (its message was deleted), as its reader's topic carries it:
 /// `withdrawn`, with the message's id, and no cursor (nothing is kept of it).
 pub fn withdrawn_event(username: &str, message_id: i64) -> LiveEvent {
-    let data = json!({ "message_id": message_id }).to_string();
-    LiveEvent::new(&user_topic(username), "withdrawn", None, &data)
-        .only_for(vec![username.to_owned()])
+    personal_event(
+        username,
+        "withdrawn",
+        None,
+        &json!({ "message_id": message_id }),
+    )
 }
 
 #[async_trait]
