@@ -7,13 +7,6 @@ use murmur::protect::{Rate, RateLimits};
 
 use super::helpers::{SseClient, SseEvent, TestApp, spawn_app, spawn_app_with};
 
-/// Posts `body` to `slug` as `author`: the message's id.
-async fn post(app: &TestApp, slug: &str, author: &str, body: &str) -> i64 {
-    let (status, message) = app.post_json(slug, author, body).await;
-    assert_eq!(status, 201, "{message}");
-    message["id"].as_i64().unwrap()
-}
-
 /// `PATCH` message `id` of `slug` to `body` as `who`: status and JSON.
 async fn edit(app: &TestApp, who: &str, slug: &str, id: impl ToString, body: &str) -> (u16, Value) {
     let response = app
@@ -60,7 +53,7 @@ async fn the_author_edits_and_deletes_a_message_and_an_open_stream_sees_both() {
     let app = spawn_app().await;
     app.create_room("general").await;
     let mut stream = app.sse("/rooms/general/stream").await;
-    let id = post(&app, "general", "ada", "helo").await;
+    let id = app.post("general", "ada", "helo").await;
     let (name, posted_at, _) = next(&mut stream).await;
     assert_eq!((name.as_str(), posted_at), ("message", id));
 
@@ -94,7 +87,7 @@ async fn the_author_edits_and_deletes_a_message_and_an_open_stream_sees_both() {
 async fn the_rooms_creator_may_delete_any_message_and_nobody_else_may_change_one() {
     let app = spawn_app().await;
     app.create_room("general").await; // created by `owner`
-    let id = post(&app, "general", "ada", "mine").await;
+    let id = app.post("general", "ada", "mine").await;
 
     assert_eq!(edit(&app, "bob", "general", id, "theirs").await.0, 403);
     assert_eq!(delete(&app, "bob", "general", id).await, 403);
@@ -113,7 +106,7 @@ async fn the_rooms_creator_may_delete_any_message_and_nobody_else_may_change_one
 
     assert_eq!(delete(&app, "owner", "general", id).await, 204);
     assert!(listed(&app, "general", id).await["deleted_at"].is_string());
-    let mine = post(&app, "general", "bob", "my own").await;
+    let mine = app.post("general", "bob", "my own").await;
     assert_eq!(
         delete(&app, "bob", "general", mine).await,
         204,
@@ -126,8 +119,8 @@ async fn changing_a_message_that_isnt_there_is_404_and_bad_text_is_refused_as_wh
     let app = spawn_app().await;
     app.create_room("general").await;
     app.create_room("other").await;
-    let id = post(&app, "general", "ada", "text").await;
-    let elsewhere = post(&app, "other", "ada", "elsewhere").await;
+    let id = app.post("general", "ada", "text").await;
+    let elsewhere = app.post("other", "ada", "elsewhere").await;
 
     for missing in [json!(987_654), json!(elsewhere), json!("abc")] {
         let missing = missing.to_string().replace('"', "");
@@ -160,9 +153,9 @@ async fn changing_a_message_that_isnt_there_is_404_and_bad_text_is_refused_as_wh
 async fn a_stream_resumed_from_before_an_edit_and_a_delete_replays_both_in_order_once() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    let first = post(&app, "general", "ada", "first").await;
-    let second = post(&app, "general", "ada", "second").await;
-    let third = post(&app, "general", "ada", "third").await;
+    let first = app.post("general", "ada", "first").await;
+    let second = app.post("general", "ada", "second").await;
+    let third = app.post("general", "ada", "third").await;
     edit(&app, "ada", "general", first, "first, edited").await;
     assert_eq!(delete(&app, "ada", "general", second).await, 204);
 
@@ -182,7 +175,7 @@ async fn a_stream_resumed_from_before_an_edit_and_a_delete_replays_both_in_order
         ("deleted", json!({ "id": second }))
     );
     assert!(third < edit_cursor && edit_cursor < delete_cursor);
-    let fourth = post(&app, "general", "ada", "fourth").await;
+    let fourth = app.post("general", "ada", "fourth").await;
     assert_eq!(
         next(&mut stream).await.1,
         fourth,
@@ -231,8 +224,8 @@ async fn a_stream_resumed_from_before_an_edit_and_a_delete_replays_both_in_order
 async fn the_multi_topic_stream_carries_each_change_with_its_kind_and_cursor() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    let one = post(&app, "general", "ada", "one").await;
-    let two = post(&app, "general", "ada", "two").await;
+    let one = app.post("general", "ada", "one").await;
+    let two = app.post("general", "ada", "two").await;
     assert_eq!(edit(&app, "ada", "general", one, "uno").await.0, 200);
     assert_eq!(delete(&app, "ada", "general", two).await, 204);
 
@@ -245,7 +238,7 @@ async fn the_multi_topic_stream_carries_each_change_with_its_kind_and_cursor() {
         kinds.push(event.json()["kind"].as_str().unwrap().to_owned());
     }
     assert_eq!(kinds, ["edited", "deleted"]);
-    post(&app, "general", "ada", "three").await;
+    app.post("general", "ada", "three").await;
     assert_eq!(stream.next().await.json()["kind"], "message");
 }
 
@@ -254,7 +247,7 @@ async fn a_deleted_messages_text_is_gone_from_the_database_file() {
     let app = spawn_app().await;
     app.create_room("general").await;
     let secret = "the launch code is zebra-4471";
-    let id = post(&app, "general", "ada", secret).await;
+    let id = app.post("general", "ada", secret).await;
     edit(&app, "ada", "general", id, &format!("{secret}!")).await;
     let on_disk = || {
         let path = app.database_url.trim_start_matches("sqlite://").to_owned();
@@ -274,7 +267,7 @@ async fn a_deleted_messages_text_is_gone_from_the_database_file() {
 async fn plain_forms_edit_and_delete_with_javascript_off() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    let id = post(&app, "general", "ada", "typo").await;
+    let id = app.post("general", "ada", "typo").await;
     let ada = app.client_as("ada").await;
     let form = [
         ("slug", "general"),
@@ -321,7 +314,7 @@ async fn changes_riding_on_the_cookie_from_another_site_are_refused_and_count_as
     })
     .await;
     app.create_room("general").await;
-    let id = post(&app, "general", "ada", "one").await;
+    let id = app.post("general", "ada", "one").await;
     let cookie = format!("murmur_session={}", app.token("ada").await);
     let path = app.url(&format!("/api/rooms/general/messages/{id}"));
     let from_elsewhere = [

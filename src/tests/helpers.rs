@@ -237,6 +237,13 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// Posts through the JSON API as account `author`, which must succeed: the message's id.
+    pub async fn post(&self, slug: &str, author: &str, body: &str) -> i64 {
+        let (status, message) = self.post_json(slug, author, body).await;
+        assert_eq!(status, 201, "{message}");
+        message["id"].as_i64().expect("an id")
+    }
+
     /// Posts through the `post_message` server function as account `author`, as `fetch`
     /// from the page does.
     pub async fn post_server_fn(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {

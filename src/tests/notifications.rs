@@ -5,13 +5,6 @@ use serde_json::{Value, json};
 
 use super::helpers::{SseClient, SseEvent, TestApp, spawn_app};
 
-/// Posts `body` to `slug` as `author`: the message's id.
-async fn post(app: &TestApp, slug: &str, author: &str, body: &str) -> i64 {
-    let (status, message) = app.post_json(slug, author, body).await;
-    assert_eq!(status, 201, "{message}");
-    message["id"].as_i64().unwrap()
-}
-
 /// `username`'s own topic on the multi-topic stream, as them (after `cursor`, if any);
 /// through the router when `routed`, otherwise on a fresh connection.
 async fn own_topic(app: &TestApp, username: &str, cursor: Option<i64>, routed: bool) -> SseClient {
@@ -67,7 +60,7 @@ async fn a_mention_notifies_its_target_once_and_nobody_else() {
     let mut bob = own_topic(&app, "bob", None, true).await;
 
     let body = "hi @Ada and @ada, @nobody, and me @grace";
-    let id = post(&app, "general", "grace", body).await;
+    let id = app.post("general", "grace", body).await;
     let (kind, cursor, notification) = next(&mut ada, "ada").await;
     assert_eq!(kind, "notification");
     let expected = json!({
@@ -83,7 +76,7 @@ async fn a_mention_notifies_its_target_once_and_nobody_else() {
     assert_eq!(notification, expected);
 
     // Bob's first event is his own mention: the one for ada never reached him.
-    let for_bob = post(&app, "general", "grace", "and @bob").await;
+    let for_bob = app.post("general", "grace", "and @bob").await;
     let (kind, _, notification) = next(&mut bob, "bob").await;
     assert_eq!(
         (kind.as_str(), &notification["message_id"]),
@@ -121,7 +114,7 @@ async fn a_mention_in_a_private_room_notifies_only_its_members() {
     assert_eq!(added.unwrap().status(), 201);
     app.token("bob").await;
 
-    post(&app, "secret", "ada", "@grace @bob: a secret").await;
+    app.post("secret", "ada", "@grace @bob: a secret").await;
     assert_eq!(notifications(&app, "grace").await.len(), 1);
     assert!(
         notifications(&app, "bob").await.is_empty(),
@@ -158,13 +151,13 @@ async fn notifications_made_while_away_arrive_on_reconnect_after_the_cursor() {
     app.create_room("general").await;
     app.token("ada").await;
     let mut ada = own_topic(&app, "ada", None, false).await;
-    post(&app, "general", "grace", "@ada one").await;
+    app.post("general", "grace", "@ada one").await;
     let (_, seen, _) = next(&mut ada, "ada").await;
     let seen = seen.unwrap();
     drop(ada);
 
-    let two = post(&app, "general", "grace", "@ada two").await;
-    let three = post(&app, "general", "bob", "@ada three").await;
+    let two = app.post("general", "grace", "@ada two").await;
+    let three = app.post("general", "bob", "@ada three").await;
     for routed in [false, true] {
         let mut back = own_topic(&app, "ada", Some(seen), routed).await;
         let (kind, first, payload) = next(&mut back, "ada").await;
@@ -194,8 +187,8 @@ async fn marking_read_tells_every_tab_of_the_reader() {
     let app = spawn_app().await;
     app.create_room("general").await;
     app.token("ada").await;
-    post(&app, "general", "grace", "@ada first").await;
-    post(&app, "general", "grace", "@ada second").await;
+    app.post("general", "grace", "@ada first").await;
+    app.post("general", "grace", "@ada second").await;
     let listed = notifications(&app, "ada").await;
     let (newest, older) = (listed[0]["id"].as_i64().unwrap(), listed[1]["id"].clone());
     let mut tabs = [
@@ -250,7 +243,7 @@ async fn notifications_refuse_strangers_and_bad_input_and_change_nothing() {
     let app = spawn_app().await;
     app.create_room("general").await;
     app.token("ada").await;
-    post(&app, "general", "grace", "@ada hi").await;
+    app.post("general", "grace", "@ada hi").await;
     let (status, _) = app.get_json("/api/notifications").await;
     assert_eq!(status, 401);
     let signed_out = app.http.post(app.url("/api/notifications/read"));
@@ -268,7 +261,7 @@ async fn an_edit_rewrites_the_excerpt_and_a_deletion_takes_the_notification_back
     let app = spawn_app().await;
     app.create_room("general").await;
     app.token("ada").await;
-    let id = post(&app, "general", "grace", "@ada secret plans").await;
+    let id = app.post("general", "grace", "@ada secret plans").await;
     let grace = app.client_as("grace").await;
     let message = app.url(&format!("/api/rooms/general/messages/{id}"));
     let edited = grace
@@ -293,7 +286,7 @@ async fn an_edit_rewrites_the_excerpt_and_a_deletion_takes_the_notification_back
     assert!(notifications(&app, "ada").await.is_empty());
 
     // Nothing of it is replayed either.
-    post(&app, "general", "grace", "@ada later").await;
+    app.post("general", "grace", "@ada later").await;
     let mut replay = own_topic(&app, "ada", Some(0), true).await;
     let (_, _, payload) = next(&mut replay, "ada").await;
     assert_eq!(payload["excerpt"], "@ada later");
@@ -304,7 +297,7 @@ async fn every_page_renders_the_bell_with_the_unread_count_for_the_signed_in_onl
     let app = spawn_app().await;
     app.create_room("general").await;
     app.token("ada").await;
-    post(&app, "general", "grace", "@ada hi").await;
+    app.post("general", "grace", "@ada hi").await;
     let ada = app.client_as("ada").await;
     for path in ["/", "/rooms/lobby"] {
         let page = ada

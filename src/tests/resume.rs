@@ -2,13 +2,7 @@
 
 use serde_json::Value;
 
-use super::helpers::{SseClient, TestApp, spawn_app};
-
-async fn post(app: &TestApp, slug: &str, body: &str) -> i64 {
-    let (status, message) = app.post_json(slug, "Ada", body).await;
-    assert_eq!(status, 201, "{message}");
-    message["id"].as_i64().unwrap()
-}
+use super::helpers::{SseClient, spawn_app};
 
 /// The ids of the next `n` events, which must all be messages.
 async fn next_ids(stream: &mut SseClient, n: usize) -> Vec<i64> {
@@ -27,19 +21,19 @@ async fn next_ids(stream: &mut SseClient, n: usize) -> Vec<i64> {
 async fn a_stream_resumed_with_last_event_id_replays_what_was_missed_then_goes_live() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    let first = post(&app, "general", "one").await;
+    let first = app.post("general", "Ada", "one").await;
     let missed = [
-        post(&app, "general", "two").await,
-        post(&app, "general", "three").await,
+        app.post("general", "Ada", "two").await,
+        app.post("general", "Ada", "three").await,
     ];
     app.create_room("other").await;
-    post(&app, "other", "elsewhere").await;
+    app.post("other", "Ada", "elsewhere").await;
 
     let mut stream = app
         .sse_after("/rooms/general/stream", &first.to_string())
         .await;
     assert_eq!(next_ids(&mut stream, 2).await, missed);
-    let live = post(&app, "general", "four").await;
+    let live = app.post("general", "Ada", "four").await;
     assert_eq!(
         next_ids(&mut stream, 1).await,
         [live],
@@ -52,8 +46,8 @@ async fn the_after_parameter_resumes_like_last_event_id_and_zero_means_from_the_
     let app = spawn_app().await;
     app.create_room("general").await;
     let ids = [
-        post(&app, "general", "one").await,
-        post(&app, "general", "two").await,
+        app.post("general", "Ada", "one").await,
+        app.post("general", "Ada", "two").await,
     ];
 
     let mut stream = app
@@ -69,7 +63,7 @@ async fn an_unknown_cursor_gets_a_resync_instead_of_a_silent_gap() {
     let app = spawn_app().await;
     app.create_room("general").await;
     app.create_room("other").await;
-    let foreign = post(&app, "other", "not in general").await;
+    let foreign = app.post("other", "Ada", "not in general").await;
 
     for cursor in [foreign.to_string(), "987654".to_owned()] {
         let mut stream = app.sse_after("/rooms/general/stream", &cursor).await;
@@ -78,7 +72,7 @@ async fn an_unknown_cursor_gets_a_resync_instead_of_a_silent_gap() {
             Some("resync"),
             "cursor {cursor}"
         );
-        let live = post(&app, "general", "after resync").await;
+        let live = app.post("general", "Ada", "after resync").await;
         assert_eq!(next_ids(&mut stream, 1).await, [live]);
     }
 
@@ -96,8 +90,8 @@ async fn an_unknown_cursor_gets_a_resync_instead_of_a_silent_gap() {
 async fn history_survives_a_restart_of_the_server() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    let seen = post(&app, "general", "seen").await;
-    let missed = post(&app, "general", "missed while away").await;
+    let seen = app.post("general", "Ada", "seen").await;
+    let missed = app.post("general", "Ada", "missed while away").await;
 
     let app = app.restart().await;
     let mut stream = app
@@ -111,10 +105,10 @@ async fn the_multi_topic_stream_resumes_every_topic_it_carries() {
     let app = spawn_app().await;
     app.create_room("a").await;
     app.create_room("b").await;
-    let a1 = post(&app, "a", "a1").await;
-    let b1 = post(&app, "b", "b1").await;
-    let a2 = post(&app, "a", "a2").await;
-    let b2 = post(&app, "b", "b2").await;
+    let a1 = app.post("a", "Ada", "a1").await;
+    let b1 = app.post("b", "Ada", "b1").await;
+    let a2 = app.post("a", "Ada", "a2").await;
+    let b2 = app.post("b", "Ada", "b2").await;
 
     // The URL holds the cursors the page started from; Last-Event-ID the newest one seen.
     let path = format!("/live?topic=room:a@{a1}&topic=room:b@{b1}");
@@ -122,7 +116,7 @@ async fn the_multi_topic_stream_resumes_every_topic_it_carries() {
     let event = stream.next().await;
     assert_eq!(event.event.as_deref(), Some("room:b"));
     assert_eq!(event.id, Some(format!("room:b@{b2}")));
-    let a3 = post(&app, "a", "a3").await;
+    let a3 = app.post("a", "Ada", "a3").await;
     let event = stream.next().await;
     assert_eq!(
         event.id,
@@ -135,7 +129,7 @@ async fn the_multi_topic_stream_resumes_every_topic_it_carries() {
 async fn messages_posted_while_clients_resume_arrive_exactly_once_in_order() {
     let app = spawn_app().await;
     app.create_room("busy").await;
-    let start = post(&app, "busy", "start").await;
+    let start = app.post("busy", "Ada", "start").await;
     let writer = {
         let (http, url) = (
             app.client_as("writer").await,
@@ -172,9 +166,9 @@ async fn messages_posted_while_clients_resume_arrive_exactly_once_in_order() {
 async fn a_cursor_too_far_behind_gets_a_resync_instead_of_an_endless_replay() {
     let app = spawn_app().await;
     app.create_room("backlog").await;
-    let start = post(&app, "backlog", "start").await;
+    let start = app.post("backlog", "Ada", "start").await;
     for n in 0..murmur::live::MAX_REPLAY {
-        post(&app, "backlog", &format!("{n}")).await;
+        app.post("backlog", "Ada", &format!("{n}")).await;
     }
     let mut stream = app
         .sse_after("/rooms/backlog/stream", &start.to_string())
@@ -185,7 +179,7 @@ async fn a_cursor_too_far_behind_gets_a_resync_instead_of_an_endless_replay() {
         "1,000 behind: replayed"
     );
 
-    post(&app, "backlog", "one too many").await;
+    app.post("backlog", "Ada", "one too many").await;
     let mut stream = app
         .sse_after("/rooms/backlog/stream", &start.to_string())
         .await;

@@ -5,13 +5,6 @@ use serde_json::Value;
 
 use super::helpers::{SseClient, TestApp, spawn_app};
 
-/// Posts `body` to `slug` as `author`: the message's id.
-async fn post(app: &TestApp, slug: &str, author: &str, body: &str) -> i64 {
-    let (status, message) = app.post_json(slug, author, body).await;
-    assert_eq!(status, 201, "{message}");
-    message["id"].as_i64().unwrap()
-}
-
 /// Each room's unread count as `username` lists the rooms.
 async fn unread(app: &TestApp, username: &str) -> Vec<(String, i64)> {
     let client = app.client_as(username).await;
@@ -59,17 +52,17 @@ fn counts(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
 async fn a_room_counts_messages_by_others_since_the_reader_last_read_it() {
     let app = spawn_app().await;
     app.create_room("general").await;
-    post(&app, "general", "grace", "before ada signed up").await;
+    app.post("general", "grace", "before ada signed up").await;
     app.token("ada").await;
     assert_eq!(
         unread(&app, "ada").await,
         counts(&[("general", 0), ("lobby", 0)])
     );
 
-    let first = post(&app, "general", "grace", "one").await;
-    post(&app, "general", "ada", "my own").await;
-    let gone = post(&app, "general", "grace", "two").await;
-    post(&app, "general", "grace", "three").await;
+    let first = app.post("general", "grace", "one").await;
+    app.post("general", "ada", "my own").await;
+    let gone = app.post("general", "grace", "two").await;
+    app.post("general", "grace", "three").await;
     let grace = app.client_as("grace").await;
     let deleted = grace.delete(app.url(&format!("/api/rooms/general/messages/{gone}")));
     assert_eq!(deleted.send().await.unwrap().status(), 204);
@@ -99,9 +92,9 @@ async fn opening_a_room_marks_where_the_reader_was_and_reads_it_and_their_tabs_h
     let app = spawn_app().await;
     app.create_room("general").await;
     app.token("ada").await;
-    let read_up_to = post(&app, "general", "grace", "old news").await;
+    let read_up_to = app.post("general", "grace", "old news").await;
     read(&app, "ada", "general", read_up_to).await;
-    post(&app, "general", "grace", "fresh news").await;
+    app.post("general", "grace", "fresh news").await;
     let ada = app.client_as("ada").await;
     let mut tab = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
         .await
