@@ -23,6 +23,9 @@
 //!   or as a `revoke` that ends a topic for someone who lost access; open every stream with
 //!   `LiveState::open` / `open_live` and serve it at [`STREAM_PATH`] (and, for fewer bytes
 //!   per subscriber, put `direct::DirectListener` in front of the HTTP server).
+//! - Presence comes with the streams: give `LiveState` a [`Presence`] that tracks some
+//!   topics, and each stream of one counts its subscriber as here (see `presence.rs`, also
+//!   for merging presence across instances); ask it `of(topic)` for the set.
 //!
 //! # Server-side rendering and islands
 //! During SSR nothing connects: versions are `0` and the status is `Connecting`. In the
@@ -48,6 +51,9 @@
 //!
 //! event: resync              ← something may have been missed: re-run every live resource
 //! data: {}
+//!
+//! event: room:lobby          ← on a topic that tracks presence: who is here, first thing
+//! data: {"kind":"presence","users":["ada"],"anonymous":2}   and whenever it changes; no id
 //! ```
 //!
 //! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
@@ -85,6 +91,8 @@ mod gate;
 mod hooks;
 mod indicator;
 #[cfg(feature = "ssr")]
+mod presence;
+#[cfg(feature = "ssr")]
 mod replay;
 #[cfg(feature = "ssr")]
 mod sse;
@@ -99,6 +107,8 @@ pub use caps::StreamLimits;
 pub use event::LiveEvent;
 #[cfg(feature = "ssr")]
 pub use gate::Gate;
+#[cfg(feature = "ssr")]
+pub use presence::{PRESENCE_EVENT, Presence, Present};
 #[cfg(feature = "ssr")]
 pub use replay::{History, MAX_REPLAY};
 #[cfg(feature = "ssr")]

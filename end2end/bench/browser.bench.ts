@@ -125,3 +125,28 @@ test('what one post costs with N browsers showing the room', async ({ browser })
     );
   }
 });
+
+test('what a mention costs, beside the same post without one', async ({ browser }) => {
+  await createRoom('mentions');
+  const page = await (await browser.newContext()).newPage();
+  const username = await signUp(page.context().request, server.url);
+  await page.goto(`${server.url}/rooms/mentions`);
+  await expectLive(page);
+  for (const [label, text] of [
+    ['no mention', 'plain words'],
+    ['a mention of the reader', `@${username} look`],
+  ]) {
+    await watchFor(page, text);
+    const [requests, queries] = await counters();
+    const posted = await script.post('/api/rooms/mentions/messages', { body: text });
+    expect(posted.status).toBe(201);
+    await seenAt(page);
+    // A measurement window, as above: the reader's bell re-reads its list on the mention.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [requestsAfter, queriesAfter] = await counters();
+    console.log(
+      `| one post with ${label}, 1 signed-in browser showing the room | ` +
+        `${requestsAfter - requests - 1} HTTP requests, ${queriesAfter - queries} database queries |`,
+    );
+  }
+});

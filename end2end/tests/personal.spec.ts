@@ -87,3 +87,25 @@ test('typing shows to the others in the room, not to the typist, and ends when t
   await expect(bobPage.getByRole('list', { name: 'Messages' })).toContainText('hello there');
   await expect(bobPage.getByText(`${aliceName} is typing…`)).toHaveCount(0);
 });
+
+test('presence shows each person once, a signed-out reader as a count, and who leaves', async ({ browser }) => {
+  const [alice, bob, reader] = await Promise.all([1, 2, 3].map(() => browser.newContext()));
+  const aliceName = await signUp(alice.request);
+  const bobName = await signUp(bob.request);
+  const slug = await newRoom(bob.request);
+  const [tab1, tab2, bobPage, readerPage] = await Promise.all([
+    alice.newPage(), alice.newPage(), bob.newPage(), reader.newPage(),
+  ]);
+  for (const page of [tab1, tab2, bobPage, readerPage]) {
+    await page.goto(`/rooms/${slug}`);
+    await expectLive(page);
+  }
+  const here = bobPage.getByLabel('Here now');
+  // Names in order, alice once for her two tabs; the signed-out reader as a count.
+  const names = [aliceName, bobName].sort();
+  await expect(here).toHaveText(`Here: ${names[0]}, ${names[1]} and 1 signed out`);
+  await expect(tab1.getByLabel('Here now')).toHaveText(`Here: ${names[0]}, ${names[1]} and 1 signed out`);
+  await bobPage.goto('/');
+  const link = bobPage.getByRole('list', { name: 'Rooms' }).getByRole('listitem').filter({ hasText: slug });
+  await expect(link.getByTitle('Reading it now')).toHaveText('3 here');
+});

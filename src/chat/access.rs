@@ -83,6 +83,7 @@ mod tests {
             last_activity: Timestamp(0),
             creator: None,
             unread: None,
+            here: 0,
         }
     }
 

@@ -137,6 +137,7 @@ mod tests {
             last_activity: Timestamp(0),
             creator: None,
             unread: None,
+            here: 0,
         }
     }
 

@@ -15,7 +15,7 @@ use super::read_marker::ReadMarker;
 use super::room_topic;
 use super::scroll::{NewBelow, Scroll};
 use super::timeline::{RoomChange, grouped, insert};
-use super::typists::{TypingLine, Typists};
+use super::typists::{TypingLine, Typists, here_line};
 use crate::error::AppError;
 use crate::fetch::get_json;
 use crate::island::{Seed, seed};
@@ -119,6 +119,7 @@ pub(super) fn Conversation() -> impl IntoView {
         });
     };
     let typists = Typists::new();
+    let here = RwSignal::new(String::new());
     let myself = me.clone();
     topic.apply(move |data| {
         let Some(change) = js::parse::<RoomChange>(data) else {
@@ -133,6 +134,7 @@ pub(super) fn Conversation() -> impl IntoView {
             RoomChange::Typing(_) => {}
             RoomChange::Edited(message) => replace(message),
             RoomChange::Deleted(id) => delete(id),
+            RoomChange::Presence(users, anonymous) => here.set(here_line(&users, anonymous)),
         }
         true
     });
@@ -175,6 +177,7 @@ pub(super) fn Conversation() -> impl IntoView {
     };
     let room = slug.clone();
     view! {
+        <p class="here" aria-label="Here now" aria-live="polite">{here}</p>
         <div class="viewport">
             <div class="scroller" node_ref=scroll.node on:scroll=move |_| {
                 scroll.moved();

@@ -126,6 +126,9 @@ pub struct RoomSummary {
     /// (at most [`UNREAD_CAP`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread: Option<i64>,
+    /// How many are reading it now: signed-in people, and signed-out readers by address.
+    #[serde(default)]
+    pub here: i64,
 }
 
 /// The most unread messages counted in a room ("99+" past it).
@@ -156,7 +159,8 @@ from_js_fields!(RoomSummary {
     message_count,
     last_activity,
     creator,
-    unread
+    unread,
+    here
 });
 
 /// Which slice of a room's history to read. Messages come back oldest first.

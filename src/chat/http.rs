@@ -45,6 +45,7 @@ where
             "/api/rooms/{slug}/members/{username}",
             delete(remove_member),
         )
+        .route("/api/rooms/{slug}/presence", get(presence))
         .route("/api/rooms/{slug}/typing", post(typing))
         .route("/rooms/{slug}/stream", get(room_stream))
 }
@@ -128,6 +129,15 @@ async fn delete_message(
     let by = caller.account()?;
     chat.delete_message(by, &slug, message_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `{"users":[…],"anonymous":n}`: who has the room open now.
+async fn presence(
+    State(chat): State<ChatService>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    Ok(Json(chat.presence(caller.username(), &slug).await?).into_response())
 }
 
 /// `204`: the room's readers hear that the caller is typing (at most every two seconds).

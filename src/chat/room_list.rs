@@ -86,7 +86,7 @@ fn RoomList() -> impl IntoView {
     view! {
         <ul class="room-list" aria-label="Rooms">
             // Keyed, so a link keeps its room while the list reorders under the pointer.
-            <For each=move || rooms.get() key=|room| (room.slug.clone(), room.message_count, room.unread) let(room)>
+            <For each=move || rooms.get() key=|room| (room.slug.clone(), room.message_count, room.unread, room.here) let(room)>
                 <RoomLink current=current.as_deref() == Some(room.slug.as_str()) room/>
             </For>
         </ul>
@@ -142,12 +142,15 @@ fn RoomLink(room: RoomSummary, current: bool) -> impl IntoView {
         };
         view! { <span class="unread" title="Unread messages">{shown}</span> }
     });
+    let here = (room.here > 0).then(|| {
+        view! { <span class="room-here" title="Reading it now">{room.here}" here"</span> }
+    });
     view! {
         <li class="room-link" class:current=current class:has-unread=has_unread>
             <a href=href aria-current=current.then_some("page")>
                 <span class="room-title">{room.title} {unread}</span>
                 {room.private.then_some(view! { <span class="badge">"private"</span> })}
-                <span class="room-slug">"#"{room.slug}</span>
+                <span class="room-slug">"#"{room.slug} {here}</span>
                 <span class="room-count" data-count=room.message_count>{count}</span>
                 <Ago at=room.last_activity/>
             </a>
@@ -169,6 +172,7 @@ mod tests {
             last_activity: Timestamp(at),
             creator: None,
             unread: None,
+            here: 0,
         }
     }
 

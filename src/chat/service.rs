@@ -14,11 +14,12 @@ use super::cache::ReadCache;
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use super::events::{directory_event, posted_events};
 use super::mentions::mentioned;
+use super::room_topic;
 use super::store::{ChatStore, StoreError};
 use super::typing::typing_limit;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, LiveEvent};
+use crate::live::{Bus, LiveEvent, Presence};
 use crate::protect::{RateLimit, RateLimits};
 
 /// Chat's operations, backed by a store and a bus; cheap to clone.
@@ -26,6 +27,8 @@ use crate::protect::{RateLimit, RateLimits};
 pub struct ChatService {
     pub(super) store: Arc<dyn ChatStore>,
     pub(super) bus: Arc<dyn Bus>,
+    /// Who has each room open.
+    pub(super) presence: Presence,
     /// Held from before a room's change commits until after its publish, so this process
     /// publishes changes in commit order (the store serializes writes anyway).
     in_order: Arc<Mutex<()>>,
@@ -42,12 +45,18 @@ struct Limits {
 }
 
 impl ChatService {
-    /// A service writing to `store`, publishing on `bus`, posting and creating rooms within
-    /// `limits`.
-    pub fn new(store: Arc<dyn ChatStore>, bus: Arc<dyn Bus>, limits: &RateLimits) -> Self {
+    /// A service writing to `store`, publishing on `bus`, counting who is in each room by
+    /// `presence`, posting and creating rooms within `limits`.
+    pub fn new(
+        store: Arc<dyn ChatStore>,
+        bus: Arc<dyn Bus>,
+        presence: Presence,
+        limits: &RateLimits,
+    ) -> Self {
         Self {
             store,
             bus,
+            presence,
             in_order: Arc::default(),
             cache: Arc::default(),
             typing_limit: Arc::new(typing_limit()),
@@ -109,9 +118,15 @@ impl ChatService {
             .filter(|room| access.can_see(room, who))
             .map(|room| RoomSummary {
                 unread: unread_in(&room.slug),
+                here: self.here(&room.slug),
                 ..room.clone()
             })
             .collect())
+    }
+
+    /// How many have room `slug` open now.
+    pub(super) fn here(&self, slug: &str) -> i64 {
+        self.presence.of(&room_topic(slug)).count().into()
     }
 
     /// Every room, from the read cache or the store.
@@ -236,7 +251,10 @@ impl ChatService {
     /// Tells the directory about `room`'s new count and activity: everyone for a public
     /// room, its members (as of now, after the commit) for a private one.
     pub(super) async fn publish_summary(&self, room: &RoomSummary) -> Result<(), StoreError> {
-        let summary = directory_event(room);
+        let summary = directory_event(&RoomSummary {
+            here: self.here(&room.slug),
+            ..room.clone()
+        });
         self.bus.publish(match room.private {
             true => summary.only_for(self.access().await?.members(&room.slug).to_vec()),
             false => summary,

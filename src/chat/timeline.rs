@@ -16,6 +16,8 @@ pub(super) enum RoomChange {
     Deleted(i64),
     /// Someone is typing (never kept: no cursor).
     Typing(String),
+    /// Who has the room open now: signed-in usernames, and how many signed-out readers.
+    Presence(Vec<String>, i64),
 }
 
 impl FromJs for RoomChange {
@@ -25,6 +27,10 @@ impl FromJs for RoomChange {
             "edited" => Message::from_js(value).map(Self::Edited),
             "deleted" => field(value, "id").map(Self::Deleted),
             "typing" => field(value, "username").map(Self::Typing),
+            "presence" => Some(Self::Presence(
+                field(value, "users")?,
+                field(value, "anonymous")?,
+            )),
             _ => None,
         }
     }

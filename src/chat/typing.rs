@@ -1,7 +1,8 @@
-//! "alice is typing…": a signed-in reader tells the room they are typing, and everyone with
-//! the room open hears it at once. Nothing of it is kept: the event has no cursor, so it
-//! is never replayed and never moves a stream's `Last-Event-ID`; a client that misses one
-//! misses nothing that lasts.
+//! What a room's readers learn of each other, never kept: who is here (presence, which the
+//! live module reads off the open streams of the room's topic), and "alice is typing…" —
+//! a signed-in reader tells the room they are typing, and everyone with the room open hears
+//! it at once. The typing event has no cursor, so it is never replayed and never moves a
+//! stream's `Last-Event-ID`; a client that misses one misses nothing that lasts.
 
 use serde_json::json;
 
@@ -11,6 +12,7 @@ use super::room_topic;
 use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
+use crate::live::Present;
 use crate::protect::{Rate, RateLimit};
 
 /// At most one typing event per person every two seconds: a burst of one, 30 a minute.
@@ -22,6 +24,15 @@ pub(super) fn typing_limit() -> RateLimit<i64> {
 }
 
 impl ChatService {
+    /// Who has room `slug` open now, as `who` may see it.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug, `RoomNotFound` if `who` may not see the room.
+    pub async fn presence(&self, who: Option<&str>, slug: &str) -> Result<Present, AppError> {
+        let room = self.room(who, slug).await?;
+        Ok(self.presence.of(&room_topic(&room.slug)))
+    }
+
     /// Tells room `slug`'s readers that `who` is typing — unless they were told less than
     /// two seconds ago (then nothing is sent, and this is no error: keys keep coming).
     ///

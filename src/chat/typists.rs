@@ -53,6 +53,24 @@ impl Typists {
     }
 }
 
+/// Who has the room open: "Here: alice, bob and 2 signed out".
+pub fn here_line(users: &[String], anonymous: i64) -> String {
+    let signed_out = match anonymous {
+        0 => None,
+        n => Some(format!("{n} signed out")),
+    };
+    let names: Vec<&str> = users
+        .iter()
+        .map(String::as_str)
+        .chain(signed_out.as_deref())
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => format!("Here: {one}"),
+        [rest @ .., last] => format!("Here: {} and {last}", rest.join(", ")),
+    }
+}
+
 /// "alice is typing…", under the messages while anyone else is.
 #[component]
 pub fn TypingLine(typists: Typists) -> impl IntoView {
@@ -65,4 +83,21 @@ pub fn TypingLine(typists: Typists) -> impl IntoView {
         })
     };
     view! { <p class="typing" aria-live="polite">{line}</p> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_here_line_names_people_then_counts_those_signed_out() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(here_line(&[], 0), "");
+        assert_eq!(here_line(&names(&["ada"]), 0), "Here: ada");
+        assert_eq!(here_line(&[], 2), "Here: 2 signed out");
+        assert_eq!(
+            here_line(&names(&["ada", "bob"]), 1),
+            "Here: ada, bob and 1 signed out"
+        );
+    }
 }

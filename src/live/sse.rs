@@ -10,6 +10,7 @@ use axum::response::Response;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
+use super::event::LiveEvent;
 use super::replay::Item;
 use super::{MAX_TOPICS, is_valid_topic};
 
@@ -69,11 +70,18 @@ pub(super) fn frames(
     items: impl Stream<Item = Item> + Send + 'static,
     frame: Frame,
 ) -> impl Stream<Item = Bytes> + Send + 'static {
-    items.map(move |item| match (item, frame) {
-        (Item::Event(event), Frame::Topic) => event.topic_frame.clone(),
-        (Item::Event(event), Frame::Live) => event.live_frame.clone(),
-        (Item::Resync | Item::Revoked, _) => Bytes::from_static(RESYNC_FRAME),
+    items.map(move |item| match item {
+        Item::Event(event) => framed(&event, frame),
+        Item::Resync | Item::Revoked => Bytes::from_static(RESYNC_FRAME),
     })
+}
+
+/// `event`'s frame for a stream framed as `frame`.
+pub(super) fn framed(event: &LiveEvent, frame: Frame) -> Bytes {
+    match frame {
+        Frame::Topic => event.topic_frame.clone(),
+        Frame::Live => event.live_frame.clone(),
+    }
 }
 
 /// A stream's body: `retry`, then `frames` until `closing`, with a keep-alive comment

@@ -5,13 +5,14 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use futures::stream::{StreamExt, select_all};
+use futures::stream::{self, StreamExt, select_all};
 
 use super::bus::Bus;
 use super::caps::{Permit, StreamCaps, StreamLimits};
 use super::gate::Gate;
+use super::presence::Presence;
 use super::replay::{History, resume};
-use super::sse::{Body, Closing, Frame, body, frames, parse_topic_cursor, parse_topics};
+use super::sse::{Body, Closing, Frame, body, framed, frames, parse_topic_cursor, parse_topics};
 use crate::error::AppError;
 
 /// The live module's server side, as the app wired it; cheap to clone.
@@ -20,6 +21,7 @@ pub struct LiveState {
     bus: Arc<dyn Bus>,
     history: Arc<dyn History>,
     gate: Arc<dyn Gate>,
+    presence: Presence,
     closing: Closing,
     caps: Arc<StreamCaps>,
 }
@@ -35,12 +37,13 @@ pub struct Subscriber {
 }
 
 impl LiveState {
-    /// Streams fed by `bus`, resumed from `history`, admitted by `gate`, ended on `closing`,
-    /// capped by `limits` and counted in `open_streams`.
+    /// Streams fed by `bus`, resumed from `history`, admitted by `gate`, counted in
+    /// `presence`, ended on `closing`, capped by `limits` and counted in `open_streams`.
     pub fn new(
         bus: Arc<dyn Bus>,
         history: Arc<dyn History>,
         gate: Arc<dyn Gate>,
+        presence: Presence,
         closing: Closing,
         limits: StreamLimits,
         open_streams: Arc<AtomicU64>,
@@ -49,6 +52,7 @@ impl LiveState {
             bus,
             history,
             gate,
+            presence,
             closing,
             caps: StreamCaps::new(limits, open_streams),
         }
@@ -68,7 +72,7 @@ impl LiveState {
         let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
         // Subscribed before the gate is asked: a revocation published after the check
         // still reaches these streams.
-        let mut streams: Vec<_> = topics
+        let streams: Vec<_> = topics
             .iter()
             .map(|(topic, cursor)| {
                 let items = resume(
@@ -85,6 +89,24 @@ impl LiveState {
         for (topic, _) in topics {
             self.gate.admit(subscriber.who.as_deref(), topic).await?;
         }
+        // Admitted: on a topic with presence, the subscriber is here while its stream
+        // carries the topic, and first learns who else is.
+        let mut streams: Vec<_> = streams
+            .into_iter()
+            .zip(topics)
+            .map(
+                |(frames, (topic, _))| match self.presence.join(topic, subscriber) {
+                    None => frames,
+                    Some((here, now)) => stream::iter(now.map(|now| framed(&now, frame)))
+                        .chain(frames)
+                        .map(move |bytes| {
+                            let _here = &here;
+                            bytes
+                        })
+                        .boxed(),
+                },
+            )
+            .collect();
         // One topic is sent as it is: merging costs a wake-up queue per event.
         let frames = match streams.len() {
             1 => streams.pop().expect("one stream"),

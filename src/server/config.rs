@@ -24,10 +24,16 @@ pub struct Config {
     pub streams: StreamLimits,
     /// Proxies whose `X-Forwarded-For` names the client (`MURMUR_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
+    /// How long after their last stream of a room ends someone still counts as in it, so
+    /// a reload or a brief reconnect doesn't show them leaving and coming back.
+    pub presence_grace: Duration,
 }
 
 /// The default [`Config::write_stall_limit`].
 pub const WRITE_STALL_LIMIT: Duration = Duration::from_secs(30);
+
+/// The default [`Config::presence_grace`].
+pub const PRESENCE_GRACE: Duration = Duration::from_secs(10);
 
 /// The address served when `LEPTOS_SITE_ADDR` is unset.
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -47,6 +53,7 @@ impl Config {
             limits: RateLimits::default(),
             streams: StreamLimits::default(),
             trusted_proxies: TrustedProxies::default(),
+            presence_grace: PRESENCE_GRACE,
         }
     }
 

@@ -29,7 +29,7 @@ use crate::chat::store::SqliteStore;
 use crate::inbox::service::InboxService;
 use crate::inbox::store::SqliteInboxStore;
 use crate::live::direct::{DirectListener, Open, Peer};
-use crate::live::{Closing, InProcessBus, LiveState, STREAM_PATH};
+use crate::live::{Closing, InProcessBus, LiveState, Presence, STREAM_PATH};
 
 /// Any startup failure, with its cause.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -56,7 +56,15 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let queries = &metrics.queries;
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
     let chat_store = SqliteStore::new(pool.clone(), Arc::clone(queries));
-    let chat = ChatService::new(Arc::new(chat_store), bus.clone(), &config.limits);
+    // Who is in each room, read off the rooms' open streams.
+    let is_room = |topic: &str| topic.starts_with("room:");
+    let presence = Presence::new(bus.clone(), config.presence_grace, is_room);
+    let chat = ChatService::new(
+        Arc::new(chat_store),
+        bus.clone(),
+        presence.clone(),
+        &config.limits,
+    );
     let inbox_store = SqliteInboxStore::new(pool.clone(), Arc::clone(queries));
     let inbox = InboxService::new(Arc::new(inbox_store), bus.clone());
     let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
@@ -69,6 +77,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
             inbox: inbox.clone(),
         }),
         Arc::new(AppGate { chat: chat.clone() }),
+        presence,
         closing_signal.clone(),
         config.streams,
         Arc::clone(&metrics.streams),

@@ -342,6 +342,11 @@ impl SseEvent {
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.data).expect("event data is JSON")
     }
+
+    /// Whether it says who is here, on a room's own stream or on `/live`.
+    fn is_presence(&self) -> bool {
+        self.event.as_deref() == Some("presence") || self.data.starts_with(r#"{"kind":"presence""#)
+    }
 }
 
 /// Reads a `text/event-stream` response and parses it per the SSE spec (fields, comments,
@@ -397,8 +402,47 @@ impl SseClient {
         next.expect("the stream is still open")
     }
 
+    /// The next presence event (who has the room open), passing over any others.
+    pub async fn next_presence(&mut self) -> Value {
+        let next = async {
+            loop {
+                match self.read().await {
+                    Some(event) if event.is_presence() => return Some(event),
+                    Some(_) => {}
+                    None => return None,
+                }
+            }
+        };
+        let next = tokio::time::timeout(STUCK, next).await;
+        let presence = next
+            .expect("a presence event arrives")
+            .expect("the stream is open");
+        let mut payload = presence.json();
+        payload.as_object_mut().unwrap().remove("kind");
+        payload
+    }
+
     /// The next event that carries data, or `None` once the stream has ended or failed.
+    /// Presence events, which any room's stream carries whenever someone comes or goes,
+    /// are passed over (see [`Self::next_presence`]).
     pub async fn try_next(&mut self) -> Option<SseEvent> {
+        loop {
+            match self.read().await? {
+                event if event.is_presence() => {}
+                event => return Some(event),
+            }
+        }
+    }
+
+    /// The next event that carries data, of any kind (presence included).
+    pub async fn next_raw(&mut self) -> SseEvent {
+        let next = tokio::time::timeout(STUCK, self.read()).await;
+        next.expect("an event arrives")
+            .expect("the stream is still open")
+    }
+
+    /// The next event that carries data, of any kind.
+    async fn read(&mut self) -> Option<SseEvent> {
         loop {
             while let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
                 let frame = self.buffer.drain(..end + 2).collect::<Vec<u8>>();

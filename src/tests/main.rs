@@ -12,6 +12,7 @@ mod helpers;
 mod migration;
 mod notifications;
 mod pages;
+mod presence;
 mod private;
 mod proxy;
 mod resume;

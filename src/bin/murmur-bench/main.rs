@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use http::{Poster, timed_form, timed_message};
 use server::Server;
-use subscribers::Seen;
+use subscribers::{Seen, Sources};
 
 /// Microseconds since the Unix epoch: the clock both sides of a latency sample share.
 pub fn now_micros() -> u128 {
@@ -85,6 +85,20 @@ async fn main() -> std::io::Result<()> {
             report.lost
         );
     }
+
+    // Presence on: each subscriber a reader of its own, and readers coming and going.
+    let count = plan.latency_at[0];
+    let (report, visits) =
+        presence_churn(&server, count, plan.posts_per_second, plan.seconds).await?;
+    lost_anywhere += report.lost;
+    println!(
+        "| {count} readers (each its own address), {} posts/s, {CHURNERS} more coming and going ({visits} visits): latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
+        plan.posts_per_second,
+        ms(report.percentile(50.0)),
+        ms(report.percentile(99.0)),
+        ms(report.percentile(100.0)),
+        report.lost
+    );
 
     let saturated = saturation(&server, plan.latency_at[0], plan.seconds).await?;
     lost_anywhere += saturated.lost;
@@ -167,7 +181,7 @@ fn ms(micros: u32) -> String {
 /// subscribers missed the one message posted to prove they are all receiving.
 async fn idle_memory(server: &Server, count: usize) -> std::io::Result<(f64, u64)> {
     let before = server.rss_bytes()?;
-    let crowd = Crowd::open(server, count).await?;
+    let crowd = Crowd::open(server, count, Sources::Shared).await?;
     let after = server.rss_bytes()?;
     server
         .post_json("bench", &timed_message(now_micros()))
@@ -177,6 +191,11 @@ async fn idle_memory(server: &Server, count: usize) -> std::io::Result<(f64, u64
     Ok(((after.saturating_sub(before)) as f64 / count as f64, lost))
 }
 
+/// Where the subscribers listen.
+const ROOM_STREAM: &str = "/rooms/bench/stream";
+/// How many readers come and go at once while presence is measured.
+const CHURNERS: usize = 100;
+
 /// Subscribers being measured: each counts into `delivered` as messages arrive.
 struct Crowd {
     subscribers: Vec<tokio::task::JoinHandle<Seen>>,
@@ -185,13 +204,14 @@ struct Crowd {
 }
 
 impl Crowd {
-    async fn open(server: &Server, count: usize) -> std::io::Result<Self> {
+    async fn open(server: &Server, count: usize, sources: Sources) -> std::io::Result<Self> {
         let (stop, stopped) = watch::channel(false);
         let delivered = Arc::new(AtomicU64::new(0));
         let subscribers = subscribers::open(
             server.addr,
-            "/rooms/bench/stream",
+            ROOM_STREAM,
             count,
+            sources,
             &stopped,
             &delivered,
         )
@@ -284,7 +304,43 @@ async fn fan_out(
             ("PATCH", format!("{}/{id}", JSON_API.path), 200)
         }
     };
-    let crowd = Crowd::open(server, count).await?;
+    let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    let changes = (method, path.as_str(), status);
+    let (posted, elapsed) = change_at(&mut poster, changes, rate, seconds).await?;
+    Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
+}
+
+/// [`fan_out`] of posts to `count` readers, each at an address of its own (so presence
+/// counts each), while [`CHURNERS`] other readers keep joining and leaving the room.
+/// Answers the fan-out and how many visits the others made.
+async fn presence_churn(
+    server: &Server,
+    count: usize,
+    rate: u64,
+    seconds: u64,
+) -> std::io::Result<(FanOut, u64)> {
+    let mut poster = server.poster().await?;
+    let crowd = Crowd::open(server, count, Sources::Own).await?;
+    let (stop, stopped) = watch::channel(false);
+    let churn = subscribers::churn(server.addr, ROOM_STREAM, CHURNERS, &stopped);
+    let posts = ("POST", JSON_API.path, 201);
+    let (posted, elapsed) = change_at(&mut poster, posts, rate, seconds).await?;
+    let _ = stop.send(true);
+    let visits = churn.await.unwrap_or(0);
+    Ok((
+        FanOut::new(crowd.settle(posted).await, posted, elapsed),
+        visits,
+    ))
+}
+
+/// Sends `rate` timed messages a second for `seconds` as `(method, path, expected status)`;
+/// answers how many, and how long that took.
+async fn change_at(
+    poster: &mut Poster,
+    (method, path, status): (&str, &str, u16),
+    rate: u64,
+    seconds: u64,
+) -> std::io::Result<(u64, Duration)> {
     let mut ticks = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
     let started = Instant::now();
     let posted = rate * seconds;
@@ -292,12 +348,11 @@ async fn fan_out(
         ticks.tick().await;
         let body = (JSON_API.body)(now_micros());
         let (answered, _) = poster
-            .send_body(method, &path, JSON_API.content_type, &body)
+            .send_body(method, path, JSON_API.content_type, &body)
             .await?;
         assert_eq!(answered, status);
     }
-    let elapsed = started.elapsed();
-    Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
+    Ok((posted, started.elapsed()))
 }
 
 /// The `"id"` of a message in its JSON.
@@ -332,7 +387,7 @@ const SERVER_FN: Route = Route {
 
 /// `count` subscribers while 4 posters post as fast as they can for `seconds`.
 async fn saturation(server: &Server, count: usize, seconds: u64) -> std::io::Result<FanOut> {
-    let crowd = Crowd::open(server, count).await?;
+    let crowd = Crowd::open(server, count, Sources::Shared).await?;
     let started = Instant::now();
     let posted = post_flat_out(server, JSON_API, seconds).await?;
     let settled = crowd.settle(posted).await;
@@ -346,7 +401,7 @@ async fn posts_per_second(
     count: usize,
     seconds: u64,
 ) -> std::io::Result<Vec<(&'static str, f64)>> {
-    let crowd = Crowd::open(server, count).await?;
+    let crowd = Crowd::open(server, count, Sources::Shared).await?;
     let mut rates = Vec::new();
     let mut posted = 0;
     for route in [JSON_API, SERVER_FN] {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -21,32 +21,92 @@ pub struct Seen {
     pub latencies: Vec<u32>,
 }
 
-/// Opens `count` subscribers to `path`, spreading their source addresses over 127.0.0.x,
-/// and returns once every one has its `200` head. They read until `stop` turns true.
+/// Where subscribers connect from.
+#[derive(Clone, Copy)]
+pub enum Sources {
+    /// A few addresses (127.0.0.x, 10,000 subscribers each): to presence, one signed-out
+    /// reader per address.
+    Shared,
+    /// An address of its own for each (127.1.x.y): each a reader of its own.
+    Own,
+}
+
+impl Sources {
+    fn address(self, n: usize) -> IpAddr {
+        IpAddr::V4(match self {
+            Self::Shared => Ipv4Addr::new(127, 0, 0, 2 + (n / 10_000) as u8),
+            Self::Own => Ipv4Addr::new(127, 1, (n / 250) as u8, 1 + (n % 250) as u8),
+        })
+    }
+}
+
+/// Connects a subscriber to `path` from `source` and reads its `200` head.
+async fn connect(server: SocketAddr, path: &str, source: IpAddr) -> io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source, 0))?;
+    let mut stream = socket.connect(server).await?;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).await?;
+    if &head != b"HTTP/1.1 200" {
+        return Err(io::Error::other(format!(
+            "subscriber from {source}: {}",
+            String::from_utf8_lossy(&head)
+        )));
+    }
+    Ok(stream)
+}
+
+/// Readers coming and going until `stop`: each of `count` tasks, again and again, opens a
+/// stream of `path` from an address not used before (127.2.x.y), holds it for a tenth of a
+/// second and closes it. Answers how many came and went.
+pub fn churn(
+    server: SocketAddr,
+    path: &str,
+    count: usize,
+    stop: &watch::Receiver<bool>,
+) -> JoinHandle<u64> {
+    let (path, stop) = (path.to_owned(), stop.clone());
+    tokio::spawn(async move {
+        let visits = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for task in 0..count {
+            let (path, stop, visits) = (path.clone(), stop.clone(), Arc::clone(&visits));
+            tasks.push(tokio::spawn(async move {
+                let mut n = task;
+                while !*stop.borrow() {
+                    let source = Ipv4Addr::new(127, 2, (n / 250 % 256) as u8, 1 + (n % 250) as u8);
+                    if let Ok(stream) = connect(server, &path, IpAddr::V4(source)).await {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        drop(stream);
+                        visits.fetch_add(1, Ordering::Relaxed);
+                    }
+                    n += count;
+                }
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        visits.load(Ordering::Relaxed)
+    })
+}
+
+/// Opens `count` subscribers to `path` from `sources`, and returns once every one has its
+/// `200` head. They read until `stop` turns true.
 pub async fn open(
     server: SocketAddr,
     path: &str,
     count: usize,
+    sources: Sources,
     stop: &watch::Receiver<bool>,
     delivered: &Arc<AtomicU64>,
 ) -> io::Result<Vec<JoinHandle<Seen>>> {
     let mut subscribers = Vec::with_capacity(count);
     for n in 0..count {
-        let source = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2 + (n / 10_000) as u8));
-        let socket = TcpSocket::new_v4()?;
-        socket.bind(SocketAddr::new(source, 0))?;
-        let mut stream = socket.connect(server).await?;
-        let request =
-            format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n\r\n");
-        stream.write_all(request.as_bytes()).await?;
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).await?;
-        if &head != b"HTTP/1.1 200" {
-            return Err(io::Error::other(format!(
-                "subscriber {n}: {}",
-                String::from_utf8_lossy(&head)
-            )));
-        }
+        let mut stream = connect(server, path, sources.address(n)).await?;
         let mut stop = stop.clone();
         let delivered = Arc::clone(delivered);
         subscribers.push(tokio::spawn(async move {

@@ -46,6 +46,7 @@ impl From<RoomRow> for RoomSummary {
             last_activity: Timestamp(row.last_activity),
             creator: row.creator,
             unread: None,
+            here: 0,
         }
     }
 }
