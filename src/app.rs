@@ -8,6 +8,7 @@ use leptos_router::{SsrMode, path};
 use crate::accounts::{SignInPage, SignUpPage, UserMenu};
 use crate::chat::{DirectoryPage, RoomPage};
 use crate::clock::provide_clock;
+use crate::exports::status::Exports;
 use crate::inbox::Inbox;
 use crate::live::{LiveIndicator, provide_live};
 
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"Murmur"</A>
                 <LiveIndicator/>
+                <Exports/>
                 <Inbox/>
                 <UserMenu/>
             </header>

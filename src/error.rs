@@ -45,6 +45,12 @@ pub enum AppError {
     /// a page shown after a refused plain form post, read back).
     #[error("{message}")]
     Refused { status: u16, message: String },
+    /// No export has this id — or it is someone else's, or expired.
+    #[error("no export “{0}”: exports are kept for a day, for whoever asked for them")]
+    ExportNotFound(String),
+    /// Downloading an export that is still being made, or failed.
+    #[error("this export is not ready: {0}")]
+    ExportNotReady(String),
     /// Removing someone from a room they are not a member of.
     #[error("“{0}” is not a member of this room")]
     NotAMember(String),
@@ -80,7 +86,8 @@ impl AppError {
             Self::RoomNotFound(_) | Self::MessageNotFound(_) => 404,
             Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
             Self::Unauthorized | Self::BadCredentials => 401,
-            Self::AccountNotFound(_) | Self::NotAMember(_) => 404,
+            Self::AccountNotFound(_) | Self::NotAMember(_) | Self::ExportNotFound(_) => 404,
+            Self::ExportNotReady(_) => 409,
             Self::Refused { status, .. } => *status,
             Self::Forbidden(_) => 403,
             Self::RateLimited(_) | Self::TooManyStreams => 429,

@@ -18,6 +18,7 @@ pub mod app;
 pub mod chat;
 pub mod clock;
 pub mod error;
+pub mod exports;
 pub mod fetch;
 pub mod inbox;
 pub mod island;

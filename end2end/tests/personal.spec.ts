@@ -1,5 +1,6 @@
 // Personal live events: a mention reaches every tab of the person mentioned and nobody else,
 // and reading it in one tab clears it in the others.
+import { readFileSync } from 'node:fs';
 import { type Page, expect, test } from '@playwright/test';
 import { expectLive, newRoom, signUp } from './server';
 
@@ -88,7 +89,7 @@ test('typing shows to the others in the room, not to the typist, and ends when t
   await expect(bobPage.getByText(`${aliceName} is typing…`)).toHaveCount(0);
 });
 
-test('presence shows each person once, a signed-out reader as a count, and who leaves', async ({ browser }) => {
+test('presence shows each person once, a signed-out reader as a count, and the room list how many are in', async ({ browser }) => {
   const [alice, bob, reader] = await Promise.all([1, 2, 3].map(() => browser.newContext()));
   const aliceName = await signUp(alice.request);
   const bobName = await signUp(bob.request);
@@ -108,4 +109,42 @@ test('presence shows each person once, a signed-out reader as a count, and who l
   await bobPage.goto('/');
   const link = bobPage.getByRole('list', { name: 'Rooms' }).getByRole('listitem').filter({ hasText: slug });
   await expect(link.getByTitle('Reading it now')).toHaveText('3 here');
+});
+
+test('an export shows its progress to its requester alone, then a link to a file that matches the room', async ({ browser }) => {
+  const [alice, bob] = await Promise.all([1, 2].map(() => browser.newContext()));
+  await signUp(alice.request);
+  await signUp(bob.request);
+  const slug = await newRoom(alice.request);
+  for (const body of ['one', 'two, "quoted"', 'three\nlines ☃']) {
+    expect((await alice.request.post(`/api/rooms/${slug}/messages`, { data: { body } })).status()).toBe(201);
+  }
+  const [tab1, tab2, bobPage] = await Promise.all([alice.newPage(), alice.newPage(), bob.newPage()]);
+  await tab1.goto(`/rooms/${slug}`);
+  await tab2.goto('/');
+  await bobPage.goto(`/rooms/${slug}`);
+  for (const page of [tab1, tab2, bobPage]) await expectLive(page);
+  // The other tab records whether a progress bar ever showed: it may show only briefly.
+  await tab2.evaluate(() => {
+    const list = document.querySelector('[aria-label="Exports"]')!;
+    new MutationObserver(() => {
+      if (list.querySelector('progress')) (window as any).sawProgress = true;
+    }).observe(list, { childList: true, subtree: true });
+  });
+
+  await tab1.getByLabel('Export format').selectOption('jsonl');
+  await tab1.getByRole('button', { name: 'Export history' }).click();
+  const ready = `Your export of #${slug} is ready`;
+  await expect(tab2.getByRole('list', { name: 'Exports' })).toContainText(ready);
+  expect(await tab2.evaluate(() => (window as any).sawProgress)).toBe(true);
+  await expect(tab1.getByRole('list', { name: 'Exports' })).toContainText(ready);
+  await expect(bobPage.getByText(/Your export/)).toHaveCount(0);
+
+  const [download] = await Promise.all([
+    tab2.waitForEvent('download'),
+    tab2.getByRole('link', { name: 'download' }).click(),
+  ]);
+  const lines = readFileSync(await download.path(), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  const messages = await (await alice.request.get(`/api/rooms/${slug}/messages`)).json();
+  expect(lines).toEqual(messages);
 });

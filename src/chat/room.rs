@@ -46,6 +46,7 @@ pub fn RoomPage() -> impl IntoView {
                             let last_read = opened.await.ok().flatten();
                             let slug = room.slug.clone();
                             let me = signed_in().map(|account| account.username);
+                            let export = me.is_some().then(|| view! { <ExportForm slug=slug.clone()/> });
                             let seed = plant(ConversationSeed {
                                 slug: room.slug,
                                 latest,
@@ -64,6 +65,7 @@ pub fn RoomPage() -> impl IntoView {
                                         <h1>{room.title}</h1>
                                         <span class="room-slug">"#"{slug}</span>
                                         {room.private.then_some(view! { <span class="badge">"private"</span> })}
+                                        {export}
                                     </header>
                                     {members}
                                     {seed}
@@ -81,6 +83,22 @@ pub fn RoomPage() -> impl IntoView {
                 })}
             </Suspense>
         </div>
+    }
+}
+
+/// Asks for an export of the room's whole history (a plain form: the page comes back, and
+/// the top bar follows the export).
+#[component]
+fn ExportForm(slug: String) -> impl IntoView {
+    view! {
+        <form class="export-form" method="post" action="/api/export_room">
+            <input type="hidden" name="slug" value=slug/>
+            <select name="format" aria-label="Export format">
+                <option value="jsonl">"JSON Lines"</option>
+                <option value="csv">"CSV"</option>
+            </select>
+            <button type="submit" class="link">"Export history"</button>
+        </form>
     }
 }
 

@@ -51,6 +51,8 @@ pub struct RateLimits {
     pub sign_ins_per_username: Option<Rate>,
     /// Accounts created, per client address.
     pub sign_ups_per_address: Option<Rate>,
+    /// Room exports asked for, per account.
+    pub exports: Option<Rate>,
 }
 
 impl Default for RateLimits {
@@ -62,6 +64,7 @@ impl Default for RateLimits {
             sign_ins_per_address: rate(20, 10),
             sign_ins_per_username: rate(5, 5),
             sign_ups_per_address: rate(5, 2),
+            exports: rate(3, 1),
         }
     }
 }
@@ -75,12 +78,13 @@ impl RateLimits {
             sign_ins_per_address: None,
             sign_ins_per_username: None,
             sign_ups_per_address: None,
+            exports: None,
         }
     }
 
     /// The defaults, each replaced by its variable where `var` has one:
     /// `MURMUR_LIMIT_POSTS`, `_ROOMS`, `_SIGN_INS_PER_ADDRESS`, `_SIGN_INS_PER_USERNAME`,
-    /// `_SIGN_UPS_PER_ADDRESS`.
+    /// `_SIGN_UPS_PER_ADDRESS`, `_EXPORTS`.
     ///
     /// # Errors
     /// Names the variable that is not a rate.
@@ -101,6 +105,7 @@ impl RateLimits {
                 "MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS",
                 &mut limits.sign_ups_per_address,
             ),
+            ("MURMUR_LIMIT_EXPORTS", &mut limits.exports),
         ] {
             if let Some(text) = var(name) {
                 *limit = Rate::parse(&text).map_err(|e| format!("{name}: {e}"))?;

@@ -27,6 +27,8 @@ pub struct Config {
     /// How long after their last stream of a room ends someone still counts as in it, so
     /// a reload or a brief reconnect doesn't show them leaving and coming back.
     pub presence_grace: Duration,
+    /// Where room exports are written (`exports` under `MURMUR_DATA_DIR`).
+    pub exports_dir: PathBuf,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -54,6 +56,7 @@ impl Config {
             streams: StreamLimits::default(),
             trusted_proxies: TrustedProxies::default(),
             presence_grace: PRESENCE_GRACE,
+            exports_dir: PathBuf::from("data/exports"),
         }
     }
 
@@ -61,10 +64,10 @@ impl Config {
     /// If `LEPTOS_SITE_ADDR` is not an address, the data directory can't be created, or a
     /// `MURMUR_*` variable can't be read.
     pub fn from_env() -> Result<Self, String> {
+        let dir = PathBuf::from(std::env::var("MURMUR_DATA_DIR").unwrap_or("data".into()));
         let database_url = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => url,
             _ => {
-                let dir = PathBuf::from(std::env::var("MURMUR_DATA_DIR").unwrap_or("data".into()));
                 std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
                 format!("sqlite://{}", dir.join("murmur.db").display())
@@ -88,6 +91,7 @@ impl Config {
                 &var("MURMUR_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
+            exports_dir: dir.join("exports"),
             ..Self::new(database_url, leptos_options()?)
         })
     }

@@ -26,6 +26,8 @@ use crate::accounts::{Identify, identify};
 use crate::app::{App, shell};
 use crate::chat::service::ChatService;
 use crate::chat::store::SqliteStore;
+use crate::exports::service::ExportService;
+use crate::exports::store::SqliteExportStore;
 use crate::inbox::service::InboxService;
 use crate::inbox::store::SqliteInboxStore;
 use crate::live::direct::{DirectListener, Open, Peer};
@@ -67,6 +69,15 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     );
     let inbox_store = SqliteInboxStore::new(pool.clone(), Arc::clone(queries));
     let inbox = InboxService::new(Arc::new(inbox_store), bus.clone());
+    let export_store = SqliteExportStore::new(pool.clone(), Arc::clone(queries));
+    let exports = ExportService::start(
+        Arc::new(export_store),
+        chat.clone(),
+        bus.clone(),
+        config.exports_dir.clone(),
+        config.limits.exports,
+    )
+    .await?;
     let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
     let accounts = AccountService::new(Arc::new(account_store), &config.limits);
     let (closing, closing_signal) = Closing::new();
@@ -91,6 +102,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         chat: chat.clone(),
         accounts: accounts.clone(),
         inbox: inbox.clone(),
+        exports: exports.clone(),
         identify: identify_state.clone(),
         live: live.clone(),
         metrics: metrics.clone(),
@@ -104,6 +116,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .merge(crate::chat::http::routes())
         .merge(crate::accounts::http::routes())
         .merge(crate::inbox::http::routes())
+        .merge(crate::exports::http::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -113,6 +126,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
                     provide_context(chat.clone());
                     provide_context(accounts.clone());
                     provide_context(inbox.clone());
+                    provide_context(exports.clone());
                 }
             },
             {

@@ -7,6 +7,7 @@ use super::Metrics;
 use crate::accounts::Identify;
 use crate::accounts::service::AccountService;
 use crate::chat::service::ChatService;
+use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
 use crate::live::LiveState;
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub chat: ChatService,
     pub accounts: AccountService,
     pub inbox: InboxService,
+    pub exports: ExportService,
     pub identify: Identify,
     pub live: LiveState,
     pub metrics: Metrics,

@@ -69,6 +69,7 @@ async fn start(dir: tempfile::TempDir, configure: Box<dyn FnOnce(&mut Config)>) 
             .build(),
     );
     config.limits = RateLimits::off();
+    config.exports_dir = dir.path().join("exports");
     configure(&mut config);
     let murmur = startup::build(&config).await.expect("app builds");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -110,6 +111,11 @@ impl TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Where the server writes exports.
+    pub fn exports_dir(&self) -> std::path::PathBuf {
+        self.config.exports_dir.clone()
     }
 
     /// Waits until the server has stopped.
@@ -260,6 +266,18 @@ impl Api {
     }
 
     /// GETs `path`, returning status and JSON body.
+    /// `GET path` as account `who`: the status and the JSON answer.
+    pub async fn get_json_as(&self, who: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .client_as(who)
+            .await
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     pub async fn get_json(&self, path: impl AsRef<str>) -> (u16, Value) {
         let response = self
             .http

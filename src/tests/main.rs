@@ -6,6 +6,7 @@ mod api;
 mod contract;
 mod crash;
 mod editing;
+mod exports;
 mod faults;
 mod follower;
 mod helpers;

@@ -1,0 +1,158 @@
+//! The background runner: takes export jobs one at a time, writes each room's messages
+//! page by page into a file (never the whole room in memory), tells the requester's topic
+//! how far it has got and when it is done, and forgets exports older than a day.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc;
+
+use super::download_url;
+use super::service::{file_path, kept_since};
+use super::store::{ExportStore, Job};
+use crate::chat::domain::Page;
+use crate::chat::service::ChatService;
+use crate::inbox::service::personal_event;
+use crate::live::Bus;
+use crate::time::Timestamp;
+
+/// How often expired exports are looked for.
+const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+
+pub(super) struct Runner {
+    pub store: Arc<dyn ExportStore>,
+    pub chat: ChatService,
+    pub bus: Arc<dyn Bus>,
+    pub dir: Arc<PathBuf>,
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+impl Runner {
+    /// Runs the jobs that arrive on `queue` until it closes (the app is gone), sweeping
+    /// expired ones every hour.
+    pub async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
+        let mut sweep = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                job = queue.recv() => match job {
+                    Some(job) => self.finish(job).await,
+                    None => return,
+                },
+                _ = sweep.tick() => self.sweep().await,
+            }
+        }
+    }
+
+    /// Runs `job` to its end, ready or failed, and tells its requester either way.
+    async fn finish(&self, job: Job) {
+        let ended = match self.write(&job).await {
+            Ok(()) => {
+                let ready =
+                    json!({ "export": job.id, "room": job.room, "url": download_url(job.id) });
+                self.tell(&job, 100, Some("ready"), "export-ready", &ready)
+                    .await
+            }
+            Err(error) => {
+                tracing::error!(%error, export = job.id, "an export failed");
+                let part = self.dir.join(format!("{}.part", job.id));
+                let _ = tokio::fs::remove_file(part).await;
+                let failed = json!({ "export": job.id, "room": job.room });
+                self.tell(&job, job.percent, Some("failed"), "export-failed", &failed)
+                    .await
+            }
+        };
+        if let Err(error) = ended {
+            // Left running: the next start takes it up again.
+            tracing::error!(%error, export = job.id, "an export's end can't be recorded");
+        }
+    }
+
+    /// Writes every message the room has now into the job's file, oldest first, as the
+    /// requester may read them; progress is told each time the percent done grows.
+    async fn write(&self, job: &Job) -> Result<(), Failure> {
+        self.store.begin(job.id, Timestamp::now()).await?;
+        let (total, newest) = self.store.extent(&job.room).await?;
+        let part = self.dir.join(format!("{}.part", job.id));
+        let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(&part).await?);
+        file.write_all(job.format.header().as_bytes()).await?;
+        let (mut after, mut written, mut told) = (0, 0, 0);
+        let mut text = String::new();
+        loop {
+            let page = Page {
+                after: Some(after),
+                limit: Some(Page::MAX_LIMIT),
+                ..Page::default()
+            };
+            let messages = self
+                .chat
+                .messages(Some(&job.requester), &job.room, page)
+                .await?;
+            let messages: Vec<_> = messages.into_iter().filter(|m| m.id <= newest).collect();
+            let Some(last) = messages.last() else { break };
+            after = last.id;
+            text.clear();
+            for message in &messages {
+                job.format.write(message, &mut text);
+            }
+            file.write_all(text.as_bytes()).await?;
+            written += messages.len() as i64;
+            let percent = (written * 100 / total.max(1)).min(99);
+            if percent > told {
+                told = percent;
+                let progress = json!({ "export": job.id, "percent": percent });
+                self.tell(job, percent, None, "export-progress", &progress)
+                    .await?;
+            }
+        }
+        file.flush().await?;
+        file.get_ref().sync_all().await?;
+        tokio::fs::rename(&part, file_path(&self.dir, job)).await?;
+        let done = json!({ "export": job.id, "percent": 100 });
+        self.tell(job, 100, None, "export-progress", &done).await?;
+        Ok(())
+    }
+
+    /// Records `job` as `percent` done (ending it as `state`, if given) with the event
+    /// `name` on its requester's topic, then publishes that event.
+    async fn tell(
+        &self,
+        job: &Job,
+        percent: i64,
+        state: Option<&str>,
+        name: &'static str,
+        payload: &serde_json::Value,
+    ) -> Result<(), sqlx::Error> {
+        let data = payload.to_string();
+        let cursor = self
+            .store
+            .advance(job, percent, state, (name, &data))
+            .await?;
+        self.bus
+            .publish(personal_event(&job.requester, name, Some(cursor), payload));
+        Ok(())
+    }
+
+    /// Forgets exports older than a day, and their files.
+    async fn sweep(&self) {
+        let expired = match self.store.expire(kept_since()).await {
+            Ok(expired) => expired,
+            Err(error) => return tracing::error!(%error, "expired exports can't be swept"),
+        };
+        let mut files = match tokio::fs::read_dir(&*self.dir).await {
+            Ok(files) => files,
+            Err(_) => return,
+        };
+        while let Ok(Some(file)) = files.next_entry().await {
+            let name = file.file_name();
+            let id = name.to_string_lossy();
+            let id = id.split('.').next().and_then(|id| id.parse::<i64>().ok());
+            if id.is_some_and(|id| expired.contains(&id)) {
+                let _ = tokio::fs::remove_file(file.path()).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The export service: asking for an export, reading its state, and downloading it — each
+//! for the person who asked alone (anyone else is told it doesn't exist). The jobs
+//! themselves run one at a time in the background (`runner.rs`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::ExportSummary;
+use super::format::Format;
+use super::runner::Runner;
+use super::store::{ExportStore, Job};
+use crate::accounts::domain::Account;
+use crate::chat::domain::RoomSlug;
+use crate::chat::service::ChatService;
+use crate::error::AppError;
+use crate::live::Bus;
+use crate::protect::{Rate, RateLimit};
+use crate::time::Timestamp;
+
+/// How long an export is kept.
+pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Exports, backed by a store, a folder of files and a background runner; cheap to clone.
+#[derive(Clone)]
+pub struct ExportService {
+    store: Arc<dyn ExportStore>,
+    chat: ChatService,
+    dir: Arc<PathBuf>,
+    jobs: mpsc::UnboundedSender<Job>,
+    /// How often each account may ask for an export.
+    limit: Arc<RateLimit<i64>>,
+}
+
+impl ExportService {
+    /// Exports kept in `store` and written into `dir` (created if missing) from `chat`'s
+    /// rooms, told on `bus`, asked for within `limit`. Starts the runner, which first takes
+    /// up again the jobs a stopped server left running.
+    ///
+    /// # Errors
+    /// If `dir` can't be created or the store can't be read.
+    pub async fn start(
+        store: Arc<dyn ExportStore>,
+        chat: ChatService,
+        bus: Arc<dyn Bus>,
+        dir: PathBuf,
+        limit: Option<Rate>,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        tokio::fs::create_dir_all(&dir).await?;
+        let (jobs, queue) = mpsc::unbounded_channel();
+        for left in store.running().await? {
+            tracing::info!(export = left.id, "starting an unfinished export over");
+            let _ = jobs.send(left);
+        }
+        let dir = Arc::new(dir);
+        let runner = Runner {
+            store: Arc::clone(&store),
+            chat: chat.clone(),
+            bus,
+            dir: Arc::clone(&dir),
+        };
+        tokio::spawn(runner.run(queue));
+        Ok(Self {
+            store,
+            chat,
+            dir,
+            jobs,
+            limit: Arc::new(RateLimit::new(limit)),
+        })
+    }
+
+    /// Starts an export of room `slug` as `format` for `who`; answers its id.
+    ///
+    /// # Errors
+    /// `Invalid` for an unknown format or a malformed slug, `RoomNotFound` if `who` may not
+    /// see the room, `RateLimited` after too many exports.
+    pub async fn request(&self, who: &Account, slug: &str, format: &str) -> Result<i64, AppError> {
+        let format = Format::parse(format)?;
+        let room = self.chat.room(Some(&who.username), slug).await?;
+        self.limit.check(who.id)?;
+        let slug = RoomSlug::parse(&room.slug)?;
+        let job = self
+            .store
+            .create(&who.username, &slug, format, Timestamp::now());
+        let job = job.await.map_err(failed)?;
+        let id = job.id;
+        self.jobs.send(job).map_err(|_| AppError::Internal)?;
+        Ok(id)
+    }
+
+    /// Export `id`, if `who` asked for it and it has not expired.
+    ///
+    /// # Errors
+    /// `ExportNotFound` otherwise.
+    pub async fn job(&self, who: &Account, id: i64) -> Result<Job, AppError> {
+        let job = self.store.job(id, kept_since()).await.map_err(failed)?;
+        job.filter(|job| job.requester == who.username)
+            .ok_or_else(|| AppError::ExportNotFound(id.to_string()))
+    }
+
+    /// The file of `who`'s ready export `id`, opened, with its job. A file that may hold a
+    /// message deleted since it was made is not served: it is made again.
+    ///
+    /// # Errors
+    /// As [`Self::job`]; `ExportNotReady` while it runs, if it failed, or when it is being
+    /// made again.
+    pub async fn download(
+        &self,
+        who: &Account,
+        id: i64,
+    ) -> Result<(Job, tokio::fs::File), AppError> {
+        let job = self.job(who, id).await?;
+        if job.state != "ready" {
+            return Err(AppError::ExportNotReady(format!("it is {}", job.state)));
+        }
+        if self.store.stale(id).await.map_err(failed)? {
+            let _ = tokio::fs::remove_file(file_path(&self.dir, &job)).await;
+            self.store
+                .begin(id, Timestamp::now())
+                .await
+                .map_err(failed)?;
+            self.jobs.send(job).map_err(|_| AppError::Internal)?;
+            let why = "a message in it was deleted since, so it is being made again";
+            return Err(AppError::ExportNotReady(why.into()));
+        }
+        let file = tokio::fs::File::open(file_path(&self.dir, &job)).await;
+        let file = file.map_err(|error| {
+            tracing::error!(%error, export = id, "a ready export's file can't be opened");
+            AppError::Internal
+        })?;
+        Ok((job, file))
+    }
+
+    /// `who`'s exports of the last day, newest first.
+    ///
+    /// # Errors
+    /// `Internal` if the store fails.
+    pub async fn summaries(&self, who: &Account) -> Result<Vec<ExportSummary>, AppError> {
+        let jobs = self.store.jobs_of(&who.username, kept_since()).await;
+        Ok(jobs.map_err(failed)?.into_iter().map(summary).collect())
+    }
+}
+
+/// What the requester's tabs show of `job`.
+pub fn summary(job: Job) -> ExportSummary {
+    ExportSummary {
+        id: job.id,
+        room: job.room,
+        state: job.state,
+        percent: job.percent,
+    }
+}
+
+/// Exports made before this have expired.
+pub(super) fn kept_since() -> Timestamp {
+    Timestamp(Timestamp::now().millis() - KEPT_FOR.as_millis() as i64)
+}
+
+/// Where `job`'s finished file is.
+pub(super) fn file_path(dir: &std::path::Path, job: &Job) -> PathBuf {
+    dir.join(format!("{}.{}", job.id, job.format.name()))
+}
+
+/// What the caller may see of a store failure: it is logged, not shown.
+pub(super) fn failed(error: sqlx::Error) -> AppError {
+    tracing::error!(%error, "export store failed");
+    AppError::Internal
+}

@@ -1,0 +1,203 @@
+//! What a person's tabs show of their exports, in the top bar: a progress bar while one
+//! runs, then "Your export of #room is ready" with its download link — kept current by the
+//! export events of their own topic, whose payloads are applied (any other event of the
+//! topic is left to re-run what depends on it, such as the bell).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use super::server_fns::load_exports;
+use super::{ExportSummary, download_url};
+use crate::accounts::signed_in;
+use crate::inbox::user_topic;
+use crate::island::{Seed, plant, seed};
+use crate::js::{self, FromJs, field, from_js_fields};
+use crate::live::use_live;
+
+/// The signed-in caller's exports (server render only); nothing signed out.
+#[component]
+pub fn Exports() -> impl IntoView {
+    if signed_in().is_none() {
+        return ().into_any();
+    }
+    let exports = Resource::new(|| (), |()| load_exports());
+    view! {
+        <Suspense>
+            {Suspend::new(async move {
+                match exports.await {
+                    Ok(Some(seed)) => view! { {plant(seed)} <ExportList/> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+/// What [`ExportList`] starts from: whose exports, and those of the last day.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ExportsSeed {
+    pub username: String,
+    pub exports: Vec<ExportSummary>,
+}
+
+impl Seed for ExportsSeed {
+    const ID: &'static str = "exports-seed";
+}
+
+from_js_fields!(ExportsSeed { username, exports });
+
+/// How many exports the top bar shows: the newest.
+const SHOWN: usize = 3;
+
+/// An export event of a person's topic.
+pub enum ExportChange {
+    Progress {
+        id: i64,
+        percent: i64,
+    },
+    Ended {
+        id: i64,
+        room: String,
+        state: &'static str,
+    },
+}
+
+impl FromJs for ExportChange {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let id = field(value, "export")?;
+        let ended = |state| {
+            let room = field(value, "room")?;
+            Some(Self::Ended { id, room, state })
+        };
+        match field::<String>(value, "kind")?.as_str() {
+            "export-progress" => Some(Self::Progress {
+                id,
+                percent: field(value, "percent")?,
+            }),
+            "export-ready" => ended("ready"),
+            "export-failed" => ended("failed"),
+            _ => None,
+        }
+    }
+}
+
+/// Applies `change` to the exports shown (one asked for in another tab arrives new).
+pub fn take(exports: RwSignal<Vec<ExportSummary>>, change: ExportChange) {
+    exports.update(|list| {
+        let id = match &change {
+            ExportChange::Progress { id, .. } | ExportChange::Ended { id, .. } => *id,
+        };
+        let at = match list.iter().position(|export| export.id == id) {
+            Some(at) => at,
+            None => {
+                let new = ExportSummary {
+                    id,
+                    room: String::new(),
+                    state: "running".into(),
+                    percent: 0,
+                };
+                let at = list.partition_point(|export| export.id > id);
+                list.insert(at, new);
+                at
+            }
+        };
+        let export = &mut list[at];
+        match change {
+            ExportChange::Progress { percent, .. } => export.percent = export.percent.max(percent),
+            ExportChange::Ended { room, state, .. } => {
+                export.room = room;
+                export.state = state.into();
+            }
+        }
+    });
+}
+
+/// The newest exports, running, ready or failed, live.
+#[island]
+fn ExportList() -> impl IntoView {
+    let ExportsSeed { username, exports } = seed();
+    let exports = RwSignal::new(exports);
+    use_live(move || user_topic(&username)).apply(move |data| {
+        match js::parse::<ExportChange>(data) {
+            Some(change) => take(exports, change),
+            None => return false,
+        }
+        true
+    });
+    let shown = move || {
+        let list = exports.get();
+        list.into_iter()
+            .take(SHOWN)
+            .map(|export| view! { <ExportItem export/> })
+            .collect_view()
+    };
+    view! { <ul class="exports" aria-label="Exports">{shown}</ul> }
+}
+
+#[component]
+fn ExportItem(export: ExportSummary) -> impl IntoView {
+    let room = match export.room.as_str() {
+        "" => "a room".to_owned(),
+        slug => format!("#{slug}"),
+    };
+    match export.state.as_str() {
+        "ready" => view! {
+            <li class="export">
+                "Your export of "{room}" is ready: "
+                <a href=download_url(export.id) download="">"download"</a>
+            </li>
+        }
+        .into_any(),
+        "failed" => view! {
+            <li class="export error">"Your export of "{room}" failed; please ask again."</li>
+        }
+        .into_any(),
+        _ => view! {
+            <li class="export">
+                "Exporting "{room.clone()}" "
+                <progress max="100" value=export.percent aria-label=format!("Export of {room}")></progress>
+                " "{export.percent}"%"
+            </li>
+        }
+        .into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: i64, state: &str, percent: i64) -> ExportSummary {
+        ExportSummary {
+            id,
+            room: "a".into(),
+            state: state.into(),
+            percent,
+        }
+    }
+
+    #[test]
+    fn progress_only_grows_and_the_end_names_the_room() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let exports = RwSignal::new(vec![summary(2, "running", 40)]);
+            take(exports, ExportChange::Progress { id: 2, percent: 30 });
+            assert_eq!(exports.get_untracked(), [summary(2, "running", 40)]);
+            take(exports, ExportChange::Progress { id: 3, percent: 10 });
+            let ready = ExportChange::Ended {
+                id: 3,
+                room: "b".into(),
+                state: "ready",
+            };
+            take(exports, ready);
+            let list = exports.get_untracked();
+            assert_eq!(
+                (list[0].id, list[0].room.as_str(), list[0].state.as_str()),
+                (3, "b", "ready")
+            );
+            assert_eq!(list[1], summary(2, "running", 40));
+        });
+    }
+}

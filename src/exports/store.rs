@@ -1,0 +1,72 @@
+//! Where export jobs are kept: one trait, one implementation per database. A job's progress
+//! and its end are each recorded with the event that tells its requester, in one
+//! transaction, so the requester's topic replays exactly what the job did.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use sqlite::SqliteExportStore;
+
+use super::format::Format;
+use crate::chat::domain::RoomSlug;
+use crate::time::Timestamp;
+
+/// A job as kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub requester: String,
+    pub room: String,
+    pub format: Format,
+    /// `running`, `ready` or `failed`.
+    pub state: String,
+    pub percent: i64,
+    pub created_at: Timestamp,
+}
+
+/// Export jobs and the events that tell their requesters, durable.
+#[async_trait]
+pub trait ExportStore: Send + Sync + 'static {
+    /// Records a running export of room `room` for `requester` (a username), asked for at
+    /// `at`.
+    async fn create(
+        &self,
+        requester: &str,
+        room: &RoomSlug,
+        format: Format,
+        at: Timestamp,
+    ) -> Result<Job, sqlx::Error>;
+
+    /// Job `id`, unless it was made before `since` (expired).
+    async fn job(&self, id: i64, since: Timestamp) -> Result<Option<Job>, sqlx::Error>;
+
+    /// `requester`'s jobs made since `since`, newest first.
+    async fn jobs_of(&self, requester: &str, since: Timestamp) -> Result<Vec<Job>, sqlx::Error>;
+
+    /// Every job still running (a server that stopped left them so).
+    async fn running(&self) -> Result<Vec<Job>, sqlx::Error>;
+
+    /// How many messages room `room` has, and its newest message's id (0 without any):
+    /// what an export started now covers.
+    async fn extent(&self, room: &str) -> Result<(i64, i64), sqlx::Error>;
+
+    /// Records that job `id` is `percent` done, with the event `name` (`payload`) on its
+    /// requester's topic; answers the event's cursor. With `state`, the job ends so.
+    async fn advance(
+        &self,
+        job: &Job,
+        percent: i64,
+        state: Option<&str>,
+        event: (&str, &str),
+    ) -> Result<i64, sqlx::Error>;
+
+    /// Marks job `id` running again from nothing, its file begun at `at`.
+    async fn begin(&self, id: i64, at: Timestamp) -> Result<(), sqlx::Error>;
+
+    /// Whether a message of job `id`'s room was deleted since its file was begun.
+    async fn stale(&self, id: i64) -> Result<bool, sqlx::Error>;
+
+    /// Forgets the jobs made before `before`; answers their ids (whose files go too).
+    async fn expire(&self, before: Timestamp) -> Result<Vec<i64>, sqlx::Error>;
+}
