@@ -136,32 +136,27 @@ fn ExportList() -> impl IntoView {
     view! { <ul class="exports" aria-label="Exports">{shown}</ul> }
 }
 
+/// One export: one shape whatever its state (a text, and a progress bar while it runs or
+/// a link once it is ready), so the list's view is a single type.
 #[component]
 fn ExportItem(export: ExportSummary) -> impl IntoView {
     let room = match export.room.as_str() {
         "" => "a room".to_owned(),
         slug => format!("#{slug}"),
     };
-    match export.state.as_str() {
-        "ready" => view! {
-            <li class="export">
-                "Your export of "{room}" is ready: "
-                <a href=download_url(export.id) download="">"download"</a>
-            </li>
-        }
-        .into_any(),
-        "failed" => view! {
-            <li class="export error">"Your export of "{room}" failed; please ask again."</li>
-        }
-        .into_any(),
-        _ => view! {
-            <li class="export">
-                "Exporting "{room.clone()}" "
-                <progress max="100" value=export.percent aria-label=format!("Export of {room}")></progress>
-                " "{export.percent}"%"
-            </li>
-        }
-        .into_any(),
+    let text = match export.state.as_str() {
+        "ready" => format!("Your export of {room} is ready: "),
+        "failed" => format!("Your export of {room} failed; please ask again."),
+        _ => format!("Exporting {room}: {}% ", export.percent),
+    };
+    let running = export.state == "running";
+    let ready = export.state == "ready";
+    view! {
+        <li class="export" class:error=export.state == "failed">
+            {text}
+            {running.then(|| view! { <progress max="100" value=export.percent aria-label="Export progress"></progress> })}
+            {ready.then(|| view! { <a href=download_url(export.id) download="">"download"</a> })}
+        </li>
     }
 }
 

@@ -71,6 +71,24 @@ impl Poster {
         .await
     }
 
+    /// GETs `path` with `connection: close` and reads everything the server sends until it
+    /// closes, calling `meanwhile` after each read; how many bytes came.
+    pub async fn get_to_end(mut self, path: &str, mut meanwhile: impl FnMut()) -> io::Result<u64> {
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nhost: bench\r\n{}connection: close\r\n\r\n",
+            self.authorization
+        );
+        self.stream.get_mut().write_all(request.as_bytes()).await?;
+        let (mut buffer, mut total) = (vec![0; 64 * 1024], 0);
+        loop {
+            match self.stream.read(&mut buffer).await? {
+                0 => return Ok(total),
+                n => total += n as u64,
+            }
+            meanwhile();
+        }
+    }
+
     /// Sends `request`, reads a response with a `content-length`.
     async fn send(&mut self, request: &str) -> io::Result<(u16, Option<String>, Vec<u8>)> {
         self.stream.get_mut().write_all(request.as_bytes()).await?;

@@ -5,6 +5,7 @@
 //! Run it with `scripts/bench.sh` (`--quick` for a smoke run), which also runs the browser
 //! half in `end2end/bench/`.
 
+mod export;
 mod http;
 mod server;
 mod subscribers;
@@ -29,6 +30,8 @@ pub fn now_micros() -> u128 {
 
 struct Plan {
     idle: usize,
+    /// The messages in the room exported.
+    exported: u64,
     latency_at: Vec<usize>,
     posts_per_second: u64,
     seconds: u64,
@@ -40,6 +43,7 @@ async fn main() -> std::io::Result<()> {
     let plan = if quick {
         Plan {
             idle: 300,
+            exported: 2_000,
             latency_at: vec![300],
             posts_per_second: 10,
             seconds: 2,
@@ -47,6 +51,7 @@ async fn main() -> std::io::Result<()> {
     } else {
         Plan {
             idle: 19_000,
+            exported: 200_000,
             latency_at: vec![1_000, 5_000, 10_000],
             posts_per_second: 10,
             seconds: 10,
@@ -116,6 +121,14 @@ async fn main() -> std::io::Result<()> {
         let rate = pages_per_second(&server).await?;
         println!("| SSR room page (50 messages), wrk -t2 -c64 -d10s | {rate:.0} requests/s |");
     }
+    let run = export::export(&server, plan.exported).await?;
+    println!(
+        "| export of a {}-message room as JSON Lines: job time, server RSS growth, file | {:.1} s, {:.1} MiB, {:.1} MiB |",
+        run.messages,
+        run.seconds,
+        run.rss_growth as f64 / (1024.0 * 1024.0),
+        run.bytes as f64 / (1024.0 * 1024.0)
+    );
     for file in ["murmur.wasm", "murmur.js"] {
         let [raw, gzip, brotli] = served_sizes(&server, file).await?;
         println!(

@@ -100,6 +100,36 @@ impl Server {
             .await
     }
 
+    /// Adds `count` messages by the benchmark's account to room `slug`, straight into the
+    /// database in one transaction (bodies with quotes, commas and non-ASCII text).
+    pub async fn fill(&self, slug: &str, count: u64) -> io::Result<()> {
+        let url = format!("sqlite://{}/bench.db", self.dir.display());
+        let database = sqlx::SqlitePool::connect(&url)
+            .await
+            .map_err(io::Error::other)?;
+        let mut tx = database.begin().await.map_err(io::Error::other)?;
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?2)
+             INSERT INTO messages (room_id, author, body, created_at)
+             SELECT (SELECT id FROM rooms WHERE slug = ?1), 'bench',
+                    'message ' || i || ', with \"quotes\", commas and ☃',
+                    CAST(unixepoch('subsec') * 1000 AS INTEGER)
+             FROM n",
+        )
+        .bind(slug)
+        .bind(count as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(io::Error::other)?;
+        sqlx::query("UPDATE messages SET seq = id WHERE seq = 0")
+            .execute(&mut *tx)
+            .await
+            .map_err(io::Error::other)?;
+        tx.commit().await.map_err(io::Error::other)?;
+        database.close().await;
+        Ok(())
+    }
+
     /// A kept-alive connection that posts as the benchmark's account.
     pub async fn poster(&self) -> io::Result<Poster> {
         Ok(Poster::connect(self.addr).await?.signed_in(&self.token))
