@@ -317,3 +317,31 @@ async fn asking_for_too_many_exports_is_refused() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn an_export_expires_after_a_day() {
+    let app = spawn_app().await;
+    room_with_messages(&app, "archive").await;
+    let ada = app.client_as("ada").await;
+    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
+        .await
+        .unwrap();
+    let (_, answer) = request(&app, "ada", "archive", "jsonl").await;
+    let id = answer["id"].as_i64().unwrap();
+    until_done(&mut topic, id).await;
+    let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
+    let a_day_and_a_minute = (24 * 60 + 1) * 60 * 1000;
+    sqlx::query("UPDATE exports SET created_at = created_at - ?1")
+        .bind(a_day_and_a_minute)
+        .execute(&database)
+        .await
+        .unwrap();
+    for path in [
+        format!("/api/exports/{id}"),
+        format!("/api/exports/{id}/download"),
+    ] {
+        assert_eq!(fetch_as(&app, "ada", &path).await.0, 404, "{path}");
+    }
+    let (_, listed) = app.get_json_as("ada", "/api/exports").await;
+    assert_eq!(listed, json!([]));
+}

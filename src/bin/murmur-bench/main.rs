@@ -306,11 +306,12 @@ async fn fan_out(
     seconds: u64,
     change: Change,
 ) -> std::io::Result<FanOut> {
-    let mut poster = server.poster().await?;
     let (method, path, status) = match change {
         Change::Post => ("POST", JSON_API.path.to_owned(), 201),
         Change::Edit => {
-            let (_, message) = poster
+            let (_, message) = server
+                .poster()
+                .await?
                 .post(JSON_API.path, JSON_API.content_type, "{\"body\":\"x\"}")
                 .await?;
             let id = message_id(&message);
@@ -318,6 +319,9 @@ async fn fan_out(
         }
     };
     let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    // Connected once the crowd is in: hyper may close a kept-alive connection that sends no
+    // request for 30 s, and opening 10,000 subscribers can take about that long.
+    let mut poster = server.poster().await?;
     let changes = (method, path.as_str(), status);
     let (posted, elapsed) = change_at(&mut poster, changes, rate, seconds).await?;
     Ok(FanOut::new(crowd.settle(posted).await, posted, elapsed))
@@ -332,8 +336,8 @@ async fn presence_churn(
     rate: u64,
     seconds: u64,
 ) -> std::io::Result<(FanOut, u64)> {
-    let mut poster = server.poster().await?;
     let crowd = Crowd::open(server, count, Sources::Own).await?;
+    let mut poster = server.poster().await?;
     let (stop, stopped) = watch::channel(false);
     let churn = subscribers::churn(server.addr, ROOM_STREAM, CHURNERS, &stopped);
     let posts = ("POST", JSON_API.path, 201);
