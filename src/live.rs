@@ -12,7 +12,8 @@
 //! - [`LiveTopic::seen`]`(cursor)` says what the page already shows, so the stream resumes
 //!   after it (closing the gap between server render and subscribe).
 //! - [`LiveTopic::apply`]`(|payload| …)` takes new events' payloads directly, without a
-//!   re-run; the version then changes only when something may have been missed.
+//!   re-run; the version then changes only for a payload no component took, or when
+//!   something may have been missed. Several components may apply one topic.
 //! - [`LiveTopic::refetch`]`(|| async { … })` re-reads after each change, one run at a time:
 //!   a burst of changes costs one run in flight plus one after it.
 //! - [`LiveIndicator`] shows whether the connection is live, reconnecting or offline;

@@ -49,7 +49,7 @@ impl ChatService {
         if self.store.mark_read(slug, username, up_to).await? {
             let payload = json!({ "room": slug.as_str() });
             self.bus
-                .publish(personal_event(username, "read", None, &payload));
+                .publish(personal_event(username, "room-read", None, &payload));
         }
         Ok(())
     }

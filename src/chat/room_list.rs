@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 use super::DIRECTORY_TOPIC;
 use super::domain::{RoomSummary, UNREAD_CAP};
@@ -11,7 +12,7 @@ use crate::clock::Ago;
 use crate::fetch::get_json;
 use crate::inbox::user_topic;
 use crate::island::{Seed, plant, seed};
-use crate::js::{self, from_js_fields};
+use crate::js::{self, FromJs, field, from_js_fields};
 use crate::live::use_live;
 
 /// The rooms, loaded during the server render and live from then on; `current` is
@@ -81,7 +82,20 @@ fn RoomList() -> impl IntoView {
     };
     directory.refetch(reread);
     if let Some(me) = me {
-        use_live(move || user_topic(&me)).refetch(reread);
+        let own = use_live(move || user_topic(&me));
+        // They read a room, in this tab or another: nothing there is unread. Anything else
+        // on their topic (a mention, say) re-reads the list.
+        own.apply(move |data| {
+            let Some(RoomRead { room }) = js::parse::<RoomRead>(data) else {
+                return false;
+            };
+            rooms.update(|list| {
+                let read = list.iter_mut().filter(|known| known.slug == room);
+                read.for_each(|known| known.unread = known.unread.map(|_| 0));
+            });
+            true
+        });
+        own.refetch(reread);
     }
     view! {
         <ul class="room-list" aria-label="Rooms">
@@ -90,6 +104,19 @@ fn RoomList() -> impl IntoView {
                 <RoomLink current=current.as_deref() == Some(room.slug.as_str()) room/>
             </For>
         </ul>
+    }
+}
+
+/// The reader read room `room` (a `room-read` event of their own topic).
+struct RoomRead {
+    room: String,
+}
+
+impl FromJs for RoomRead {
+    fn from_js(value: &JsValue) -> Option<Self> {
+        let kind = field::<String>(value, "kind")?;
+        let room = field(value, "room")?;
+        (kind == "room-read").then_some(Self { room })
     }
 }
 

@@ -182,12 +182,17 @@ fn is_news(live: LiveContext, topic: &str, id: &str) -> bool {
     }
 }
 
-/// Hands the payload to the topic's applier; `false` if there is none or it declined.
+/// Hands the payload to each of the topic's appliers; whether any took it.
 fn apply(live: LiveContext, topic: &str, data: &str) -> bool {
-    let applier = live
-        .with_topic(topic, |known| known.applier.clone())
-        .flatten();
-    applier.is_some_and(|apply| apply(data))
+    let appliers = live
+        .with_topic(topic, |known| known.appliers.clone())
+        .unwrap_or_default();
+    // Every applier sees the payload, even after one took it: each keeps its own view.
+    let mut taken = false;
+    for apply in &appliers {
+        taken |= apply(data);
+    }
+    taken
 }
 
 /// Marks `topic` as changed: resources keyed on it re-run.

@@ -50,8 +50,8 @@ pub(super) struct Topic {
     /// The newest cursor the tab has: the stream resumes after it, and events up to it
     /// are not news. Kept after the last user leaves.
     pub(super) cursor: i64,
-    /// What takes an event's payload in place of a re-run.
-    pub(super) applier: Option<Applier>,
+    /// What take events' payloads in place of a re-run: each component's own.
+    pub(super) appliers: Vec<Applier>,
 }
 
 /// Takes an event's payload; `false` if it could not, and the topic should re-run instead.
@@ -67,7 +67,7 @@ pub(super) fn entry<'a>(topics: &'a mut Vec<Topic>, name: &str) -> &'a mut Topic
                 users: 0,
                 version: 0,
                 cursor: i64::MIN,
-                applier: None,
+                appliers: Vec::new(),
             });
             topics.len() - 1
         }
@@ -182,15 +182,23 @@ impl LiveTopic {
     }
 
     /// Hands each new event's payload to `apply` instead of changing the version, so the
-    /// page updates without fetching. `apply` returns `false` for a payload it can't use;
-    /// then the version changes as usual. Reconnects and resyncs still change the version:
-    /// re-read what may have been missed then. Lasts until the calling owner is cleaned up.
+    /// page updates without fetching. `apply` returns `false` for a payload it can't use.
+    /// Several components may apply one topic's events, each taking what it knows: every
+    /// one is handed every payload, and the version changes as usual for a payload none of
+    /// them took. Reconnects and resyncs still change the version: re-read what may have
+    /// been missed then. Lasts until the calling owner is cleaned up.
     pub fn apply(&self, apply: impl Fn(&str) -> bool + Send + Sync + 'static) {
         let name = self.topic.get_untracked();
         let topics = self.live.topics;
-        topics.update_untracked(|topics| entry(topics, &name).applier = Some(Arc::new(apply)));
+        let apply: Applier = Arc::new(apply);
+        let mine = Arc::clone(&apply);
+        topics.update_untracked(|topics| entry(topics, &name).appliers.push(apply));
         on_cleanup(move || {
-            topics.try_update_untracked(|topics| entry(topics, &name).applier = None);
+            topics.try_update_untracked(|topics| {
+                entry(topics, &name)
+                    .appliers
+                    .retain(|known| !Arc::ptr_eq(known, &mine))
+            });
         });
     }
 }

@@ -116,7 +116,7 @@ async fn opening_a_room_marks_where_the_reader_was_and_reads_it_and_their_tabs_h
     let payload: Value = serde_json::from_str(&event.data).unwrap();
     assert_eq!(
         (&payload["kind"], &payload["room"]),
-        (&"read".into(), &"general".into())
+        (&"room-read".into(), &"general".into())
     );
     assert_eq!(event.id, None);
 }
