@@ -345,3 +345,34 @@ async fn an_export_expires_after_a_day() {
     let (_, listed) = app.get_json_as("ada", "/api/exports").await;
     assert_eq!(listed, json!([]));
 }
+
+#[tokio::test]
+async fn an_export_asked_for_from_another_site_with_the_cookie_is_refused() {
+    let app = spawn_app().await;
+    app.create_room("archive").await;
+    let signed_up = app
+        .http
+        .post(app.url("/api/accounts"))
+        .json(&json!({ "username": "ada", "password": super::helpers::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_up.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let forged = app
+        .http
+        .post(app.url("/api/rooms/archive/exports"))
+        .header("cookie", &cookie)
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({ "format": "csv" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let listed = app
+        .http
+        .get(app.url("/api/exports"))
+        .header("cookie", &cookie);
+    let listed: Value = listed.send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed, json!([]), "nothing was started");
+}
