@@ -172,3 +172,31 @@ test('Shift+Enter starts a new line, and an unsent draft survives a reload', asy
   await expectLive(page);
   await expect(composer).toHaveValue('');
 });
+
+test('a message typed and sent while the one before is on its way is kept and sent after it', async ({ page }) => {
+  await signUp(page.context().request);
+  const slug = await newRoom(page.context().request);
+  await page.goto(`/rooms/${slug}`);
+  await expectLive(page);
+  // The first post is held until the second has been typed and sent.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let first = true;
+  await page.route('**/api/post_message', async (route) => {
+    if (first) {
+      first = false;
+      await held;
+    }
+    await route.continue();
+  });
+  const composer = page.getByRole('textbox', { name: 'Message' });
+  await composer.fill('first of two');
+  await composer.press('Enter');
+  await composer.fill('second of two');
+  await composer.press('Enter');
+  release();
+  await expect(message(page, 'first of two')).toBeVisible();
+  await expect(message(page, 'second of two')).toBeVisible();
+  await expect(composer).toHaveValue('');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

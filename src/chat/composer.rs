@@ -44,28 +44,39 @@ pub fn Composer(
             }
         }
     };
+    // A message sent while the one before is on its way goes once that one is in.
+    let queued = StoredValue::new(false);
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if pending.get_untracked() {
+            queued.set_value(true);
             return;
         }
         let form = event_target::<HtmlFormElement>(&event);
+        let sent = message_field(&form).map(|field| field.value());
         pending.set(true);
         let draft = draft.clone();
         spawn_local(async move {
             match submit::<Message>(&form).await {
                 Ok(message) => {
                     error.set(None);
-                    draft.write("");
                     on_posted.run(message);
                     if let Some(textarea) = message_field(&form) {
-                        textarea.set_value("");
+                        // Only what was sent clears: what was typed since stays.
+                        if Some(textarea.value()) == sent {
+                            textarea.set_value("");
+                            draft.write("");
+                        }
                         let _ = textarea.focus();
                     }
                 }
                 Err(refused) => error.set(Some(refused.to_string())),
             }
             pending.set(false);
+            let more = message_field(&form).is_some_and(|field| !field.value().trim().is_empty());
+            if std::mem::take(&mut *queued.write_value()) && more {
+                let _ = form.request_submit();
+            }
         });
     };
     Either::Right(view! {
