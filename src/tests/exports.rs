@@ -72,6 +72,20 @@ async fn until_done(topic: &mut SseClient, id: i64) -> Vec<SseEvent> {
     }
 }
 
+/// Ada asks for an export of `slug` as `format` with her topic open, and waits for its
+/// end: her topic (for what comes next), the export's id, and its events.
+async fn export_as_ada(app: &TestApp, slug: &str, format: &str) -> (SseClient, i64, Vec<SseEvent>) {
+    let ada = app.client_as("ada").await;
+    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
+        .await
+        .unwrap();
+    let (status, answer) = request(app, "ada", slug, format).await;
+    assert_eq!(status, 202, "{answer}");
+    let id = answer["id"].as_i64().unwrap();
+    let events = until_done(&mut topic, id).await;
+    (topic, id, events)
+}
+
 /// A CSV field as RFC 4180 has it.
 fn csv_field(text: &str) -> String {
     match text.contains([',', '"', '\n', '\r']) {
@@ -84,15 +98,7 @@ fn csv_field(text: &str) -> String {
 async fn an_export_is_told_to_its_requester_as_it_goes_and_holds_every_message_exactly() {
     let app = spawn_app().await;
     let messages = room_with_messages(&app, "archive").await;
-    let ada = app.client_as("ada").await;
-    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
-        .await
-        .unwrap();
-
-    let (status, answer) = request(&app, "ada", "archive", "jsonl").await;
-    assert_eq!(status, 202);
-    let id = answer["id"].as_i64().unwrap();
-    let events = until_done(&mut topic, id).await;
+    let (_, id, events) = export_as_ada(&app, "archive", "jsonl").await;
     let (ready, progress) = events.split_last().unwrap();
     let percents: Vec<i64> = progress
         .iter()
@@ -139,6 +145,7 @@ async fn an_export_is_told_to_its_requester_as_it_goes_and_holds_every_message_e
     );
 
     // A tab that was away gets the whole story on reconnect, from its cursor.
+    let ada = app.client_as("ada").await;
     let mut resumed = SseClient::open(&ada, &app.url("/live?topic=user:ada@0"), None)
         .await
         .unwrap();
@@ -149,13 +156,7 @@ async fn an_export_is_told_to_its_requester_as_it_goes_and_holds_every_message_e
 async fn a_csv_export_quotes_as_rfc_4180_says() {
     let app = spawn_app().await;
     let messages = room_with_messages(&app, "archive").await;
-    let ada = app.client_as("ada").await;
-    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
-        .await
-        .unwrap();
-    let (_, answer) = request(&app, "ada", "archive", "csv").await;
-    let id = answer["id"].as_i64().unwrap();
-    until_done(&mut topic, id).await;
+    let (_, id, _) = export_as_ada(&app, "archive", "csv").await;
     let (status, file) = fetch_as(&app, "ada", &format!("/api/exports/{id}/download")).await;
     assert_eq!(status, 200);
     let mut expected = "id,author,created_at,body\r\n".to_owned();
@@ -175,13 +176,7 @@ async fn a_csv_export_quotes_as_rfc_4180_says() {
 async fn an_export_is_its_requesters_alone() {
     let app = spawn_app().await;
     room_with_messages(&app, "archive").await;
-    let ada = app.client_as("ada").await;
-    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
-        .await
-        .unwrap();
-    let (_, answer) = request(&app, "ada", "archive", "jsonl").await;
-    let id = answer["id"].as_i64().unwrap();
-    until_done(&mut topic, id).await;
+    let (_, id, _) = export_as_ada(&app, "archive", "jsonl").await;
     for path in [
         format!("/api/exports/{id}"),
         format!("/api/exports/{id}/download"),
@@ -208,10 +203,7 @@ async fn a_bad_request_for_an_export_is_refused_and_starts_nothing() {
         "{refused}"
     );
     assert_eq!(request(&app, "ada", "nowhere", "csv").await.0, 404);
-    let ada = app.client_as("ada").await;
-    let secret = json!({ "slug": "secret", "title": "Secret", "private": true });
-    let created = ada.post(app.url("/api/rooms")).json(&secret).send().await;
-    assert_eq!(created.unwrap().status(), 201);
+    app.create_private_room("ada", "secret").await;
     assert_eq!(
         request(&app, "eve", "secret", "csv").await.0,
         404,
@@ -271,15 +263,10 @@ async fn an_export_a_stopped_server_left_running_is_finished_by_the_next() {
 async fn an_export_never_serves_a_message_deleted_after_it_was_made() {
     let app = spawn_app().await;
     let messages = room_with_messages(&app, "archive").await;
-    let ada = app.client_as("ada").await;
-    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
-        .await
-        .unwrap();
-    let (_, answer) = request(&app, "ada", "archive", "jsonl").await;
-    let id = answer["id"].as_i64().unwrap();
-    until_done(&mut topic, id).await;
+    let (mut topic, id, _) = export_as_ada(&app, "archive", "jsonl").await;
     let gone = messages[1]["id"].as_i64().unwrap();
     let url = app.url(&format!("/api/rooms/archive/messages/{gone}"));
+    let ada = app.client_as("ada").await;
     assert_eq!(ada.delete(url).send().await.unwrap().status(), 204);
 
     let download = format!("/api/exports/{id}/download");
@@ -322,13 +309,7 @@ async fn asking_for_too_many_exports_is_refused() {
 async fn an_export_expires_after_a_day() {
     let app = spawn_app().await;
     room_with_messages(&app, "archive").await;
-    let ada = app.client_as("ada").await;
-    let mut topic = SseClient::open(&ada, &app.url("/live?topic=user:ada"), None)
-        .await
-        .unwrap();
-    let (_, answer) = request(&app, "ada", "archive", "jsonl").await;
-    let id = answer["id"].as_i64().unwrap();
-    until_done(&mut topic, id).await;
+    let (_, id, _) = export_as_ada(&app, "archive", "jsonl").await;
     let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
     let a_day_and_a_minute = (24 * 60 + 1) * 60 * 1000;
     sqlx::query("UPDATE exports SET created_at = created_at - ?1")

@@ -229,6 +229,16 @@ impl Api {
         assert_eq!(response.status(), 201, "creating room {slug}");
     }
 
+    /// Creates private room `slug` as account `owner`, its only member.
+    pub async fn create_private_room(&self, owner: &str, slug: &str) {
+        let room = json!({ "slug": slug, "title": "Secret", "private": true });
+        let client = self.client_as(owner).await;
+        let created = client.post(self.url("/api/rooms")).json(&room).send().await;
+        let created = created.unwrap();
+        assert_eq!(created.status(), 201, "creating private room {slug}");
+        assert_eq!(created.json::<Value>().await.unwrap()["private"], true);
+    }
+
     /// Posts through the JSON API as account `author`, returning status and JSON body.
     pub async fn post_json(&self, slug: &str, author: &str, body: &str) -> (u16, Value) {
         let response = self

@@ -103,9 +103,7 @@ async fn a_mention_in_a_private_room_notifies_only_its_members() {
     let app = spawn_app().await;
     let ada = app.client_as("ada").await;
     app.token("grace").await;
-    let room = json!({ "slug": "secret", "title": "Secret", "private": true });
-    let created = ada.post(app.url("/api/rooms")).json(&room).send().await;
-    assert_eq!(created.unwrap().status(), 201);
+    app.create_private_room("ada", "secret").await;
     let added = ada
         .post(app.url("/api/rooms/secret/members"))
         .json(&json!({ "username": "grace" }))

@@ -108,9 +108,7 @@ async fn after_the_grace_period_a_leave_reaches_everyone() {
 async fn a_private_rooms_presence_is_its_members_alone() {
     let app = spawn_app().await;
     let ada = app.client_as("ada").await;
-    let secret = json!({ "slug": "secret", "title": "Secret", "private": true });
-    let created = ada.post(app.url("/api/rooms")).json(&secret).send().await;
-    assert_eq!(created.unwrap().status(), 201);
+    app.create_private_room("ada", "secret").await;
     let _tab = stream_as(&app, "ada", "/rooms/secret/stream").await;
     let (status, _) = app.get_json("/api/rooms/secret/presence").await;
     assert_eq!(status, 404, "as if it didn't exist");

@@ -7,16 +7,7 @@ use super::helpers::{SseClient, TestApp, spawn_app};
 
 /// Creates private room `slug` as `owner` and posts `first` in it; returns the message id.
 async fn private_room(app: &TestApp, owner: &str, slug: &str, first: &str) -> i64 {
-    let client = app.client_as(owner).await;
-    let room = json!({ "slug": slug, "title": "Secret", "private": true });
-    let created = client
-        .post(app.url("/api/rooms"))
-        .json(&room)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    assert_eq!(created.json::<Value>().await.unwrap()["private"], true);
+    app.create_private_room(owner, slug).await;
     let (status, message) = app.post_json(slug, owner, first).await;
     assert_eq!(status, 201);
     message["id"].as_i64().unwrap()

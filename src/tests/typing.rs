@@ -52,9 +52,7 @@ async fn typing_needs_an_account_and_a_room_the_typist_may_see() {
     assert_eq!(typing(&app, None, "general").await, 401);
     assert_eq!(typing(&app, Some("ada"), "nowhere").await, 404);
     let ada = app.client_as("ada").await;
-    let secret = json!({ "slug": "secret", "title": "Secret", "private": true });
-    let created = ada.post(app.url("/api/rooms")).json(&secret).send().await;
-    assert_eq!(created.unwrap().status(), 201);
+    app.create_private_room("ada", "secret").await;
     assert_eq!(
         typing(&app, Some("eve"), "secret").await,
         404,
