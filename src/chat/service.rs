@@ -126,7 +126,7 @@ impl ChatService {
 
     /// How many have room `slug` open now.
     pub(super) fn here(&self, slug: &str) -> i64 {
-        self.presence.of(&room_topic(slug)).count().into()
+        self.presence.count(&room_topic(slug)).into()
     }
 
     /// Every room, from the read cache or the store.

@@ -46,13 +46,6 @@ pub struct Present {
     pub anonymous: u32,
 }
 
-impl Present {
-    /// Everyone here, signed in or not.
-    pub fn count(&self) -> u32 {
-        self.users.len() as u32 + self.anonymous
-    }
-}
-
 /// Who is on which tracked topic, for one server; cheap to clone.
 #[derive(Clone)]
 pub struct Presence(Arc<Inner>);
@@ -115,6 +108,13 @@ impl Presence {
             .get(topic)
             .map(Topic::present)
             .unwrap_or_default()
+    }
+
+    /// How many readers are on `topic` now (signed in or not), without listing them.
+    pub fn count(&self, topic: &str) -> u32 {
+        self.lock()
+            .get(topic)
+            .map_or(0, |topic| topic.streams.len() as u32)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Topic>> {
@@ -279,6 +279,7 @@ mod tests {
         let present = presence.of("room:a");
         assert_eq!(present.users, ["ada"]);
         assert_eq!(present.anonymous, 2);
+        assert_eq!(presence.count("room:a"), 3, "ada and two addresses");
         assert!(presence.join("rooms", &ada).is_none());
     }
 
