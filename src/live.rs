@@ -92,6 +92,8 @@ mod gate;
 mod hooks;
 mod indicator;
 #[cfg(feature = "ssr")]
+mod postgres_bus;
+#[cfg(feature = "ssr")]
 mod presence;
 #[cfg(feature = "ssr")]
 mod replay;
@@ -101,13 +103,15 @@ mod sse;
 mod state;
 
 #[cfg(feature = "ssr")]
-pub use bus::{Bus, InProcessBus, Lagged, Subscription};
+pub use bus::{Bus, InProcessBus, Lagged, Subscription, Watcher};
 #[cfg(feature = "ssr")]
 pub use caps::StreamLimits;
 #[cfg(feature = "ssr")]
 pub use event::LiveEvent;
 #[cfg(feature = "ssr")]
 pub use gate::Gate;
+#[cfg(feature = "ssr")]
+pub use postgres_bus::PostgresBus;
 #[cfg(feature = "ssr")]
 pub use presence::{PRESENCE_EVENT, Presence, Present};
 #[cfg(feature = "ssr")]

@@ -1,10 +1,10 @@
 //! What page loads read, kept in memory: the room directory (which also answers "does this
-//! room exist"), who may see each private room, and each room's newest page of messages. A miss reads the store; each write
-//! in this process clears what it changed once it has committed. A read that started before
-//! a write is never kept after it: every write bumps a generation, and a load is stored only
-//! if the generation it started under is still current.
-//!
-//! Several instances sharing one database would also clear on each other's bus events.
+//! room exist"), who may see each private room, and each room's newest page of messages. A
+//! miss reads the store; each write in this process clears what it changed once it has
+//! committed, and each change another instance announces on the bus clears it too, before
+//! this instance's streams hear of it (see `events::forget_changed`). A read that started
+//! before a write is never kept after it: every write bumps a generation, and a load is
+//! stored only if the generation it started under is still current.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -116,6 +116,15 @@ impl ReadCache {
         inner.generation += 1;
         inner.rooms = None;
         inner.access = None;
+    }
+
+    /// Forgets everything: call when changes may have been missed.
+    pub fn clear_all(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.rooms = None;
+        inner.access = None;
+        inner.newest.clear();
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

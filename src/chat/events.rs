@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::json;
 
+use super::cache::ReadCache;
 use super::domain::{Message, RoomSlug, RoomSummary};
 use super::service::ChatService;
 use super::store::{Change, Posted};
@@ -105,6 +106,21 @@ pub(super) fn deleted_event(deleted: &Change) -> LiveEvent {
         Some(deleted.seq),
         &payload,
     )
+}
+
+/// Clears what `cache` keeps that another instance's `event` changed (with `None`,
+/// anything may have): a room's changes its messages and the directory; a revocation or
+/// anything in the directory (a new room, a member added) who may see what.
+pub(super) fn forget_changed(cache: &ReadCache, event: Option<&LiveEvent>) {
+    let Some(event) = event else {
+        return cache.clear_all();
+    };
+    match (event.topic.strip_prefix("room:"), &*event.name) {
+        (Some(slug), "message" | "edited" | "deleted") => cache.clear(Some(slug)),
+        (Some(_), "revoked") => cache.clear_access(),
+        (None, _) if &*event.topic == DIRECTORY_TOPIC => cache.clear_access(),
+        _ => {}
+    }
 }
 
 /// A room's summary as the directory's topic carries it (to everyone, unless narrowed).

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use super::access::Access;
 use super::cache::ReadCache;
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
-use super::events::{directory_event, posted_events};
+use super::events::{directory_event, forget_changed, posted_events};
 use super::mentions::mentioned;
 use super::room_topic;
 use super::store::{ChatStore, StoreError};
@@ -45,20 +45,24 @@ struct Limits {
 }
 
 impl ChatService {
-    /// A service writing to `store`, publishing on `bus`, counting who is in each room by
-    /// `presence`, posting and creating rooms within `limits`.
+    /// A service writing to `store`, publishing on `bus` (and keeping its read cache right
+    /// by what other instances publish there), counting who is in each room by `presence`,
+    /// posting and creating rooms within `limits`.
     pub fn new(
         store: Arc<dyn ChatStore>,
         bus: Arc<dyn Bus>,
         presence: Presence,
         limits: &RateLimits,
     ) -> Self {
+        let cache = Arc::new(ReadCache::default());
+        let kept = Arc::clone(&cache);
+        bus.watch(Box::new(move |event| forget_changed(&kept, event)));
         Self {
             store,
             bus,
             presence,
             in_order: Arc::default(),
-            cache: Arc::default(),
+            cache,
             typing_limit: Arc::new(typing_limit()),
             limits: Arc::new(Limits {
                 posts: RateLimit::new(limits.posts),

@@ -2,7 +2,8 @@
 //! subscribed to the event's topic receives it.
 //!
 //! [`InProcessBus`] serves a single server process; a bus shared by several instances
-//! (Postgres `LISTEN/NOTIFY`) implements the same [`Bus`] trait.
+//! ([`super::PostgresBus`]) implements the same [`Bus`] trait, and hands its events to an
+//! `InProcessBus` of its own for this process's subscribers.
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
@@ -22,7 +23,18 @@ pub trait Bus: Send + Sync + 'static {
 
     /// Starts receiving the events published on `topic` from now on.
     fn subscribe(&self, topic: &str) -> Subscription;
+
+    /// Calls `watcher` with each event another instance publishes, before this instance's
+    /// subscribers receive it, and with `None` when events from elsewhere may have been
+    /// missed: what this instance keeps in memory of what others change can follow. A
+    /// bus inside one process has no others, and never calls it.
+    fn watch(&self, watcher: Watcher) {
+        let _ = watcher;
+    }
 }
+
+/// See [`Bus::watch`].
+pub type Watcher = Box<dyn Fn(Option<&LiveEvent>) + Send + Sync>;
 
 /// A subscriber missed events: more were published than its topic keeps while it was away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,29 +55,52 @@ impl InProcessBus {
             capacity: capacity.max(1),
         }
     }
+
+    /// Tells every subscriber of `topic` that it lagged: something was missed.
+    pub fn lag(&self, topic: &str) {
+        self.append(topic, None);
+    }
+
+    /// Tells every subscriber of every topic that it lagged.
+    pub fn lag_all(&self) {
+        let topics: Vec<Arc<str>> = self.lock().keys().cloned().collect();
+        for topic in topics {
+            self.lag(&topic);
+        }
+    }
+
+    /// Whether `topic` has had subscribers since its last event.
+    pub fn has(&self, topic: &str) -> bool {
+        self.lock().contains_key(topic)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Arc<Topic>>> {
+        self.topics.lock().expect("bus lock poisoned")
+    }
+
+    /// Appends an event, or a gap (`None`), to `topic`'s chain.
+    fn append(&self, name: &str, event: Option<LiveEvent>) {
+        let Some(topic) = self.lock().get(name).cloned() else {
+            return;
+        };
+        if topic.publish(event, self.capacity) == 0 {
+            // Nobody listens any more: forget the topic, unless someone just subscribed.
+            let mut topics = self.lock();
+            if topic.listeners() == 0 {
+                topics.remove(name);
+            }
+        }
+    }
 }
 
 impl Bus for InProcessBus {
     fn publish(&self, event: LiveEvent) {
-        let topic = {
-            let topics = self.topics.lock().expect("bus lock poisoned");
-            let Some(topic) = topics.get(&event.topic) else {
-                return;
-            };
-            Arc::clone(topic)
-        };
-        let name = Arc::clone(&event.topic);
-        if topic.publish(event, self.capacity) == 0 {
-            // Nobody listens any more: forget the topic, unless someone just subscribed.
-            let mut topics = self.topics.lock().expect("bus lock poisoned");
-            if topic.listeners() == 0 {
-                topics.remove(&name);
-            }
-        }
+        let topic = Arc::clone(&event.topic);
+        self.append(&topic, Some(event));
     }
 
     fn subscribe(&self, topic: &str) -> Subscription {
-        let mut topics = self.topics.lock().expect("bus lock poisoned");
+        let mut topics = self.lock();
         let topic = topics.entry(Arc::from(topic)).or_insert_with(Topic::new);
         Topic::subscribe(topic)
     }
@@ -97,7 +132,8 @@ impl TopicState {
 /// One event in a topic's chain, and the way to the next once there is one. The way is weak
 /// so that a subscriber far behind holds only its own link, not the chain after it.
 struct Link {
-    /// `None` only in the empty link a topic starts with, which no link leads to.
+    /// `None` in the empty link a topic starts with, which no link leads to, and in a
+    /// gap: a subscriber that reaches one learns it lagged.
     event: Option<LiveEvent>,
     next: OnceLock<Weak<Link>>,
 }
@@ -147,10 +183,10 @@ impl Topic {
         }
     }
 
-    /// Appends `event`, keeping `capacity` events, and wakes every subscriber; returns how
-    /// many there are.
-    fn publish(&self, event: LiveEvent, capacity: usize) -> usize {
-        let link = Link::new(Some(event));
+    /// Appends `event` (or a gap), keeping `capacity` events, and wakes every subscriber;
+    /// returns how many there are.
+    fn publish(&self, event: Option<LiveEvent>, capacity: usize) -> usize {
+        let link = Link::new(event);
         let mut state = self.lock();
         // Only the newest link is ever linked onward, under the lock: this is the first set.
         let _ = state.newest().next.set(Arc::downgrade(&link));
@@ -196,7 +232,7 @@ impl Subscription {
             return Some(Err(Lagged));
         };
         self.at = next;
-        self.at.event.clone().map(Ok)
+        Some(self.at.event.clone().ok_or(Lagged))
     }
 }
 
@@ -317,6 +353,21 @@ mod tests {
                     .ends_with(format!("data: {n}\n\n").as_bytes())
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_gap_tells_each_subscriber_it_lagged_in_its_place_among_the_events() {
+        let bus = InProcessBus::new(8);
+        let mut subscriber = bus.subscribe("t");
+        bus.publish(event("t", "before"));
+        bus.lag_all();
+        bus.publish(event("t", "after"));
+        let before = subscriber.next().await.unwrap().unwrap();
+        assert!(before.topic_frame.ends_with(b"data: before\n\n"));
+        assert_eq!(subscriber.next().await.unwrap().unwrap_err(), Lagged);
+        let after = subscriber.next().await.unwrap().unwrap();
+        assert!(after.topic_frame.ends_with(b"data: after\n\n"));
+        assert!(bus.has("t") && !bus.has("other"));
     }
 
     #[test]

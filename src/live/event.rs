@@ -22,6 +22,10 @@ pub struct EventData {
     pub name: Arc<str>,
     /// A cursor into the topic's history, if the event has one.
     pub id: Option<i64>,
+    /// The cursor of the topic's change before this one, if the publisher knows it: a
+    /// receiver that has not seen that far knows it missed something (see
+    /// [`LiveEvent::following`]).
+    pub after: Option<i64>,
     /// The payload: one JSON document.
     pub data: Arc<str>,
     /// Who may receive it (usernames); `None` for every subscriber of the topic.
@@ -43,6 +47,7 @@ impl LiveEvent {
             topic: topic.into(),
             name: name.into(),
             id,
+            after: None,
             data: data.into(),
             audience: None,
             revokes: false,
@@ -53,6 +58,17 @@ impl LiveEvent {
                 &with_kind(name, data),
             ),
         }))
+    }
+
+    /// The same event, saying that the topic's change before it is cursor `after`. Events
+    /// that chain like this let whoever passes them on check that nothing is missing in
+    /// between — a bus whose deliveries from several instances may cross, or a stream
+    /// that resumed from a cursor — and read back what is.
+    #[must_use]
+    pub fn following(self, after: i64) -> Self {
+        let mut data = Arc::unwrap_or_clone(self.0);
+        data.after = Some(after);
+        Self(Arc::new(data))
     }
 
     /// The same event, only for the subscribers signed in as one of `usernames`.

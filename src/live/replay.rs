@@ -2,15 +2,15 @@
 //! storage (so it survives a restart), then live events — with no gap and no duplicate at
 //! the seam between the two.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use async_trait::async_trait;
-use futures::future::{Either, ready};
 use futures::stream::{self, Stream, StreamExt};
 
-use super::bus::Bus;
+use super::bus::{Bus, Lagged, Subscription};
 use super::event::LiveEvent;
 use super::gate::Gate;
 
@@ -44,7 +44,9 @@ pub enum Item {
 ///
 /// Subscribes before reading history, so an event committed meanwhile is in one or the
 /// other; those in both are sent once. (Subscribing first is also what makes a revocation
-/// published after an access check reach the stream that passed it.)
+/// published after an access check reach the stream that passed it.) A live event that
+/// follows a change the stream has not sent (see [`LiveEvent::following`]) — one whose
+/// publish was overtaken, on another instance — has what is missing read back first.
 pub fn resume(
     bus: &dyn Bus,
     history: Arc<dyn History>,
@@ -56,41 +58,145 @@ pub fn resume(
     let subscription = bus.subscribe(topic);
     let topic: Arc<str> = topic.into();
     let items = stream::once(async move {
-        let (replayed, seam) = match cursor {
+        let (replayed, last) = match cursor {
             None => (Vec::new(), None),
-            Some(cursor) => match history.after(&topic, cursor, MAX_REPLAY + 1).await {
-                Some(events) if events.len() <= MAX_REPLAY as usize => {
-                    let seam = events.last().and_then(|event| event.id).unwrap_or(cursor);
-                    (events.into_iter().map(Item::Event).collect(), Some(seam))
+            Some(cursor) => match read_back(&*history, &topic, cursor).await {
+                Some(events) => {
+                    let last = events.last().and_then(|event| event.id).unwrap_or(cursor);
+                    (events.into_iter().map(Item::Event).collect(), Some(last))
                 }
-                _ => (vec![Item::Resync], None),
+                None => (vec![Item::Resync], None),
             },
         };
-        let live = subscription.filter_map(move |received| match received {
-            Ok(event) => Either::Left(ready(match event {
-                event if !event.reaches(who.as_deref()) => None,
-                event if event.revokes => Some(Item::Revoked),
-                event if event.id.zip(seam).is_some_and(|(id, seam)| id <= seam) => None,
-                event => Some(Item::Event(event)),
-            })),
-            Err(_lagged) => {
-                let (gate, who, topic) = (Arc::clone(&gate), who.clone(), Arc::clone(&topic));
-                Either::Right(async move {
-                    let admitted = gate.admit(who.as_deref(), &topic).await.is_ok();
-                    Some(if admitted {
-                        Item::Resync
-                    } else {
-                        Item::Revoked
-                    })
-                })
-            }
-        });
-        stream::iter(replayed).chain(live)
+        let live = Follow {
+            subscription,
+            history,
+            gate,
+            topic,
+            who,
+            last,
+            pending: VecDeque::new(),
+        };
+        stream::iter(replayed).chain(live.into_stream())
     })
     .flatten();
     UntilRevoked {
         items: Some(Box::pin(items)),
     }
+}
+
+/// The events of `topic` after `cursor`, if there are at most [`MAX_REPLAY`] of them.
+pub(super) async fn read_back(
+    history: &dyn History,
+    topic: &str,
+    cursor: i64,
+) -> Option<Vec<LiveEvent>> {
+    let events = history.after(topic, cursor, MAX_REPLAY + 1).await?;
+    (events.len() <= MAX_REPLAY as usize).then_some(events)
+}
+
+/// A stream's live part: the subscription's events for its subscriber, after the last
+/// cursor it sent.
+struct Follow {
+    subscription: Subscription,
+    history: Arc<dyn History>,
+    gate: Arc<dyn Gate>,
+    topic: Arc<str>,
+    who: Option<Arc<str>>,
+    /// The newest cursor sent; `None` before the first, and after a resync.
+    last: Option<i64>,
+    /// Items to send before the next event: what a read-back found.
+    pending: VecDeque<Item>,
+}
+
+impl Follow {
+    fn into_stream(self) -> impl Stream<Item = Item> + Send {
+        stream::unfold(self, |mut follow| async move {
+            let item = follow.next_item().await?;
+            Some((item, follow))
+        })
+    }
+
+    async fn next_item(&mut self) -> Option<Item> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Some(item);
+            }
+            let event = match self.subscription.next().await? {
+                Ok(event) => event,
+                Err(Lagged) => return Some(self.readmit().await),
+            };
+            if !event.reaches(self.who.as_deref()) {
+                continue;
+            }
+            if event.revokes {
+                return Some(Item::Revoked);
+            }
+            let Some(id) = event.id else {
+                return Some(Item::Event(event));
+            };
+            match (self.last, event.after) {
+                (Some(last), _) if id <= last => {}
+                (Some(last), Some(after)) if after > last => self.fill(last, after, event).await,
+                _ => {
+                    self.last = Some(id);
+                    return Some(Item::Event(event));
+                }
+            }
+        }
+    }
+
+    /// After a lag: a resync if the gate still admits the subscriber, else the end.
+    async fn readmit(&mut self) -> Item {
+        self.last = None;
+        match self.gate.admit(self.who.as_deref(), &self.topic).await {
+            Ok(()) => Item::Resync,
+            Err(_) => Item::Revoked,
+        }
+    }
+
+    /// Queues what was committed between `last` (sent) and `event`, which follows `after`.
+    async fn fill(&mut self, last: i64, after: i64, event: LiveEvent) {
+        match read_back(&*self.history, &self.topic, last).await {
+            Some(missed) => {
+                let (events, newest) = catch_up(missed, last, after, event);
+                self.pending.extend(events.into_iter().map(Item::Event));
+                self.last = Some(newest);
+            }
+            None => {
+                self.last = event.id;
+                self.pending.extend([Item::Resync, Item::Event(event)]);
+            }
+        }
+    }
+}
+
+/// What to pass on after cursor `passed` when `event`, which follows cursor `after`,
+/// arrives early: the events `missed` (read back after `passed`) that are newer, then
+/// `event` unless what was read has it (or a later change of the same thing). Answers
+/// them, and the newest cursor passed on with them.
+pub fn catch_up(
+    missed: Vec<LiveEvent>,
+    passed: i64,
+    after: i64,
+    event: LiveEvent,
+) -> (Vec<LiveEvent>, i64) {
+    let mut newest = passed;
+    let mut events: Vec<LiveEvent> = missed
+        .into_iter()
+        .filter(|missed| {
+            let newer = missed.id.is_some_and(|id| id > newest);
+            newest = missed.id.filter(|_| newer).unwrap_or(newest);
+            newer
+        })
+        .collect();
+    // `after` committed before `event` was made, so the read has everything up to it.
+    newest = newest.max(after);
+    if let Some(id) = event.id.filter(|id| *id > newest) {
+        newest = id;
+        events.push(event);
+    }
+    (events, newest)
 }
 
 /// A topic's items up to and including a revocation: it ends right after one, without
@@ -115,7 +221,7 @@ impl<S: Stream<Item = Item>> Stream for UntilRevoked<S> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use futures::FutureExt;
 
     use super::*;
@@ -130,6 +236,51 @@ mod tests {
         async fn after(&self, _: &str, _: i64, _: u32) -> Option<Vec<LiveEvent>> {
             None
         }
+    }
+
+    /// What a store holds of topic `t`, committed in order.
+    #[derive(Default)]
+    pub struct Kept(pub std::sync::Mutex<Vec<LiveEvent>>);
+
+    #[async_trait]
+    impl History for Kept {
+        async fn after(&self, _: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
+            let kept = self.0.lock().unwrap();
+            let after = kept.iter().filter(|event| event.id > Some(cursor));
+            Some(after.take(limit as usize).cloned().collect())
+        }
+    }
+
+    /// Event `n` of topic `t`.
+    pub fn numbered(n: i64) -> LiveEvent {
+        LiveEvent::new("t", "message", Some(n), &n.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_live_event_after_one_the_stream_has_not_sent_has_the_missing_read_back_first() {
+        let bus = InProcessBus::new(8);
+        let kept = Arc::new(Kept::default());
+        kept.0.lock().unwrap().push(numbered(1));
+        let mut stream = resume(&bus, kept.clone(), Arc::new(OnlyAda), "t", Some(1), None);
+        assert!(
+            stream.next().now_or_never().is_none(),
+            "nothing after 1 yet"
+        );
+        // 2 and 3 commit in that order, but 3 is published first (from another instance).
+        kept.0.lock().unwrap().extend([numbered(2), numbered(3)]);
+        bus.publish(numbered(3).following(2));
+        bus.publish(numbered(2).following(1));
+        bus.publish(numbered(4).following(3));
+        for n in 2..=4 {
+            let Some(Item::Event(event)) = stream.next().await else {
+                panic!("event {n}");
+            };
+            assert_eq!(event.id, Some(n), "each once, in order");
+        }
+        assert!(
+            stream.next().now_or_never().is_none(),
+            "2 is not sent twice"
+        );
     }
 
     /// Admits only `ada`.
