@@ -12,22 +12,23 @@
 //! a thousand. A new stream gets the set first, then the changes.
 //!
 //! # Across instances
-//! Each instance knows only its own streams. To merge them, each instance publishes its
-//! own set of a topic on the shared bus (tagged with its instance id) whenever it changes,
-//! and again every heartbeat (say 10 s). Every instance keeps the latest set heard from
-//! each instance, forgets one not refreshed within three heartbeats (an instance that
-//! died), and answers — and publishes to its streams — the union: users united, anonymous
-//! counts summed. Grace periods stay where the streams are, so a reload that lands on
-//! another instance can flap for one heartbeat at most.
+//! Each instance knows only its own streams. Built with [`Presence::across`], instances
+//! merge what they know (see `presence/shared.rs`): each answers, and publishes to its
+//! streams, the union of every instance's readers. Grace periods stay where the streams
+//! are, so a reload that lands on another instance shows no leave either.
+
+mod shared;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use self::shared::{HEARTBEAT, Others};
 use super::bus::Bus;
 use super::event::LiveEvent;
 use super::state::Subscriber;
@@ -38,7 +39,7 @@ pub const PRESENCE_EVENT: &str = "presence";
 pub const COALESCE: Duration = Duration::from_millis(200);
 
 /// Who has a topic open: what the API answers and each presence event carries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Present {
     /// Signed-in readers' usernames, in order.
     pub users: Vec<String>,
@@ -55,6 +56,8 @@ struct Inner {
     grace: Duration,
     tracks: fn(&str) -> bool,
     topics: Mutex<HashMap<Arc<str>, Topic>>,
+    /// The other instances' readers, when there are other instances.
+    others: Option<Others>,
 }
 
 /// One reader as presence counts them.
@@ -70,6 +73,8 @@ struct Topic {
     streams: HashMap<Reader, usize>,
     /// What the last presence event said.
     published: Present,
+    /// What the other instances were last told of this instance's readers.
+    told: Present,
     flush_due: bool,
     /// Whether someone joined who waits for the due event to learn who is here.
     newcomers: bool,
@@ -99,22 +104,97 @@ impl Presence {
             grace,
             tracks,
             topics: Mutex::default(),
+            others: None,
         }))
+    }
+
+    /// Presence as [`Self::new`] makes it, publishing on this instance's own bus `local`,
+    /// merged with that of the other instances through `shared`, the bus they all share.
+    pub fn across(
+        local: Arc<dyn Bus>,
+        shared: Arc<dyn Bus>,
+        grace: Duration,
+        tracks: fn(&str) -> bool,
+    ) -> Self {
+        let presence = Self(Arc::new(Inner {
+            bus: local,
+            grace,
+            tracks,
+            topics: Mutex::default(),
+            others: Some(Others::new(shared)),
+        }));
+        presence.share();
+        presence
     }
 
     /// Who is on `topic` now.
     pub fn of(&self, topic: &str) -> Present {
-        self.lock()
-            .get(topic)
-            .map(Topic::present)
-            .unwrap_or_default()
+        let here = self.lock().get(topic).map(Topic::present);
+        self.with_others(topic, here.unwrap_or_default())
     }
 
     /// How many readers are on `topic` now (signed in or not), without listing them.
     pub fn count(&self, topic: &str) -> u32 {
+        if self.0.others.is_some() {
+            let present = self.of(topic);
+            return present.users.len() as u32 + present.anonymous;
+        }
         self.lock()
             .get(topic)
             .map_or(0, |topic| topic.streams.len() as u32)
+    }
+
+    /// `here`, with the other instances' readers of `topic` if there are other instances.
+    fn with_others(&self, topic: &str, here: Present) -> Present {
+        match &self.0.others {
+            Some(others) => others.with_others(topic, here),
+            None => here,
+        }
+    }
+
+    /// While this presence lives: keeps the other instances' sets as they come, and every
+    /// heartbeat tells them this one's again and forgets those that fell silent.
+    fn share(&self) {
+        let Some(others) = &self.0.others else {
+            return;
+        };
+        let mut heard = others.subscribe();
+        let presence = Arc::downgrade(&self.0);
+        tokio::spawn(async move {
+            let mut heartbeat = tokio::time::interval(HEARTBEAT);
+            loop {
+                let heard = tokio::select! {
+                    heard = heard.next() => heard.and_then(Result::ok),
+                    _ = heartbeat.tick() => None,
+                };
+                let Some(presence) = presence.upgrade().map(Presence) else {
+                    return;
+                };
+                let others = presence.0.others.as_ref().expect("shared presence");
+                let changed = match heard {
+                    Some(event) => others.heard(&event).into_iter().collect(),
+                    None => {
+                        let sets: Vec<_> = (presence.lock().iter())
+                            .map(|(name, topic)| (Arc::clone(name), topic.present()))
+                            .collect();
+                        for (name, present) in sets {
+                            others.tell(&name, &present);
+                        }
+                        others.forget_silent()
+                    }
+                };
+                for name in changed {
+                    presence.touch(&name);
+                }
+            }
+        });
+    }
+
+    /// Schedules a presence event for `name` if anyone here reads it.
+    fn touch(&self, name: &Arc<str>) {
+        if let Some(topic) = self.lock().get_mut(name) {
+            self.changed(name, topic);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Topic>> {
@@ -153,7 +233,10 @@ impl Presence {
                 entry.newcomers = true;
                 None
             }
-            false => Some(presence_event(&name, &entry.present())),
+            false => Some(presence_event(
+                &name,
+                &self.with_others(&name, entry.present()),
+            )),
         };
         let here = Here {
             presence: self.clone(),
@@ -193,24 +276,33 @@ impl Presence {
         });
     }
 
-    /// Publishes who is on `name` now, if that is news; forgets a topic nobody is on.
+    /// Publishes who is on `name` now, if that is news, and tells the other instances of a
+    /// change in who is here; forgets a topic nobody here is on.
     fn flush(&self, name: &Arc<str>) {
-        let event = {
+        let (event, told) = {
             let mut topics = self.lock();
             let Some(topic) = topics.get_mut(name) else {
                 return;
             };
             topic.flush_due = false;
             topic.last_flush = Some(Instant::now());
-            let present = topic.present();
+            let here = topic.present();
+            let told = (self.0.others.is_some() && here != topic.told).then(|| here.clone());
+            if let Some(told) = &told {
+                topic.told = told.clone();
+            }
+            let present = self.with_others(name, here);
             let news = present != topic.published || std::mem::take(&mut topic.newcomers);
             let event = news.then(|| presence_event(name, &present));
             topic.published = present;
             if topic.streams.is_empty() {
                 topics.remove(name);
             }
-            event
+            (event, told)
         };
+        if let (Some(others), Some(told)) = (&self.0.others, told) {
+            others.tell(name, &told);
+        }
         if let Some(event) = event {
             self.0.bus.publish(event);
         }
@@ -305,5 +397,28 @@ mod tests {
         let left = events.next().await.unwrap().unwrap();
         assert_eq!(&*left.data, r#"{"users":[],"anonymous":0}"#);
         assert!(left.id.is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn instances_that_share_a_bus_count_each_reader_once() {
+        let shared: Arc<dyn Bus> = Arc::new(InProcessBus::new(64));
+        let instance = || {
+            let local = Arc::new(InProcessBus::new(8));
+            let presence = Presence::across(local.clone(), shared.clone(), Duration::ZERO, rooms);
+            (local, presence)
+        };
+        let ((a_bus, a), (_, b)) = (instance(), instance());
+        let mut on_a = a_bus.subscribe("room:x");
+        let _ada_on_a = a.join("room:x", &subscriber(Some("ada"), 1));
+        let _ada_on_b = b.join("room:x", &subscriber(Some("ada"), 2));
+        let bob_on_b = b.join("room:x", &subscriber(Some("bob"), 3));
+        let both = r#"{"users":["ada","bob"],"anonymous":0}"#;
+        while &*on_a.next().await.unwrap().unwrap().data != both {}
+        assert_eq!(a.count("room:x"), 2, "ada once, though on both");
+        assert_eq!(b.of("room:x").users, ["ada", "bob"]);
+        drop(bob_on_b);
+        let ada_only = r#"{"users":["ada"],"anonymous":0}"#;
+        while &*on_a.next().await.unwrap().unwrap().data != ada_only {}
+        assert_eq!(b.count("room:x"), 1);
     }
 }
