@@ -3,6 +3,7 @@
 #   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt, zopfli
 #   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
 #   need_bench_tools   Debian's wrk
+#   need_cluster_tools Debian's nginx-light, and a PostgreSQL at 127.0.0.1:5432 running
 # Every step checks first, so running it again costs nothing. Also defines build_site.
 set -euo pipefail
 
@@ -87,3 +88,40 @@ need_bench_tools() {
     apt_install wrk
   fi
 }
+
+need_cluster_tools() {
+  if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    step "installing Debian's nginx-light"
+    apt_install nginx-light
+  fi
+  export PATH="$PATH:/usr/sbin"
+  need_postgres
+}
+
+# Starts this machine's PostgreSQL cluster if it is installed and down; fails with what is
+# needed if there is none.
+need_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null; then
+    step "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
+    return
+  fi
+  echo "Murmur's cluster and its tests need a PostgreSQL at 127.0.0.1:5432 (user postgres," >&2
+  echo "trust authentication); none is running and none is installed here." >&2
+  exit 1
+}
+
+# Creates the database a postgres:// URL names, unless it exists.
+create_database() {
+  local url="$1" name="${1##*/}"
+  name="${name%%\?*}"
+  local server="${url%/*}/postgres"
+  if [[ -z "$(psql "$server" -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]]; then
+    step "creating database $name"
+    psql "$server" -qc "CREATE DATABASE \"$name\""
+  fi
+}
+

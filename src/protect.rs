@@ -8,4 +8,4 @@ mod rate;
 
 pub use client::{ClientAddr, TrustedProxies};
 pub use csrf::is_cross_site;
-pub use rate::{Rate, RateLimit, RateLimits};
+pub use rate::{PostgresBuckets, Rate, RateLimit, RateLimits, Shared, SharedBuckets};

@@ -47,9 +47,10 @@ impl AccountService {
         Self {
             store,
             limits: Arc::new(Limits {
-                sign_ins_per_address: RateLimit::new(limits.sign_ins_per_address),
-                sign_ins_per_username: RateLimit::new(limits.sign_ins_per_username),
-                sign_ups_per_address: RateLimit::new(limits.sign_ups_per_address),
+                sign_ins_per_address: limits.limit("sign-ins", limits.sign_ins_per_address),
+                sign_ins_per_username: limits
+                    .limit("sign-ins-per-username", limits.sign_ins_per_username),
+                sign_ups_per_address: limits.limit("sign-ups", limits.sign_ups_per_address),
             }),
             decoy: Arc::default(),
             sessions: Arc::default(),
@@ -69,7 +70,7 @@ impl AccountService {
     ) -> Result<(Account, SessionToken), AppError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
-        self.limits.sign_ups_per_address.check(from)?;
+        self.limits.sign_ups_per_address.check(from).await?;
         let hash = blocking(move || hash(&password)).await?;
         let account = self
             .store
@@ -90,11 +91,12 @@ impl AccountService {
         username: &str,
         password: &str,
     ) -> Result<(Account, SessionToken), AppError> {
-        self.limits.sign_ins_per_address.check(from)?;
+        self.limits.sign_ins_per_address.check(from).await?;
         let username = Username::parse(username).map_err(|_| AppError::BadCredentials)?;
         self.limits
             .sign_ins_per_username
-            .check(username.as_str().to_owned())?;
+            .check(username.as_str().to_owned())
+            .await?;
         let password = Password::parse(password).map_err(|_| AppError::BadCredentials)?;
         let found = self.store.credentials(&username).await?;
         let decoy = match found {

@@ -65,8 +65,8 @@ impl ChatService {
             cache,
             typing_limit: Arc::new(typing_limit()),
             limits: Arc::new(Limits {
-                posts: RateLimit::new(limits.posts),
-                rooms: RateLimit::new(limits.rooms),
+                posts: limits.limit("posts", limits.posts),
+                rooms: limits.limit("rooms", limits.rooms),
             }),
         }
     }
@@ -85,7 +85,7 @@ impl ChatService {
     ) -> Result<RoomSummary, AppError> {
         let slug = RoomSlug::parse(slug)?;
         let title = RoomTitle::parse(title)?;
-        self.limits.rooms.check(creator.id)?;
+        self.limits.rooms.check(creator.id).await?;
         let room = self
             .store
             .create_room(&slug, &title, private, creator)
@@ -274,7 +274,7 @@ impl ChatService {
         slug: &RoomSlug,
     ) -> Result<RoomSummary, AppError> {
         let room = self.visible_room(Some(&by.username), slug).await?;
-        self.limits.posts.check(by.id)?;
+        self.limits.posts.check(by.id).await?;
         Ok(room)
     }
 }

@@ -41,7 +41,7 @@ impl ChatService {
     pub async fn typing(&self, who: &Account, slug: &str) -> Result<(), AppError> {
         let slug = RoomSlug::parse(slug)?;
         let room = self.visible_room(Some(&who.username), &slug).await?;
-        if self.typing_limit.check(who.id).is_err() {
+        if self.typing_limit.check(who.id).await.is_err() {
             return Ok(());
         }
         let payload = json!({ "username": who.username });

@@ -17,7 +17,7 @@ use crate::chat::domain::RoomSlug;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::live::Bus;
-use crate::protect::{Rate, RateLimit};
+use crate::protect::RateLimit;
 use crate::time::Timestamp;
 
 /// How long an export is kept.
@@ -46,7 +46,7 @@ impl ExportService {
         chat: ChatService,
         bus: Arc<dyn Bus>,
         dir: PathBuf,
-        limit: Option<Rate>,
+        limit: RateLimit<i64>,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         tokio::fs::create_dir_all(&dir).await?;
         let (jobs, queue) = mpsc::unbounded_channel();
@@ -67,7 +67,7 @@ impl ExportService {
             chat,
             dir,
             jobs,
-            limit: Arc::new(RateLimit::new(limit)),
+            limit: Arc::new(limit),
         })
     }
 
@@ -79,7 +79,7 @@ impl ExportService {
     pub async fn request(&self, who: &Account, slug: &str, format: &str) -> Result<i64, AppError> {
         let format = Format::parse(format)?;
         let room = self.chat.room(Some(&who.username), slug).await?;
-        self.limit.check(who.id)?;
+        self.limit.check(who.id).await?;
         let slug = RoomSlug::parse(&room.slug)?;
         let job = self
             .store

@@ -1,10 +1,22 @@
 //! Rate limits: a token bucket per key (an account, an address, a username). A key may
 //! spend a burst at once, then as many as its bucket refills.
+//!
+//! One instance keeps its buckets in memory. Several instances share theirs in the database
+//! ([`SharedBuckets`], `rate/postgres.rs`) rather than each keeping its own: a limit must
+//! hold however a client's requests are spread over the instances — N instances each
+//! allowing the whole rate would let a password guesser try N times as often.
+
+mod postgres;
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+pub use postgres::PostgresBuckets;
 
 use crate::error::AppError;
 
@@ -53,6 +65,38 @@ pub struct RateLimits {
     pub sign_ups_per_address: Option<Rate>,
     /// Room exports asked for, per account.
     pub exports: Option<Rate>,
+    /// Where the buckets are kept: in this process (`None`), or where every instance
+    /// shares them.
+    pub shared: Option<Shared>,
+}
+
+/// Token buckets kept where every instance sees the same ones.
+#[async_trait]
+pub trait SharedBuckets: Send + Sync + 'static {
+    /// Spends a token of `key`'s bucket of the limit called `limit`, which holds `rate`:
+    /// `None` when spent, or how long until the bucket has one again.
+    async fn spend(
+        &self,
+        limit: &str,
+        key: &str,
+        rate: Rate,
+    ) -> Result<Option<Duration>, sqlx::Error>;
+}
+
+/// Shared buckets, as the configuration carries them.
+#[derive(Clone)]
+pub struct Shared(pub Arc<dyn SharedBuckets>);
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared")
+    }
+}
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Default for RateLimits {
@@ -65,6 +109,7 @@ impl Default for RateLimits {
             sign_ins_per_username: rate(5, 5),
             sign_ups_per_address: rate(5, 2),
             exports: rate(3, 1),
+            shared: None,
         }
     }
 }
@@ -79,6 +124,17 @@ impl RateLimits {
             sign_ins_per_username: None,
             sign_ups_per_address: None,
             exports: None,
+            shared: None,
+        }
+    }
+
+    /// The limit called `name` (unique in the app), of `rate` per key, its buckets kept
+    /// where these limits keep theirs.
+    pub fn limit<K>(&self, name: &'static str, rate: Option<Rate>) -> RateLimit<K> {
+        RateLimit {
+            shared: self.shared.clone(),
+            name,
+            ..RateLimit::new(rate)
         }
     }
 
@@ -121,7 +177,11 @@ const PRUNE_AT: usize = 10_000;
 /// One limit, applied per key.
 pub struct RateLimit<K> {
     rate: Option<Rate>,
+    /// This process's buckets, unless they are `shared`.
     buckets: Mutex<HashMap<K, Bucket>>,
+    shared: Option<Shared>,
+    /// The limit's name where its buckets are shared.
+    name: &'static str,
 }
 
 struct Bucket {
@@ -129,22 +189,40 @@ struct Bucket {
     updated: Instant,
 }
 
-impl<K: Hash + Eq> RateLimit<K> {
-    /// A limit of `rate` per key; `None` never refuses.
+impl<K> RateLimit<K> {
+    /// A limit of `rate` per key, kept in this process; `None` never refuses.
     pub fn new(rate: Option<Rate>) -> Self {
         Self {
             rate,
             buckets: Mutex::default(),
+            shared: None,
+            name: "",
         }
     }
+}
 
+impl<K: Hash + Eq + Display> RateLimit<K> {
     /// Spends one of `key`'s tokens.
     ///
     /// # Errors
-    /// `RateLimited` when it has none, with the seconds until it has one again.
-    pub fn check(&self, key: K) -> Result<(), AppError> {
-        self.check_at(key, Instant::now())
-            .map_err(|wait| AppError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64))
+    /// `RateLimited` when it has none, with the seconds until it has one again; `Internal`
+    /// if shared buckets can't be reached.
+    pub async fn check(&self, key: K) -> Result<(), AppError> {
+        let spent = match (&self.shared, self.rate) {
+            (Some(shared), Some(rate)) => {
+                let key = key.to_string();
+                match shared.0.spend(self.name, &key, rate).await {
+                    Ok(None) => Ok(()),
+                    Ok(Some(wait)) => Err(wait),
+                    Err(error) => {
+                        tracing::error!(%error, "rate limit buckets failed");
+                        return Err(AppError::Internal);
+                    }
+                }
+            }
+            _ => self.check_at(key, Instant::now()),
+        };
+        spent.map_err(|wait| AppError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64))
     }
 
     fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
@@ -201,7 +279,7 @@ mod tests {
     #[test]
     fn off_never_refuses_and_a_malformed_rate_is_refused() {
         let limit = RateLimit::new(Rate::parse("off").unwrap());
-        assert!((0..1_000).all(|_| limit.check(1).is_ok()));
+        assert!((0..1_000).all(|_| limit.check_at(1, Instant::now()).is_ok()));
         for bad in ["10", "a:b", "0:5", "5:0", ""] {
             assert!(Rate::parse(bad).is_err(), "{bad:?}");
         }

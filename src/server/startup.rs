@@ -75,7 +75,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         chat.clone(),
         bus.clone(),
         config.exports_dir.clone(),
-        config.limits.exports,
+        config.limits.limit("exports", config.limits.exports),
     )
     .await?;
     let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
