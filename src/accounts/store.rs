@@ -1,5 +1,6 @@
 //! Where accounts and sessions are kept: one trait, one implementation per database.
 
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;

@@ -1,6 +1,7 @@
 //! Where rooms and messages are kept. One trait, one implementation per database; the
 //! backend is picked once at startup from the `DATABASE_URL` scheme.
 
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;

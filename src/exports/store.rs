@@ -2,6 +2,7 @@
 //! and its end are each recorded with the event that tells its requester, in one
 //! transaction, so the requester's topic replays exactly what the job did.
 
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
