@@ -1,13 +1,15 @@
 //! Where a person's events and notifications are kept: one trait, one implementation per
 //! database. Notifications are made by whoever writes the message that mentions someone,
-//! in that write's own transaction (see [`sqlite::notify`]), so a stored mention always
-//! has its notification.
+//! in that write's own transaction (see [`sqlite::notify`] and [`postgres::notify`]), so a
+//! stored mention always has its notification.
 
+pub mod postgres;
 mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PostgresInboxStore;
 pub use sqlite::SqliteInboxStore;
 
 use super::Notification;
