@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod contract;
 mod crash;
+mod databases;
 mod editing;
 mod exports;
 mod faults;
