@@ -1,10 +1,17 @@
-//! Fresh databases on the PostgreSQL server at 127.0.0.1:5432 (trust auth, user
-//! `postgres`), each made for one test and dropped after it, whether it passed or not.
+//! The databases tests run on: a SQLite file in a temporary directory, or a fresh database
+//! on the PostgreSQL server at 127.0.0.1:5432 (trust auth, user `postgres`), made for one
+//! test and dropped after it, whether it passed or not. App tests take PostgreSQL when
+//! `MURMUR_TEST_DATABASE=postgres`; the contract tests take both.
 
-use sqlx::{Connection, PgConnection};
+use sqlx::{Connection, PgConnection, SqliteConnection};
 
 /// The PostgreSQL server, without a database.
 const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// Whether app tests run on PostgreSQL (`MURMUR_TEST_DATABASE=postgres`) rather than SQLite.
+pub fn postgres_wanted() -> bool {
+    std::env::var("MURMUR_TEST_DATABASE").is_ok_and(|backend| backend == "postgres")
+}
 
 /// A database of its own on the PostgreSQL server, dropped when this is, with any
 /// connection still open to it.
@@ -63,4 +70,25 @@ async fn connect_to_server() -> PgConnection {
     PgConnection::connect(&url)
         .await
         .expect("PostgreSQL at 127.0.0.1:5432, user postgres with trust auth")
+}
+
+/// Runs `statement` on the database at `url`, SQLite or PostgreSQL, with `args` as `$1`,
+/// `$2`, …: the first column of the first row it answers, if any.
+pub async fn run_sql(url: &str, statement: &'static str, args: &[i64]) -> Option<i64> {
+    let answer = if url.starts_with("sqlite:") {
+        let mut database = SqliteConnection::connect(url).await.expect("connect");
+        let mut query = sqlx::query_scalar(statement);
+        for arg in args {
+            query = query.bind(*arg);
+        }
+        query.fetch_optional(&mut database).await
+    } else {
+        let mut database = PgConnection::connect(url).await.expect("connect");
+        let mut query = sqlx::query_scalar(statement);
+        for arg in args {
+            query = query.bind(*arg);
+        }
+        query.fetch_optional(&mut database).await
+    };
+    answer.unwrap_or_else(|error| panic!("{statement}: {error}"))
 }
