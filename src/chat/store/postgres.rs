@@ -108,6 +108,7 @@ impl PostgresStore {
         &self.pool
     }
 
+    /// Counts one statement sent.
     fn count(&self) {
         self.queries.fetch_add(1, Ordering::Relaxed);
     }
@@ -141,6 +142,7 @@ impl PostgresStore {
         }
     }
 
+    /// Room `slug`'s id, if there is such a room.
     async fn room_id(&self, slug: &RoomSlug) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar("SELECT id FROM rooms WHERE slug = $1")
             .bind(slug.as_str())

@@ -10,8 +10,9 @@ use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
 use murmur::chat::store::ChatStore;
 use murmur::inbox::store::InboxStore;
 
-/// Writers at once, and what each of them writes.
+/// Writers at once.
 const WRITERS: usize = 8;
+/// Messages each writer posts.
 const POSTS_EACH: usize = 50;
 
 /// A cursor-following reader: polls `next(cursor)` until told to stop, then once more,
