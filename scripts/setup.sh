@@ -3,7 +3,8 @@
 #   need_build_tools   the wasm target, cargo-leptos, wasm-bindgen-cli, wasm-opt, zopfli
 #   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
 #   need_bench_tools   Debian's wrk
-#   need_cluster_tools Debian's nginx-light, and a PostgreSQL at 127.0.0.1:5432 running
+#   need_postgres      a PostgreSQL answering at 127.0.0.1:5432 (started if installed)
+#   need_cluster_tools Debian's nginx-light, and need_postgres
 # Every step checks first, so running it again costs nothing. Also defines build_site.
 set -euo pipefail
 
@@ -98,22 +99,6 @@ need_cluster_tools() {
   need_postgres
 }
 
-# Starts this machine's PostgreSQL cluster if it is installed and down; fails with what is
-# needed if there is none.
-need_postgres() {
-  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-    return
-  fi
-  if command -v pg_ctlcluster >/dev/null; then
-    step "starting PostgreSQL"
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
-    return
-  fi
-  echo "Murmur's cluster and its tests need a PostgreSQL at 127.0.0.1:5432 (user postgres," >&2
-  echo "trust authentication); none is running and none is installed here." >&2
-  exit 1
-}
-
 # Creates the database a postgres:// URL names, unless it exists.
 create_database() {
   local url="$1" name="${1##*/}"
@@ -125,3 +110,24 @@ create_database() {
   fi
 }
 
+postgres_answers() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+
+# The store contract tests and the app tests' Postgres run need a PostgreSQL at
+# 127.0.0.1:5432 that trusts user postgres; Debian's cluster is started if it is down.
+need_postgres() {
+  postgres_answers && return
+  if ! command -v pg_ctlcluster >/dev/null; then
+    echo "the tests need a PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth): none answers, and pg_ctlcluster is not here to start one" >&2
+    exit 1
+  fi
+  step "starting PostgreSQL"
+  local version
+  version="$(ls /etc/postgresql | sort -V | tail -n 1)"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  for _ in $(seq 50); do
+    postgres_answers && return
+    sleep 0.2
+  done
+  echo "PostgreSQL $version was started but does not answer at 127.0.0.1:5432" >&2
+  exit 1
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for the server and the
-# browser, the Rust tests, and the Playwright tests against the release build.
+# browser, the Rust tests (the app tests on SQLite, then on PostgreSQL), and the Playwright
+# tests against the release build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
@@ -15,8 +16,13 @@ cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy (browser)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+need_postgres
 step "Rust tests"
 cargo test --features ssr
+# The app tests again, each app on a fresh PostgreSQL database instead of a SQLite file
+# (the store contract tests above already ran on both).
+step "app tests on PostgreSQL"
+MURMUR_TEST_DATABASE=postgres cargo test --features ssr --test app
 
 build_site
 

@@ -8,7 +8,7 @@
 //! store, the service with its runner, and the JSON API.
 
 #[cfg(feature = "ssr")]
-mod format;
+pub mod format;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]

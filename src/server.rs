@@ -11,12 +11,14 @@ mod metrics;
 mod stall;
 pub mod startup;
 mod state;
+mod stores;
 mod streams;
 
 pub use config::{Config, WRITE_STALL_LIMIT};
-pub use database::open_sqlite;
+pub use database::{Database, OpenError, open_sqlite};
 pub use metrics::Metrics;
 pub use state::AppState;
+pub use stores::Stores;
 
 /// Logging to stderr, filtered by `RUST_LOG` (default: `info`).
 pub fn init_tracing() {

@@ -1,9 +1,12 @@
 //! Where accounts and sessions are kept: one trait, one implementation per database.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PostgresAccountStore;
 pub use sqlite::SqliteAccountStore;
 
 use super::domain::{Account, Username};

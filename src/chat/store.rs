@@ -1,10 +1,13 @@
 //! Where rooms and messages are kept. One trait, one implementation per database; the
 //! backend is picked once at startup from the `DATABASE_URL` scheme.
 
+mod postgres;
+mod rows;
 mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};

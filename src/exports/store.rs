@@ -2,10 +2,13 @@
 //! and its end are each recorded with the event that tells its requester, in one
 //! transaction, so the requester's topic replays exactly what the job did.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PostgresExportStore;
 pub use sqlite::SqliteExportStore;
 
 use super::format::Format;

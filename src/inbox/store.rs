@@ -1,15 +1,19 @@
 //! Where a person's events and notifications are kept: one trait, one implementation per
 //! database. Notifications are made by whoever writes the message that mentions someone,
-//! in that write's own transaction (see [`sqlite::notify`]), so a stored mention always
-//! has its notification.
+//! in that write's own transaction (see [`sqlite::notify`] and [`postgres::notify`]), so a
+//! stored mention always has its notification.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use postgres::PostgresInboxStore;
 pub use sqlite::SqliteInboxStore;
 
 use super::Notification;
+use crate::time::Timestamp;
 
 /// One event of a person's topic, as kept: its cursor, its name and its JSON payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +21,19 @@ pub struct UserEvent {
     pub id: i64,
     pub name: String,
     pub payload: String,
+}
+
+/// A message that mentions people, as a backend's `notify` records it.
+pub struct Mention<'a> {
+    /// The slug of the message's room.
+    pub room: &'a str,
+    pub message_id: i64,
+    /// Who wrote it.
+    pub from: &'a str,
+    /// Its text, of which the notification keeps an excerpt.
+    pub body: &'a str,
+    /// When it was posted.
+    pub at: Timestamp,
 }
 
 /// People's notifications and the history of their topics, durable.

@@ -12,7 +12,8 @@ use crate::protect::{RateLimits, TrustedProxies};
 /// Where and how the server runs.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// `sqlite:…` URL of the database.
+    /// URL of the database: `sqlite:…`, or `postgres://…` (`postgresql://…`) for a
+    /// PostgreSQL database that exists.
     pub database_url: String,
     /// Leptos's settings, including `site_addr` (where to listen) and `site_root`.
     pub leptos: LeptosOptions,

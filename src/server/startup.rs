@@ -13,23 +13,20 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use super::database::open_sqlite;
+use super::database::Database;
 use super::gate::AppGate;
 use super::history::AppHistory;
 use super::metrics::{self, Metrics};
 use super::stall::StallGuardListener;
+use super::stores::Stores;
 use super::streams::{DirectStreams, live_stream};
 use super::{AppState, Config, limits};
 use crate::accounts::service::AccountService;
-use crate::accounts::store::SqliteAccountStore;
 use crate::accounts::{Identify, identify};
 use crate::app::{App, shell};
 use crate::chat::service::ChatService;
-use crate::chat::store::SqliteStore;
 use crate::exports::service::ExportService;
-use crate::exports::store::SqliteExportStore;
 use crate::inbox::service::InboxService;
-use crate::inbox::store::SqliteInboxStore;
 use crate::live::direct::{DirectListener, Open, Peer};
 use crate::live::{Closing, InProcessBus, LiveState, Presence, STREAM_PATH};
 
@@ -54,32 +51,23 @@ pub struct Murmur {
 /// If the database can't be opened or migrated.
 pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let metrics = Metrics::default();
-    let pool = open_sqlite(&config.database_url).await?;
-    let queries = &metrics.queries;
+    let database = Database::open(&config.database_url).await?;
+    let stores = Stores::on(database, &metrics.queries);
     let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
-    let chat_store = SqliteStore::new(pool.clone(), Arc::clone(queries));
     // Who is in each room, read off the rooms' open streams.
     let is_room = |topic: &str| topic.starts_with("room:");
     let presence = Presence::new(bus.clone(), config.presence_grace, is_room);
-    let chat = ChatService::new(
-        Arc::new(chat_store),
-        bus.clone(),
-        presence.clone(),
-        &config.limits,
-    );
-    let inbox_store = SqliteInboxStore::new(pool.clone(), Arc::clone(queries));
-    let inbox = InboxService::new(Arc::new(inbox_store), bus.clone());
-    let export_store = SqliteExportStore::new(pool.clone(), Arc::clone(queries));
+    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &config.limits);
+    let inbox = InboxService::new(stores.inbox, bus.clone());
     let exports = ExportService::start(
-        Arc::new(export_store),
+        stores.exports,
         chat.clone(),
         bus.clone(),
         config.exports_dir.clone(),
         config.limits.limit("exports", config.limits.exports),
     )
     .await?;
-    let account_store = SqliteAccountStore::new(pool, Arc::clone(queries));
-    let accounts = AccountService::new(Arc::new(account_store), &config.limits);
+    let accounts = AccountService::new(stores.accounts, &config.limits);
     let (closing, closing_signal) = Closing::new();
     let live = LiveState::new(
         bus,

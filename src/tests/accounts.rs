@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use murmur::protect::TrustedProxies;
 
-use super::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
+use super::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with, spawn_sqlite_app};
 
 /// POSTs `username` and `password` as JSON to `path`.
 async fn credentials(
@@ -287,10 +287,9 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
     let app = spawn_app().await;
     let signed_up = credentials(&app, "/api/accounts", "ada", PASSWORD).await;
     let (cookie, _) = session_cookie(&signed_up);
-    let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
     let now = murmur::time::Timestamp::now().millis();
     let day = 24 * 3600 * 1000;
-    let expire_at = |at: i64| sqlx::query("UPDATE sessions SET expires_at = ?1").bind(at);
+    let expire_at = "UPDATE sessions SET expires_at = $1";
     let me_with_cookie = |app: &TestApp| {
         app.http
             .get(app.url("/api/me"))
@@ -305,7 +304,7 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
     );
     // Time passes (the expiry is moved in the database, and a restart forgets what the
     // server kept in memory).
-    expire_at(now + day).execute(&database).await.unwrap();
+    app.sql(expire_at, &[now + day]).await;
     let app = app.restart().await;
     let used = me_with_cookie(&app).await.unwrap();
     assert_eq!(used.status(), 200);
@@ -316,16 +315,13 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
         "the browser keeps it 30 more days: {line}"
     );
     let newest = "SELECT max(expires_at) FROM sessions";
-    let expires_at: i64 = sqlx::query_scalar(newest)
-        .fetch_one(&database)
-        .await
-        .unwrap();
+    let expires_at = app.sql(newest, &[]).await.unwrap();
     assert!(
         expires_at >= now + 29 * day,
         "used, it lasts 30 days from now again"
     );
 
-    expire_at(now - 1).execute(&database).await.unwrap();
+    app.sql(expire_at, &[now - 1]).await;
     let app = app.restart().await;
     assert_eq!(
         me(&app, "cookie", &cookie).await.0,
@@ -336,7 +332,7 @@ async fn a_session_expires_unused_and_slides_forward_with_use() {
 
 #[tokio::test]
 async fn the_database_holds_no_password_or_token_in_clear() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let password = "a very memorable passphrase";
     credentials(&app, "/api/accounts", "hedy", password).await;
     let signed_in = credentials(&app, "/api/session", "hedy", password).await;

@@ -1,215 +1,55 @@
 //! The contract every store backend keeps, written against the store traits: each backend
-//! runs the same suite (SQLite today; the Postgres store must pass it too).
+//! runs the same suites, SQLite on a temporary file and Postgres on a database of its own.
+
+mod accounts;
+mod chat;
+mod concurrency;
+mod exports;
+mod inbox;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use murmur::accounts::domain::{Account, Username};
-use murmur::accounts::store::{AccountStore, AccountStoreError, SqliteAccountStore};
-use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
-use murmur::chat::store::{ChatStore, Membership, SqliteStore, StoreError};
+use murmur::accounts::domain::Username;
+use murmur::server::{Database, Stores};
 
-/// Accounts: unique names ignoring case, credentials, and sessions that expire and end.
-async fn account_store_keeps_its_contract(store: &dyn AccountStore) {
-    let ada = Username::parse("ada").unwrap();
-    let account = store.create_account(&ada, "hash-of-ada", 1).await.unwrap();
-    assert_eq!(account.username, "ada");
-    let again = store
-        .create_account(&Username::parse("ADA").unwrap(), "other", 2)
-        .await;
-    assert!(matches!(again, Err(AccountStoreError::UsernameTaken(name)) if name == "ada"));
-    let (found, hash) = store.credentials(&ada).await.unwrap().unwrap();
-    assert_eq!(
-        (found.clone(), hash.as_str()),
-        (account.clone(), "hash-of-ada")
-    );
-    assert_eq!(store.account(&ada).await.unwrap(), Some(account.clone()));
-    assert_eq!(
-        store
-            .account(&Username::parse("nobody").unwrap())
-            .await
-            .unwrap(),
-        None
-    );
+use super::databases::PostgresDatabase;
 
-    let token = [7u8; 32];
-    store
-        .create_session(&account, &token, 10, 100)
+/// Every suite, in turn, on the stores of the database at `url` (fresh and empty).
+async fn the_stores_keep_the_contract(url: &str) {
+    let database = Database::open(url).await.unwrap();
+    let stores = Stores::on(database, &Arc::new(AtomicU64::new(0)));
+    accounts::account_store_keeps_its_contract(&*stores.accounts).await;
+    let (ada, grace) = (
+        Username::parse("ada").unwrap(),
+        Username::parse("grace").unwrap(),
+    );
+    let ada = stores.accounts.account(&ada).await.unwrap().unwrap();
+    let grace = stores
+        .accounts
+        .create_account(&grace, "h", 1)
         .await
         .unwrap();
-    assert_eq!(
-        store.session(&token, 50).await.unwrap(),
-        Some((account.clone(), 100))
-    );
-    assert_eq!(
-        store.session(&token, 100).await.unwrap(),
-        None,
-        "expired at its expiry"
-    );
-    store.extend_session(&token, 200).await.unwrap();
-    assert_eq!(
-        store.session(&token, 150).await.unwrap(),
-        Some((account.clone(), 200))
-    );
-    assert_eq!(
-        store.session(&[8u8; 32], 50).await.unwrap(),
-        None,
-        "an unknown token"
-    );
-    store.delete_session(&token).await.unwrap();
-    assert_eq!(
-        store.session(&token, 50).await.unwrap(),
-        None,
-        "ended for good"
-    );
-    store.delete_session(&token).await.unwrap();
+    let chat = &*stores.chat;
+    chat::chat_store_keeps_its_membership_contract(chat, &ada, &grace).await;
+    chat::chat_store_keeps_its_change_contract(chat, &ada, &grace).await;
+    inbox::inbox_store_keeps_its_contract(chat, &*stores.inbox, &ada, &grace).await;
+    let exports = &*stores.exports;
+    exports::export_store_keeps_its_contract(chat, &*stores.inbox, exports, &ada).await;
+    concurrency::a_rooms_changes_are_numbered_in_commit_order(stores.chat.clone(), &ada).await;
+    let (chat, inbox) = (stores.chat.clone(), stores.inbox.clone());
+    concurrency::a_persons_topic_is_numbered_in_commit_order(chat, inbox, &*stores.accounts).await;
 }
 
-/// Rooms with members: a private room starts with its creator; members come and go; a
-/// message's author is the account that posted it.
-async fn chat_store_keeps_its_membership_contract(
-    chat: &dyn ChatStore,
-    ada: &Account,
-    grace: &Account,
-) {
-    let secret = RoomSlug::parse("secret").unwrap();
-    let title = RoomTitle::parse("Secret").unwrap();
-    let room = chat.create_room(&secret, &title, true, ada).await.unwrap();
-    assert!(room.private);
-    let taken = chat.create_room(&secret, &title, false, grace).await;
-    assert!(matches!(taken, Err(StoreError::SlugTaken(_))));
-    let member = |username: &str, creator| Membership {
-        room: "secret".into(),
-        username: username.into(),
-        creator,
-    };
-    assert_eq!(chat.memberships().await.unwrap(), [member("ada", true)]);
-
-    chat.add_member(&secret, grace).await.unwrap();
-    chat.add_member(&secret, grace).await.unwrap();
-    assert_eq!(
-        chat.memberships().await.unwrap(),
-        [member("ada", true), member("grace", false)]
-    );
-    let nowhere = chat
-        .add_member(&RoomSlug::parse("nowhere").unwrap(), grace)
-        .await;
-    assert!(matches!(nowhere, Err(StoreError::RoomNotFound(_))));
-    assert!(chat.remove_member(&secret, grace).await.unwrap());
-    assert!(
-        !chat.remove_member(&secret, grace).await.unwrap(),
-        "already gone"
-    );
-    assert_eq!(chat.memberships().await.unwrap(), [member("ada", true)]);
-
-    let body = MessageBody::parse("hello").unwrap();
-    let posted = chat.insert_message(&secret, grace, &body, &[]).await;
-    let posted = posted.unwrap();
-    assert_eq!(
-        (posted.message.author.as_str(), posted.room.message_count),
-        ("grace", 1)
-    );
-    let public = chat.rooms().await.unwrap();
-    assert!(
-        public
-            .iter()
-            .any(|room| room.slug == "secret" && room.private)
-    );
-}
-
-/// Every change to a room is numbered in commit order; an edit is its author's, a deletion
-/// its author's or the room creator's; a stream resumes from any number up to the latest.
-async fn chat_store_keeps_its_change_contract(
-    chat: &dyn ChatStore,
-    ada: &Account,
-    grace: &Account,
-) {
-    let slug = RoomSlug::parse("changes").unwrap();
-    let title = RoomTitle::parse("Changes").unwrap();
-    chat.create_room(&slug, &title, false, ada).await.unwrap();
-    assert_eq!(
-        chat.changes_after(&slug, 0, 10).await.unwrap(),
-        Some(vec![])
-    );
-    assert_eq!(
-        chat.changes_after(&slug, 1, 10).await.unwrap(),
-        None,
-        "past the latest"
-    );
-    let body = |text: &str| MessageBody::parse(text).unwrap();
-    let first = chat.insert_message(&slug, grace, &body("one"), &[]).await;
-    let first = first.unwrap().message;
-    let second = chat.insert_message(&slug, grace, &body("two"), &[]).await;
-    let second = second.unwrap().message;
-
-    let refused = chat.edit_message(&slug, first.id, ada, &body("mine")).await;
-    assert!(
-        matches!(refused, Err(StoreError::NotAllowed(_))),
-        "ada didn't write it"
-    );
-    let edited = chat
-        .edit_message(&slug, first.id, grace, &body("uno"))
-        .await
-        .unwrap();
-    assert!(
-        edited.seq > second.id,
-        "an edit is numbered after what came before"
-    );
-    assert_eq!(
-        (
-            edited.message.body.as_str(),
-            edited.message.edited_at.is_some()
-        ),
-        ("uno", true)
-    );
-    let (deleted, _) = chat.delete_message(&slug, second.id, ada).await.unwrap();
-    assert!(deleted.seq > edited.seq, "the creator deletes anyone's");
-    assert_eq!(deleted.message.body, "");
-    let gone = chat.delete_message(&slug, second.id, grace).await;
-    assert!(matches!(gone, Err(StoreError::MessageNotFound(_))));
-
-    let changes = chat
-        .changes_after(&slug, first.id, 10)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        changes,
-        [edited.clone(), deleted.clone()],
-        "each once, in order"
-    );
-    let after_edit = chat
-        .changes_after(&slug, edited.seq, 10)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(after_edit, std::slice::from_ref(&deleted));
-    assert_eq!(
-        chat.changes_after(&slug, deleted.seq + 1, 10)
-            .await
-            .unwrap(),
-        None
-    );
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_sqlite_stores_keep_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
-    let pool = murmur::server::open_sqlite(&url).await.unwrap();
-    let queries = Arc::new(AtomicU64::new(0));
-    let accounts = SqliteAccountStore::new(pool.clone(), Arc::clone(&queries));
-    account_store_keeps_its_contract(&accounts).await;
-    let ada = accounts
-        .account(&Username::parse("ada").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let grace = accounts
-        .create_account(&Username::parse("grace").unwrap(), "h", 1)
-        .await
-        .unwrap();
-    let chat = SqliteStore::new(pool, queries);
-    chat_store_keeps_its_membership_contract(&chat, &ada, &grace).await;
-    chat_store_keeps_its_change_contract(&chat, &ada, &grace).await;
+    the_stores_keep_the_contract(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_postgres_stores_keep_the_contract() {
+    let database = PostgresDatabase::create().await;
+    the_stores_keep_the_contract(&database.url()).await;
 }

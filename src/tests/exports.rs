@@ -225,17 +225,11 @@ async fn an_export_a_stopped_server_left_running_is_finished_by_the_next() {
     let app = spawn_app().await;
     let messages = room_with_messages(&app, "archive").await;
     // As a server killed mid-export leaves it: the job running, half a file written.
-    let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO exports (user_id, room_id, format, percent, created_at)
-         SELECT (SELECT id FROM users WHERE username = 'ada'), id, 'jsonl', 40,
-                CAST(unixepoch('subsec') * 1000 AS INTEGER)
-         FROM rooms WHERE slug = 'archive' RETURNING id",
-    )
-    .fetch_one(&database)
-    .await
-    .unwrap();
-    database.close().await;
+    let left_running = "INSERT INTO exports (user_id, room_id, format, percent, created_at)
+         SELECT (SELECT id FROM users WHERE username = 'ada'), id, 'jsonl', 40, $1
+         FROM rooms WHERE slug = 'archive' RETURNING id";
+    let now = murmur::time::Timestamp::now().millis();
+    let id = app.sql(left_running, &[now]).await.unwrap();
     let exports = app.exports_dir();
     std::fs::write(exports.join(format!("{id}.part")), "{\"half\":").unwrap();
 
@@ -310,13 +304,9 @@ async fn an_export_expires_after_a_day() {
     let app = spawn_app().await;
     room_with_messages(&app, "archive").await;
     let (_, id, _) = export_as_ada(&app, "archive", "jsonl").await;
-    let database = sqlx::SqlitePool::connect(&app.database_url).await.unwrap();
     let a_day_and_a_minute = (24 * 60 + 1) * 60 * 1000;
-    sqlx::query("UPDATE exports SET created_at = created_at - ?1")
-        .bind(a_day_and_a_minute)
-        .execute(&database)
-        .await
-        .unwrap();
+    let age = "UPDATE exports SET created_at = created_at - $1";
+    app.sql(age, &[a_day_and_a_minute]).await;
     for path in [
         format!("/api/exports/{id}"),
         format!("/api/exports/{id}/download"),

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use super::follower::Follower;
-use super::helpers::{Api, TestApp, spawn_app, spawn_app_dropping_stalled_after};
+use super::helpers::{Api, TestApp, spawn_app, spawn_app_dropping_stalled_after, spawn_sqlite_app};
 use super::proxy::FaultProxy;
 use super::rng::Rng;
 
@@ -72,7 +72,8 @@ async fn a_client_that_stops_reading_is_dropped_without_holding_up_the_others() 
 
 #[tokio::test]
 async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
-    let mut app = spawn_app().await;
+    // SQLite, whose write lock the test holds.
+    let mut app = spawn_sqlite_app().await;
     app.create_room("calm").await;
     let token = app.token("ada").await;
     let mut listener = app.sse("/rooms/calm/stream").await;

@@ -15,6 +15,8 @@ use murmur::protect::RateLimits;
 use murmur::server::Config;
 use murmur::server::startup;
 
+use super::databases::{PostgresDatabase, postgres_wanted, run_sql};
+
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
 const STUCK: Duration = Duration::from_secs(30);
 
@@ -23,7 +25,7 @@ pub struct Api {
     pub base: String,
     /// A client that sends no credentials.
     pub http: reqwest::Client,
-    /// Where its SQLite database is.
+    /// Its database's URL: `sqlite://…`, or `postgres://…` (see [`postgres_wanted`]).
     pub database_url: String,
     /// Session tokens of the accounts the tests signed up, by username.
     tokens: Mutex<HashMap<String, String>>,
@@ -40,6 +42,8 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: tempfile::TempDir,
     config: Config,
+    /// The PostgreSQL database it runs on, if it does; dropped after the rest.
+    postgres: Option<PostgresDatabase>,
 }
 
 /// An app without rate limits (tests post flat out); stream caps as configured by default.
@@ -52,17 +56,46 @@ pub async fn spawn_app_dropping_stalled_after(limit: Duration) -> TestApp {
     spawn_app_with(move |config| config.write_stall_limit = limit).await
 }
 
-/// An app configured by `configure`, which starts from [`spawn_app`]'s configuration.
+/// An app configured by `configure`, which starts from [`spawn_app`]'s configuration, on a
+/// fresh database: SQLite, or PostgreSQL when `MURMUR_TEST_DATABASE=postgres`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config) + 'static) -> TestApp {
-    let settings = Box::new(configure) as Box<dyn FnOnce(&mut Config)>;
-    start(tempfile::tempdir().expect("temporary directory"), settings).await
+    spawn_on(postgres_wanted(), Box::new(configure)).await
 }
 
-async fn start(dir: tempfile::TempDir, configure: Box<dyn FnOnce(&mut Config)>) -> TestApp {
+/// An app on SQLite whatever `MURMUR_TEST_DATABASE` says: for a test that reads the
+/// database's file or holds its write lock.
+pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_sqlite_app_with(|_| {}).await
+}
+
+/// [`spawn_sqlite_app`], configured by `configure`.
+pub async fn spawn_sqlite_app_with(configure: impl FnOnce(&mut Config) + 'static) -> TestApp {
+    spawn_on(false, Box::new(configure)).await
+}
+
+async fn spawn_on(postgres: bool, configure: Box<dyn FnOnce(&mut Config)>) -> TestApp {
+    let postgres = if postgres {
+        Some(PostgresDatabase::create().await)
+    } else {
+        None
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    start(dir, postgres, configure).await
+}
+
+async fn start(
+    dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+    configure: Box<dyn FnOnce(&mut Config)>,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("local address");
+    let database_url = match &postgres {
+        Some(database) => database.url(),
+        None => format!("sqlite://{}", dir.path().join("murmur.db").display()),
+    };
     let mut config = Config::new(
-        format!("sqlite://{}", dir.path().join("murmur.db").display()),
+        database_url,
         LeptosOptions::builder()
             .output_name("murmur")
             .site_addr(addr)
@@ -82,6 +115,7 @@ async fn start(dir: tempfile::TempDir, configure: Box<dyn FnOnce(&mut Config)>) 
         server,
         dir,
         config,
+        postgres,
     }
 }
 
@@ -97,6 +131,7 @@ impl TestApp {
         let config = self.config;
         start(
             self.dir,
+            self.postgres,
             Box::new(move |restarted: &mut Config| {
                 let addr = restarted.leptos.site_addr;
                 *restarted = config;
@@ -195,6 +230,12 @@ impl Api {
             .default_headers(headers)
             .build()
             .expect("client")
+    }
+
+    /// Runs `statement` on the app's database, with `args` as `$1`, `$2`, … (so it must read
+    /// the same on SQLite and PostgreSQL): the first column of the first row it answers.
+    pub async fn sql(&self, statement: &'static str, args: &[i64]) -> Option<i64> {
+        run_sql(&self.database_url, statement, args).await
     }
 
     /// Has `client` make a request first, so its next one (a stream, say) goes out on a

@@ -1,10 +1,12 @@
-//! App tests: the real server on port 0 with a temporary SQLite file, driven over HTTP,
-//! with a real SSE client reading the real bytes of the stream.
+//! App tests: the real server on port 0 with a temporary SQLite file (or, with
+//! `MURMUR_TEST_DATABASE=postgres`, a fresh PostgreSQL database), driven over HTTP, with a
+//! real SSE client reading the real bytes of the stream.
 
 mod accounts;
 mod api;
 mod contract;
 mod crash;
+mod databases;
 mod editing;
 mod exports;
 mod faults;

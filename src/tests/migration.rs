@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sqlx::migrate::Migrator;
 
-use super::helpers::spawn_app_with;
+use super::helpers::spawn_sqlite_app_with;
 
 /// The only migration of the version before accounts.
 const BEFORE_ACCOUNTS: &str = "20261121000000_rooms_and_messages.sql";
@@ -38,7 +38,7 @@ async fn a_database_from_before_accounts_keeps_its_rooms_and_messages() {
         old.close().await;
     }
 
-    let app = spawn_app_with(move |config| config.database_url = url).await;
+    let app = spawn_sqlite_app_with(move |config| config.database_url = url).await;
     let rooms = app.rooms().await;
     let old = rooms
         .iter()

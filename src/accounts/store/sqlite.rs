@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
+use super::rows::AccountRow;
 use super::{AccountStore, AccountStoreError};
 use crate::accounts::domain::{Account, Username};
 use crate::accounts::token::TokenHash;
@@ -18,22 +19,8 @@ pub struct SqliteAccountStore {
     queries: Arc<AtomicU64>,
 }
 
-#[derive(FromRow)]
-struct AccountRow {
-    id: i64,
-    username: String,
-}
-
-impl From<AccountRow> for Account {
-    fn from(row: AccountRow) -> Self {
-        Self {
-            id: row.id,
-            username: row.username,
-        }
-    }
-}
-
 impl SqliteAccountStore {
+    /// A store on `pool`, counting each statement it sends in `queries`.
     pub fn new(pool: SqlitePool, queries: Arc<AtomicU64>) -> Self {
         Self { pool, queries }
     }

@@ -10,12 +10,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
+use super::rows::{MessageRow, RoomRow};
 use super::{Change, ChatStore, Membership, Posted, StoreError};
 use crate::accounts::domain::Account;
 use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
-use crate::inbox::store::sqlite::{Mention, notify, reword, withdraw};
+use crate::inbox::store::Mention;
+use crate::inbox::store::sqlite::{notify, reword, withdraw};
 use crate::time::Timestamp;
 
 /// Rooms and messages in a SQLite database.
@@ -24,66 +26,6 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// SQL statements sent, for `/metrics`.
     queries: Arc<AtomicU64>,
-}
-
-#[derive(FromRow)]
-struct RoomRow {
-    slug: String,
-    title: String,
-    private: bool,
-    message_count: i64,
-    last_activity: i64,
-    creator: Option<String>,
-}
-
-impl From<RoomRow> for RoomSummary {
-    fn from(row: RoomRow) -> Self {
-        Self {
-            slug: row.slug,
-            title: row.title,
-            private: row.private,
-            message_count: row.message_count,
-            last_activity: Timestamp(row.last_activity),
-            creator: row.creator,
-            unread: None,
-            here: 0,
-        }
-    }
-}
-
-#[derive(FromRow)]
-struct MessageRow {
-    id: i64,
-    room: String,
-    author: String,
-    body: String,
-    created_at: i64,
-    edited_at: Option<i64>,
-    deleted_at: Option<i64>,
-    seq: i64,
-}
-
-impl From<MessageRow> for Message {
-    fn from(row: MessageRow) -> Self {
-        Self {
-            id: row.id,
-            room: row.room,
-            author: row.author,
-            body: row.body,
-            created_at: Timestamp(row.created_at),
-            edited_at: row.edited_at.map(Timestamp),
-            deleted_at: row.deleted_at.map(Timestamp),
-        }
-    }
-}
-
-impl From<MessageRow> for Change {
-    fn from(row: MessageRow) -> Self {
-        Self {
-            seq: row.seq,
-            message: row.into(),
-        }
-    }
 }
 
 /// What a query or `RETURNING` reads of a room, as [`RoomRow`].

@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
+use super::rows::JobRow;
 use super::{ExportStore, Job};
 use crate::chat::domain::RoomSlug;
 use crate::exports::format::Format;
@@ -29,31 +30,6 @@ impl SqliteExportStore {
     fn query(&self) -> &SqlitePool {
         self.queries.fetch_add(1, Ordering::Relaxed);
         &self.pool
-    }
-}
-
-#[derive(FromRow)]
-struct JobRow {
-    id: i64,
-    requester: String,
-    room: String,
-    format: String,
-    state: String,
-    percent: i64,
-    created_at: i64,
-}
-
-impl From<JobRow> for Job {
-    fn from(row: JobRow) -> Self {
-        Self {
-            id: row.id,
-            requester: row.requester,
-            room: row.room,
-            format: Format::parse(&row.format).unwrap_or(Format::JsonLines),
-            state: row.state,
-            percent: row.percent,
-            created_at: Timestamp(row.created_at),
-        }
     }
 }
 

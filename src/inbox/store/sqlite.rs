@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
-use super::{InboxStore, UserEvent};
+use super::rows::{EventRow, NotificationRow, user_event};
+use super::{InboxStore, Mention, UserEvent};
 use crate::inbox::{Notification, excerpt};
-use crate::time::Timestamp;
 
 /// Notifications and people's topics in a SQLite database.
 #[derive(Clone, Debug)]
@@ -17,31 +17,6 @@ pub struct SqliteInboxStore {
     pool: SqlitePool,
     /// SQL statements sent, for `/metrics`.
     queries: Arc<AtomicU64>,
-}
-
-#[derive(FromRow)]
-struct NotificationRow {
-    id: i64,
-    room: String,
-    message_id: i64,
-    from: String,
-    excerpt: String,
-    read: bool,
-    created_at: i64,
-}
-
-impl From<NotificationRow> for Notification {
-    fn from(row: NotificationRow) -> Self {
-        Self {
-            id: row.id,
-            room: row.room,
-            message_id: row.message_id,
-            from: row.from,
-            excerpt: row.excerpt,
-            read: row.read,
-            created_at: Timestamp(row.created_at),
-        }
-    }
 }
 
 /// What a query reads of a notification, as [`NotificationRow`]; `n` is the notification.
@@ -73,15 +48,6 @@ impl SqliteInboxStore {
         self.queries.fetch_add(1, Ordering::Relaxed);
         &self.pool
     }
-}
-
-/// A message that mentions people, as [`notify`] records it.
-pub struct Mention<'a> {
-    pub room: &'a str,
-    pub message_id: i64,
-    pub from: &'a str,
-    pub body: &'a str,
-    pub at: Timestamp,
 }
 
 /// Notifies each of `usernames` that names an account of `mention`, inside the caller's
@@ -186,35 +152,6 @@ pub async fn withdraw(
     Ok(gone.into_iter().map(|(_, username)| username).collect())
 }
 
-/// An event, and its notification's columns if it announced one (a left join).
-#[derive(FromRow)]
-struct EventRow {
-    event_id: i64,
-    name: String,
-    payload: Option<String>,
-    id: Option<i64>,
-    room: Option<String>,
-    message_id: Option<i64>,
-    from: Option<String>,
-    excerpt: Option<String>,
-    read: Option<bool>,
-    created_at: Option<i64>,
-}
-
-impl EventRow {
-    fn notification(self) -> Option<Notification> {
-        Some(Notification {
-            id: self.id?,
-            room: self.room?,
-            message_id: self.message_id?,
-            from: self.from?,
-            excerpt: self.excerpt?,
-            read: self.read?,
-            created_at: Timestamp(self.created_at?),
-        })
-    }
-}
-
 #[async_trait]
 impl InboxStore for SqliteInboxStore {
     async fn notifications(
@@ -300,14 +237,4 @@ impl InboxStore for SqliteInboxStore {
         .await?;
         Ok(Some(rows.into_iter().filter_map(user_event).collect()))
     }
-}
-
-/// A kept event with its payload: its own, or its notification's.
-fn user_event(mut row: EventRow) -> Option<UserEvent> {
-    let (id, name) = (row.event_id, std::mem::take(&mut row.name));
-    let payload = match row.payload.take() {
-        Some(payload) => payload,
-        None => serde_json::to_string(&row.notification()?).ok()?,
-    };
-    Some(UserEvent { id, name, payload })
 }

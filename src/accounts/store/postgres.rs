@@ -1,0 +1,138 @@
+//! Accounts and sessions in a PostgreSQL database.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+
+use super::rows::AccountRow;
+use super::{AccountStore, AccountStoreError};
+use crate::accounts::domain::{Account, Username};
+use crate::accounts::token::TokenHash;
+
+/// Accounts and sessions in a PostgreSQL database (migrated by the app at start).
+#[derive(Clone, Debug)]
+pub struct PostgresAccountStore {
+    pool: PgPool,
+    /// SQL statements sent, for `/metrics`.
+    queries: Arc<AtomicU64>,
+}
+
+impl PostgresAccountStore {
+    /// A store on `pool`, counting each statement it sends in `queries`.
+    pub fn new(pool: PgPool, queries: Arc<AtomicU64>) -> Self {
+        Self { pool, queries }
+    }
+
+    /// The pool, counting the statement about to be sent on it.
+    fn query(&self) -> &PgPool {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl AccountStore for PostgresAccountStore {
+    async fn create_account(
+        &self,
+        username: &Username,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<Account, AccountStoreError> {
+        let row: AccountRow = sqlx::query_as(
+            "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
+             RETURNING id, username",
+        )
+        .bind(username.as_str())
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(self.query())
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                AccountStoreError::UsernameTaken(username.as_str().to_owned())
+            }
+            _ => AccountStoreError::Database(error),
+        })?;
+        Ok(row.into())
+    }
+
+    async fn credentials(
+        &self,
+        username: &Username,
+    ) -> Result<Option<(Account, String)>, AccountStoreError> {
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, username, password_hash FROM users WHERE username = $1")
+                .bind(username.as_str())
+                .fetch_optional(self.query())
+                .await?;
+        Ok(row.map(|(id, username, hash)| (Account { id, username }, hash)))
+    }
+
+    async fn account(&self, username: &Username) -> Result<Option<Account>, AccountStoreError> {
+        let row: Option<AccountRow> =
+            sqlx::query_as("SELECT id, username FROM users WHERE username = $1")
+                .bind(username.as_str())
+                .fetch_optional(self.query())
+                .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn create_session(
+        &self,
+        account: &Account,
+        token: &TokenHash,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), AccountStoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&token[..])
+        .bind(account.id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(self.query())
+        .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token: &TokenHash,
+        now: i64,
+    ) -> Result<Option<(Account, i64)>, AccountStoreError> {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT u.id, u.username, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(&token[..])
+        .bind(now)
+        .fetch_optional(self.query())
+        .await?;
+        Ok(row.map(|(id, username, expires_at)| (Account { id, username }, expires_at)))
+    }
+
+    async fn extend_session(
+        &self,
+        token: &TokenHash,
+        expires_at: i64,
+    ) -> Result<(), AccountStoreError> {
+        sqlx::query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1")
+            .bind(&token[..])
+            .bind(expires_at)
+            .execute(self.query())
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token: &TokenHash) -> Result<(), AccountStoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(&token[..])
+            .execute(self.query())
+            .await?;
+        Ok(())
+    }
+}

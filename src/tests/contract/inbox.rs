@@ -1,0 +1,145 @@
+//! The inbox store's contract: a mention notifies in the message's own transaction, the
+//! person's topic replays it, and edits and deletions follow it.
+
+use murmur::accounts::domain::Account;
+use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
+use murmur::chat::store::{ChatStore, Posted};
+use murmur::inbox::Notification;
+use murmur::inbox::store::InboxStore;
+
+/// Mentions of accounts notify them (other names are passed over), newest first; reading
+/// marks them; an edit rewords them, a deletion takes them back; and a person's topic
+/// replays each notification as it now reads, leaving out rooms they may no longer see.
+pub async fn inbox_store_keeps_its_contract(
+    chat: &dyn ChatStore,
+    inbox: &dyn InboxStore,
+    ada: &Account,
+    grace: &Account,
+) {
+    let slug = RoomSlug::parse("mentions").unwrap();
+    let title = RoomTitle::parse("Mentions").unwrap();
+    chat.create_room(&slug, &title, false, ada).await.unwrap();
+    assert_eq!(inbox.latest("grace").await.unwrap(), 0, "no event yet");
+    let body = |text: &str| MessageBody::parse(text).unwrap();
+
+    let hello = "hello   @grace\nand @nobody";
+    let first = post(chat, &slug, ada, hello, &["grace", "nobody"]).await;
+    let [(whom, notified)] = &first.notified[..] else {
+        panic!("grace alone is notified: {:?}", first.notified);
+    };
+    let expected = Notification {
+        id: notified.id,
+        room: "mentions".into(),
+        message_id: first.message.id,
+        from: "ada".into(),
+        excerpt: "hello @grace and @nobody".into(),
+        read: false,
+        created_at: first.message.created_at,
+    };
+    assert_eq!((whom.as_str(), notified), ("grace", &expected));
+    assert_eq!(inbox.latest("grace").await.unwrap(), expected.id);
+    assert_eq!(inbox.latest("nobody").await.unwrap(), 0);
+    assert_eq!(
+        inbox.notifications("grace", 10).await.unwrap(),
+        std::slice::from_ref(&expected)
+    );
+    assert_topic(inbox, 0, &[&expected]).await;
+    assert_eq!(
+        inbox.events_after("grace", expected.id, 10).await.unwrap(),
+        Some(vec![])
+    );
+    let past = inbox
+        .events_after("grace", expected.id + 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(past, None, "past the newest");
+    assert_eq!(inbox.events_after("grace", -1, 10).await.unwrap(), None);
+
+    let second = post(chat, &slug, ada, "@grace again", &["grace"]).await;
+    let second = second.notified[0].1.clone();
+    assert!(second.id > expected.id, "a later event has a larger cursor");
+    let listed = inbox.notifications("grace", 10).await.unwrap();
+    assert_eq!(listed, [second.clone(), expected.clone()], "newest first");
+    assert_eq!(
+        inbox.notifications("grace", 1).await.unwrap(),
+        std::slice::from_ref(&second)
+    );
+
+    assert_eq!(inbox.mark_read("grace", expected.id).await.unwrap(), 1);
+    assert_eq!(
+        inbox.mark_read("grace", expected.id).await.unwrap(),
+        0,
+        "already read"
+    );
+    assert_eq!(inbox.mark_room_read("grace", "mentions").await.unwrap(), 1);
+    let listed = inbox.notifications("grace", 10).await.unwrap();
+    assert!(listed.iter().all(|notification| notification.read));
+
+    let reworded = body("@grace, said   otherwise");
+    chat.edit_message(&slug, second.message_id, ada, &reworded)
+        .await
+        .unwrap();
+    let listed = inbox.notifications("grace", 10).await.unwrap();
+    assert_eq!(
+        listed[0].excerpt, "@grace, said otherwise",
+        "the excerpt follows"
+    );
+    let (_, withdrawn) = chat
+        .delete_message(&slug, first.message.id, ada)
+        .await
+        .unwrap();
+    assert_eq!(withdrawn, ["grace"]);
+    let listed = inbox.notifications("grace", 10).await.unwrap();
+    assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
+    assert_topic(inbox, 0, &[&listed[0]]).await;
+
+    // A private room's notifications go once its reader is no longer a member; their
+    // events keep their place on the topic, unsent.
+    let hidden = RoomSlug::parse("hidden").unwrap();
+    chat.create_room(&hidden, &title, true, ada).await.unwrap();
+    chat.add_member(&hidden, grace).await.unwrap();
+    let secret = post(chat, &hidden, ada, "@grace psst", &["grace"]).await;
+    let secret = secret.notified[0].1.clone();
+    assert_eq!(inbox.notifications("grace", 10).await.unwrap()[0], secret);
+    chat.remove_member(&hidden, grace).await.unwrap();
+    let listed = inbox.notifications("grace", 10).await.unwrap();
+    assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
+    assert_eq!(inbox.latest("grace").await.unwrap(), secret.id);
+    assert_topic(inbox, second.id, &[]).await;
+}
+
+/// `author` posts `text` in room `slug`, mentioning `names`.
+async fn post(
+    chat: &dyn ChatStore,
+    slug: &RoomSlug,
+    author: &Account,
+    text: &str,
+    names: &[&str],
+) -> Posted {
+    let body = MessageBody::parse(text).unwrap();
+    let names: Vec<String> = names.iter().map(|&name| name.to_owned()).collect();
+    chat.insert_message(slug, author, &body, &names)
+        .await
+        .unwrap()
+}
+
+/// Grace's topic after `cursor` replays exactly `expected`, as notification events.
+async fn assert_topic(inbox: &dyn InboxStore, cursor: i64, expected: &[&Notification]) {
+    let events = inbox
+        .events_after("grace", cursor, 10)
+        .await
+        .unwrap()
+        .unwrap();
+    let replayed: Vec<(i64, &str, Notification)> = events
+        .iter()
+        .map(|event| {
+            let payload = serde_json::from_str(&event.payload).unwrap();
+            (event.id, event.name.as_str(), payload)
+        })
+        .collect();
+    let expected: Vec<(i64, &str, Notification)> = expected
+        .iter()
+        .map(|&notification| (notification.id, "notification", notification.clone()))
+        .collect();
+    assert_eq!(replayed, expected);
+}
