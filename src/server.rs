@@ -6,6 +6,7 @@ mod config;
 mod database;
 mod gate;
 mod history;
+mod instances;
 mod limits;
 mod metrics;
 mod stall;

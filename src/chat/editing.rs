@@ -31,9 +31,11 @@ impl ChatService {
         self.write_in_order(move |chat| async move {
             let edit = chat.store.edit_message(&slug, id, &editor, &body);
             let edited = chat
-                .change_room(&slug, edit, |edited| vec![edited_event(edited)])
+                .change_room(&slug, edit, |edited| {
+                    vec![edited_event(&edited.made).following(edited.after)]
+                })
                 .await?;
-            Ok(edited.message)
+            Ok(edited.made.message)
         })
         .await
     }
@@ -51,9 +53,10 @@ impl ChatService {
         let by = by.clone();
         self.write_in_order(move |chat| async move {
             let delete = chat.store.delete_message(&slug, id, &by);
-            chat.change_room(&slug, delete, |(deleted, withdrawn)| {
+            chat.change_room(&slug, delete, |deleted| {
+                let (change, withdrawn) = &deleted.made;
                 let taken_back = withdrawn.iter().map(|name| withdrawn_event(name, id));
-                std::iter::once(deleted_event(deleted))
+                std::iter::once(deleted_event(change).following(deleted.after))
                     .chain(taken_back)
                     .collect()
             })

@@ -65,11 +65,10 @@ impl History for ChatService {
 
 /// What a new message tells: its room's topic, and each account it notified, theirs.
 pub(super) fn posted_events(posted: &Posted) -> Vec<LiveEvent> {
-    let notifications = posted
-        .notified
-        .iter()
-        .map(|(username, notification)| notification_event(username, notification));
-    std::iter::once(message_event(&posted.message))
+    let notifications = posted.notified.iter().map(|notified| {
+        notification_event(&notified.username, &notified.notification).following(notified.after)
+    });
+    std::iter::once(message_event(&posted.message).following(posted.after))
         .chain(notifications)
         .collect()
 }

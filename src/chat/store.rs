@@ -12,7 +12,7 @@ pub use sqlite::SqliteStore;
 
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::accounts::domain::Account;
-use crate::inbox::Notification;
+use crate::inbox::store::Notified;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +55,22 @@ pub struct Change {
     pub message: Message,
 }
 
-/// A message just stored: the message, its room as it now is, and whom it notified, each
-/// with their notification.
+/// A message just stored: the message, its room as it now is, the number of the room's
+/// change before it, and whom it notified.
 #[derive(Clone, Debug)]
 pub struct Posted {
     pub message: Message,
     pub room: RoomSummary,
-    pub notified: Vec<(String, Notification)>,
+    pub after: i64,
+    pub notified: Vec<Notified>,
+}
+
+/// An edit or a deletion just committed, and the number of the room's change before it
+/// (which whoever hears of this one must have seen first: see `LiveEvent::following`).
+#[derive(Clone, Debug)]
+pub struct Changed<T> {
+    pub made: T,
+    pub after: i64,
 }
 
 /// Rooms, their members and their messages, durable.
@@ -138,7 +147,7 @@ pub trait ChatStore: Send + Sync + 'static {
         id: i64,
         editor: &Account,
         body: &MessageBody,
-    ) -> Result<Change, StoreError>;
+    ) -> Result<Changed<Change>, StoreError>;
 
     /// Deletes message `id`, by its author or the room's creator: its text is erased, and
     /// the message stays as a marker (and in the room's count), and its notifications are
@@ -152,7 +161,7 @@ pub trait ChatStore: Send + Sync + 'static {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
-    ) -> Result<(Change, Vec<String>), StoreError>;
+    ) -> Result<Changed<(Change, Vec<String>)>, StoreError>;
 
     /// How many messages by others each room has that `username` has not read — after
     /// where they last read it, or for a room they never opened, posted since they signed

@@ -127,12 +127,12 @@ impl Runner {
         payload: &serde_json::Value,
     ) -> Result<(), sqlx::Error> {
         let data = payload.to_string();
-        let cursor = self
+        let (cursor, after) = self
             .store
             .advance(job, percent, state, (name, &data))
             .await?;
-        self.bus
-            .publish(personal_event(&job.requester, name, Some(cursor), payload));
+        let event = personal_event(&job.requester, name, Some(cursor), payload);
+        self.bus.publish(event.following(after));
         Ok(())
     }
 

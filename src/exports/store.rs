@@ -55,14 +55,15 @@ pub trait ExportStore: Send + Sync + 'static {
     async fn extent(&self, room: &str) -> Result<(i64, i64), sqlx::Error>;
 
     /// Records that job `id` is `percent` done, with the event `name` (`payload`) on its
-    /// requester's topic; answers the event's cursor. With `state`, the job ends so.
+    /// requester's topic; answers the event's cursor, and that of the topic's event before
+    /// it. With `state`, the job ends so.
     async fn advance(
         &self,
         job: &Job,
         percent: i64,
         state: Option<&str>,
         event: (&str, &str),
-    ) -> Result<i64, sqlx::Error>;
+    ) -> Result<(i64, i64), sqlx::Error>;
 
     /// Marks job `id` running again from nothing, its file begun at `at`.
     async fn begin(&self, id: i64, at: Timestamp) -> Result<(), sqlx::Error>;

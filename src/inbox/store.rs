@@ -23,6 +23,25 @@ pub struct UserEvent {
     pub payload: String,
 }
 
+/// Someone a message notified: their username, the notification, and the cursor of their
+/// topic's event before it (see `LiveEvent::following`).
+#[derive(Clone, Debug)]
+pub struct Notified {
+    pub username: String,
+    pub notification: Notification,
+    pub after: i64,
+}
+
+/// The cursor of a person's event before the one a `user_events` `INSERT … RETURNING` made
+/// (the caller holds the person's write lock).
+macro_rules! event_before {
+    () => {
+        "(SELECT COALESCE(MAX(e.id), 0) FROM user_events e
+          WHERE e.user_id = user_events.user_id AND e.id < user_events.id)"
+    };
+}
+pub(crate) use event_before;
+
 /// A message that mentions people, as a backend's `notify` records it.
 pub struct Mention<'a> {
     /// The slug of the message's room.

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use super::database::Database;
 use super::gate::AppGate;
 use super::history::AppHistory;
+use super::instances::Instances;
 use super::metrics::{self, Metrics};
 use super::stall::StallGuardListener;
 use super::stores::Stores;
@@ -28,13 +29,10 @@ use crate::chat::service::ChatService;
 use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
 use crate::live::direct::{DirectListener, Open, Peer};
-use crate::live::{Closing, InProcessBus, LiveState, Presence, STREAM_PATH};
+use crate::live::{Closing, LiveState, STREAM_PATH};
 
 /// Any startup failure, with its cause.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Events buffered per topic for a subscriber that is momentarily behind.
-const BUS_CAPACITY: usize = 1024;
 
 /// A built app, ready to serve.
 pub struct Murmur {
@@ -52,29 +50,33 @@ pub struct Murmur {
 pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let metrics = Metrics::default();
     let database = Database::open(&config.database_url).await?;
+    let instances = Instances::on(&database).await?;
     let stores = Stores::on(database, &metrics.queries);
-    let bus = Arc::new(InProcessBus::new(BUS_CAPACITY));
+    let bus = instances.bus();
     // Who is in each room, read off the rooms' open streams.
     let is_room = |topic: &str| topic.starts_with("room:");
-    let presence = Presence::new(bus.clone(), config.presence_grace, is_room);
-    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &config.limits);
+    let presence = instances.presence(config.presence_grace, is_room);
+    let limits = instances.limits(&config.limits);
+    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &limits);
     let inbox = InboxService::new(stores.inbox, bus.clone());
     let exports = ExportService::start(
         stores.exports,
         chat.clone(),
         bus.clone(),
         config.exports_dir.clone(),
-        config.limits.limit("exports", config.limits.exports),
+        limits.limit("exports", limits.exports),
     )
     .await?;
-    let accounts = AccountService::new(stores.accounts, &config.limits);
+    let accounts = AccountService::new(stores.accounts, &limits);
     let (closing, closing_signal) = Closing::new();
+    let history = Arc::new(AppHistory {
+        chat: chat.clone(),
+        inbox: inbox.clone(),
+    });
+    instances.read_back_from(history.clone());
     let live = LiveState::new(
         bus,
-        Arc::new(AppHistory {
-            chat: chat.clone(),
-            inbox: inbox.clone(),
-        }),
+        history,
         Arc::new(AppGate { chat: chat.clone() }),
         presence,
         closing_signal.clone(),

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use sqlx::{PgConnection, PgPool};
 
-use super::rows::{MessageRow, RoomRow};
-use super::{Change, ChatStore, Membership, Posted, StoreError};
+use super::rows::{LATEST_CHANGE, MessageRow, PostedRow, RoomRow};
+use super::{Change, Changed, ChatStore, Membership, Posted, StoreError};
 use crate::accounts::domain::Account;
 use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::inbox::store::Mention;
@@ -122,6 +122,19 @@ impl PostgresStore {
             .fetch_optional(tx)
             .await?;
         Ok(())
+    }
+
+    /// The number of room `slug`'s latest change, once the caller holds its write lock.
+    async fn latest_change(
+        &self,
+        tx: &mut PgConnection,
+        slug: &RoomSlug,
+    ) -> Result<i64, StoreError> {
+        self.count();
+        Ok(sqlx::query_scalar(LATEST_CHANGE)
+            .bind(slug.as_str())
+            .fetch_one(tx)
+            .await?)
     }
 
     /// Why a change to message `id` matched nothing: it is not there, or it is and the
@@ -281,12 +294,14 @@ impl ChatStore for PostgresStore {
         };
         self.count();
         // The id is the sequence's next number, and so is the message's first change.
-        let message: MessageRow = sqlx::query_as(concat!(
+        let posted: PostedRow = sqlx::query_as(concat!(
             "INSERT INTO messages (id, seq, room_id, author, author_id, body, created_at)
              SELECT n, n, (SELECT id FROM rooms WHERE slug = $1), $2, $3, $4, $5
              FROM nextval('message_changes') AS n
              RETURNING ",
-            message_columns!()
+            message_columns!(),
+            ", (SELECT COALESCE(MAX(m.seq), 0) FROM messages m
+                WHERE m.room_id = messages.room_id AND m.seq < messages.seq) AS after"
         ))
         .bind(slug.as_str())
         .bind(&author.username)
@@ -295,7 +310,7 @@ impl ChatStore for PostgresStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let message = Message::from(message);
+        let message = Message::from(posted.message);
         let mention = Mention {
             room: slug.as_str(),
             message_id: message.id,
@@ -311,6 +326,7 @@ impl ChatStore for PostgresStore {
         Ok(Posted {
             message,
             room: room.into(),
+            after: posted.after,
             notified,
         })
     }
@@ -343,9 +359,10 @@ impl ChatStore for PostgresStore {
         id: i64,
         editor: &Account,
         body: &MessageBody,
-    ) -> Result<Change, StoreError> {
+    ) -> Result<Changed<Change>, StoreError> {
         let mut tx = self.pool.begin().await?;
         self.lock_room(&mut tx, slug).await?;
+        let after = self.latest_change(&mut tx, slug).await?;
         self.count();
         let edited: Option<MessageRow> = sqlx::query_as(EDIT)
             .bind(slug.as_str())
@@ -363,7 +380,10 @@ impl ChatStore for PostgresStore {
         };
         reword(&mut tx, id, body.as_str(), &self.queries).await?;
         tx.commit().await?;
-        Ok(edited.into())
+        Ok(Changed {
+            made: edited.into(),
+            after,
+        })
     }
 
     async fn delete_message(
@@ -371,9 +391,10 @@ impl ChatStore for PostgresStore {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
-    ) -> Result<(Change, Vec<String>), StoreError> {
+    ) -> Result<Changed<(Change, Vec<String>)>, StoreError> {
         let mut tx = self.pool.begin().await?;
         self.lock_room(&mut tx, slug).await?;
+        let after = self.latest_change(&mut tx, slug).await?;
         self.count();
         let deleted: Option<MessageRow> = sqlx::query_as(DELETE)
             .bind(slug.as_str())
@@ -389,7 +410,10 @@ impl ChatStore for PostgresStore {
         };
         let withdrawn = withdraw(&mut tx, id, &self.queries).await?;
         tx.commit().await?;
-        Ok((deleted.into(), withdrawn))
+        Ok(Changed {
+            made: (deleted.into(), withdrawn),
+            after,
+        })
     }
 
     async fn unread(&self, username: &str) -> Result<Vec<(String, i64)>, StoreError> {

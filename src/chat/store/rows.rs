@@ -33,6 +33,19 @@ impl From<RoomRow> for RoomSummary {
     }
 }
 
+/// A new message as its `INSERT … RETURNING` reads it: the message, and the number of the
+/// room's change before it (`(SELECT MAX(m.seq) …  WHERE m.seq < messages.seq)`).
+#[derive(FromRow)]
+pub(super) struct PostedRow {
+    #[sqlx(flatten)]
+    pub message: MessageRow,
+    pub after: i64,
+}
+
+/// The number of a room's latest change: `$1`/`?1` is the slug.
+pub(super) const LATEST_CHANGE: &str = "SELECT COALESCE(MAX(seq), 0) FROM messages
+     WHERE room_id = (SELECT id FROM rooms WHERE slug = $1)";
+
 /// A message as a query or `RETURNING` reads it, with the number of its latest change.
 #[derive(FromRow)]
 pub(super) struct MessageRow {

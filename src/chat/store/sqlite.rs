@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use sqlx::SqlitePool;
 
-use super::rows::{MessageRow, RoomRow};
-use super::{Change, ChatStore, Membership, Posted, StoreError};
+use super::rows::{LATEST_CHANGE, MessageRow, PostedRow, RoomRow};
+use super::{Change, Changed, ChatStore, Membership, Posted, StoreError};
 use crate::accounts::domain::Account;
 use crate::chat::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::inbox::store::Mention;
@@ -113,6 +113,19 @@ impl SqliteStore {
         )
         .fetch_one(tx)
         .await?)
+    }
+
+    /// The number of room `slug`'s latest change, once the caller holds its write lock.
+    async fn latest_change(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        slug: &RoomSlug,
+    ) -> Result<i64, StoreError> {
+        self.count();
+        Ok(sqlx::query_scalar(LATEST_CHANGE)
+            .bind(slug.as_str())
+            .fetch_one(tx)
+            .await?)
     }
 
     /// Why a change to message `id` matched nothing: it is not there, or it is and the
@@ -284,12 +297,14 @@ impl ChatStore for SqliteStore {
         };
         self.count();
         // The id is the sequence's next number, and so is the message's first change.
-        let message: MessageRow = sqlx::query_as(concat!(
+        let posted: PostedRow = sqlx::query_as(concat!(
             "INSERT INTO messages (id, seq, room_id, author, author_id, body, created_at)
              SELECT s.seq + 1, s.seq + 1, (SELECT id FROM rooms WHERE slug = ?1), ?2, ?3, ?4, ?5
              FROM sqlite_sequence s WHERE s.name = 'messages'
              RETURNING ",
-            message_columns!()
+            message_columns!(),
+            ", (SELECT COALESCE(MAX(m.seq), 0) FROM messages m
+                WHERE m.room_id = messages.room_id AND m.seq < messages.seq) AS after"
         ))
         .bind(slug.as_str())
         .bind(&author.username)
@@ -298,7 +313,7 @@ impl ChatStore for SqliteStore {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        let message = Message::from(message);
+        let message = Message::from(posted.message);
         let mention = Mention {
             room: slug.as_str(),
             message_id: message.id,
@@ -314,6 +329,7 @@ impl ChatStore for SqliteStore {
         Ok(Posted {
             message,
             room: room.into(),
+            after: posted.after,
             notified,
         })
     }
@@ -346,9 +362,10 @@ impl ChatStore for SqliteStore {
         id: i64,
         editor: &Account,
         body: &MessageBody,
-    ) -> Result<Change, StoreError> {
+    ) -> Result<Changed<Change>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seq = self.next_change(&mut tx).await?;
+        let after = self.latest_change(&mut tx, slug).await?;
         self.count();
         let edited: Option<MessageRow> = sqlx::query_as(EDIT)
             .bind(slug.as_str())
@@ -367,7 +384,10 @@ impl ChatStore for SqliteStore {
         };
         reword(&mut tx, id, body.as_str(), &self.queries).await?;
         tx.commit().await?;
-        Ok(edited.into())
+        Ok(Changed {
+            made: edited.into(),
+            after,
+        })
     }
 
     async fn delete_message(
@@ -375,9 +395,10 @@ impl ChatStore for SqliteStore {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
-    ) -> Result<(Change, Vec<String>), StoreError> {
+    ) -> Result<Changed<(Change, Vec<String>)>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seq = self.next_change(&mut tx).await?;
+        let after = self.latest_change(&mut tx, slug).await?;
         self.count();
         let deleted: Option<MessageRow> = sqlx::query_as(DELETE)
             .bind(slug.as_str())
@@ -395,7 +416,10 @@ impl ChatStore for SqliteStore {
         let withdrawn = withdraw(&mut tx, id, &self.queries).await?;
         tx.commit().await?;
         self.erase_old_pages().await;
-        Ok((deleted.into(), withdrawn))
+        Ok(Changed {
+            made: (deleted.into(), withdrawn),
+            after,
+        })
     }
 
     async fn unread(&self, username: &str) -> Result<Vec<(String, i64)>, StoreError> {

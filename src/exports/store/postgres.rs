@@ -12,6 +12,7 @@ use super::rows::JobRow;
 use super::{ExportStore, Job};
 use crate::chat::domain::RoomSlug;
 use crate::exports::format::Format;
+use crate::inbox::store::event_before;
 use crate::time::Timestamp;
 
 /// Export jobs in a PostgreSQL database.
@@ -122,7 +123,7 @@ impl ExportStore for PostgresExportStore {
         percent: i64,
         state: Option<&str>,
         (name, payload): (&str, &str),
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<(i64, i64), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         self.queries.fetch_add(3, Ordering::Relaxed);
         let (user_id,): (i64,) = sqlx::query_as(
@@ -139,10 +140,11 @@ impl ExportStore for PostgresExportStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let (cursor,): (i64,) = sqlx::query_as(
+        let (cursor, after): (i64, i64) = sqlx::query_as(concat!(
             "INSERT INTO user_events (user_id, name, payload, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
+             VALUES ($1, $2, $3, $4) RETURNING id, ",
+            event_before!()
+        ))
         .bind(user_id)
         .bind(name)
         .bind(payload)
@@ -150,7 +152,7 @@ impl ExportStore for PostgresExportStore {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(cursor)
+        Ok((cursor, after))
     }
 
     async fn begin(&self, id: i64, at: Timestamp) -> Result<(), sqlx::Error> {

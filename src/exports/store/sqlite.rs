@@ -10,6 +10,7 @@ use super::rows::JobRow;
 use super::{ExportStore, Job};
 use crate::chat::domain::RoomSlug;
 use crate::exports::format::Format;
+use crate::inbox::store::event_before;
 use crate::time::Timestamp;
 
 /// Export jobs in a SQLite database.
@@ -120,7 +121,7 @@ impl ExportStore for SqliteExportStore {
         percent: i64,
         state: Option<&str>,
         (name, payload): (&str, &str),
-    ) -> Result<i64, sqlx::Error> {
+    ) -> Result<(i64, i64), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         self.queries.fetch_add(2, Ordering::Relaxed);
         let (user_id,): (i64,) = sqlx::query_as(
@@ -132,10 +133,11 @@ impl ExportStore for SqliteExportStore {
         .bind(state)
         .fetch_one(&mut *tx)
         .await?;
-        let (cursor,): (i64,) = sqlx::query_as(
+        let (cursor, after): (i64, i64) = sqlx::query_as(concat!(
             "INSERT INTO user_events (user_id, name, payload, created_at)
-             VALUES (?1, ?2, ?3, ?4) RETURNING id",
-        )
+             VALUES (?1, ?2, ?3, ?4) RETURNING id, ",
+            event_before!()
+        ))
         .bind(user_id)
         .bind(name)
         .bind(payload)
@@ -143,7 +145,7 @@ impl ExportStore for SqliteExportStore {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(cursor)
+        Ok((cursor, after))
     }
 
     async fn begin(&self, id: i64, at: Timestamp) -> Result<(), sqlx::Error> {

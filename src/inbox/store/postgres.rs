@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, PgPool};
 
 use super::rows::{EventRow, NotificationRow, user_event};
-use super::{InboxStore, Mention, UserEvent};
+use super::{InboxStore, Mention, Notified, UserEvent, event_before};
 use crate::inbox::{Notification, excerpt};
 
 /// Notifications and people's topics in a PostgreSQL database.
@@ -82,7 +82,7 @@ pub async fn notify(
     mention: &Mention<'_>,
     usernames: &[String],
     queries: &AtomicU64,
-) -> Result<Vec<(String, Notification)>, sqlx::Error> {
+) -> Result<Vec<Notified>, sqlx::Error> {
     let excerpt = excerpt(mention.body);
     let people = lock_people(&mut *tx, usernames, queries).await?;
     let mut made = Vec::new();
@@ -91,10 +91,11 @@ pub async fn notify(
             continue;
         };
         queries.fetch_add(1, Ordering::Relaxed);
-        let id: i64 = sqlx::query_scalar(
+        let (id, after): (i64, i64) = sqlx::query_as(concat!(
             "INSERT INTO user_events (user_id, name, created_at)
-             VALUES ($1, 'notification', $2) RETURNING id",
-        )
+             VALUES ($1, 'notification', $2) RETURNING id, ",
+            event_before!()
+        ))
         .bind(user_id)
         .bind(mention.at.millis())
         .fetch_one(&mut *tx)
@@ -120,7 +121,11 @@ pub async fn notify(
             read: false,
             created_at: mention.at,
         };
-        made.push((username.clone(), notification));
+        made.push(Notified {
+            username: username.clone(),
+            notification,
+            after,
+        });
     }
     Ok(made)
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::rows::{EventRow, NotificationRow, user_event};
-use super::{InboxStore, Mention, UserEvent};
+use super::{InboxStore, Mention, Notified, UserEvent, event_before};
 use crate::inbox::{Notification, excerpt};
 
 /// Notifications and people's topics in a SQLite database.
@@ -61,21 +61,22 @@ pub async fn notify(
     mention: &Mention<'_>,
     usernames: &[String],
     queries: &AtomicU64,
-) -> Result<Vec<(String, Notification)>, sqlx::Error> {
+) -> Result<Vec<Notified>, sqlx::Error> {
     let excerpt = excerpt(mention.body);
     let mut made = Vec::new();
     for username in usernames {
         queries.fetch_add(1, Ordering::Relaxed);
-        let event: Option<(i64, i64)> = sqlx::query_as(
+        let event: Option<(i64, i64, i64)> = sqlx::query_as(concat!(
             "INSERT INTO user_events (user_id, name, created_at)
              SELECT id, 'notification', ?2 FROM users WHERE username = ?1
-             RETURNING id, user_id",
-        )
+             RETURNING id, user_id, ",
+            event_before!()
+        ))
         .bind(username)
         .bind(mention.at.millis())
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((id, user_id)) = event else {
+        let Some((id, user_id, after)) = event else {
             continue;
         };
         queries.fetch_add(1, Ordering::Relaxed);
@@ -99,7 +100,11 @@ pub async fn notify(
             read: false,
             created_at: mention.at,
         };
-        made.push((username.clone(), notification));
+        made.push(Notified {
+            username: username.clone(),
+            notification,
+            after,
+        });
     }
     Ok(made)
 }

@@ -77,9 +77,15 @@ pub async fn chat_store_keeps_its_change_contract(
     );
     let body = |text: &str| MessageBody::parse(text).unwrap();
     let first = chat.insert_message(&slug, grace, &body("one"), &[]).await;
-    let first = first.unwrap().message;
+    let first = first.unwrap();
+    assert_eq!(first.after, 0, "the room's first change follows none");
     let second = chat.insert_message(&slug, grace, &body("two"), &[]).await;
-    let second = second.unwrap().message;
+    let second = second.unwrap();
+    assert_eq!(
+        second.after, first.message.id,
+        "each change says the one before"
+    );
+    let (first, second) = (first.message, second.message);
 
     let refused = chat.edit_message(&slug, first.id, ada, &body("mine")).await;
     assert!(
@@ -90,6 +96,8 @@ pub async fn chat_store_keeps_its_change_contract(
         .edit_message(&slug, first.id, grace, &body("uno"))
         .await
         .unwrap();
+    assert_eq!(edited.after, second.id);
+    let edited = edited.made;
     assert!(
         edited.seq > second.id,
         "an edit is numbered after what came before"
@@ -101,7 +109,9 @@ pub async fn chat_store_keeps_its_change_contract(
         ),
         ("uno", true)
     );
-    let (deleted, _) = chat.delete_message(&slug, second.id, ada).await.unwrap();
+    let deleted = chat.delete_message(&slug, second.id, ada).await.unwrap();
+    assert_eq!(deleted.after, edited.seq);
+    let (deleted, _) = deleted.made;
     assert!(deleted.seq > edited.seq, "the creator deletes anyone's");
     assert_eq!(deleted.message.body, "");
     let gone = chat.delete_message(&slug, second.id, grace).await;

@@ -47,7 +47,8 @@ fn assert_saw_all(seen: &[i64], written: &[i64]) {
 }
 
 /// Eight writers post to one room at once while a reader follows its changes: the reader
-/// sees every message, so none committed with a number below one it had already passed.
+/// sees every message, so none committed with a number below one it had already passed;
+/// and each message names the one before it, so the chain has no gap.
 pub async fn a_rooms_changes_are_numbered_in_commit_order(chat: Arc<dyn ChatStore>, ada: &Account) {
     let slug = RoomSlug::parse("race").unwrap();
     let title = RoomTitle::parse("Race").unwrap();
@@ -72,20 +73,27 @@ pub async fn a_rooms_changes_are_numbered_in_commit_order(chat: Arc<dyn ChatStor
                 for n in 0..POSTS_EACH {
                     let body = MessageBody::parse(&format!("{writer}.{n}")).unwrap();
                     let posted = chat.insert_message(&slug, &ada, &body, &[]).await.unwrap();
-                    ids.push(posted.message.id);
+                    ids.push((posted.message.id, posted.after));
                 }
                 ids
             })
         })
         .collect();
-    let mut posted = Vec::new();
+    let mut chain = Vec::new();
     for writer in writers {
         let ids = writer.await.unwrap();
         assert!(ids.is_sorted(), "one writer's numbers grow");
-        posted.extend(ids);
+        chain.extend(ids);
     }
+    chain.sort_unstable();
+    let posted: Vec<i64> = chain.iter().map(|(id, _)| *id).collect();
+    let befores: Vec<i64> = chain.iter().map(|(_, after)| *after).collect();
+    assert_eq!(
+        befores[1..],
+        posted[..posted.len() - 1],
+        "each follows the one before"
+    );
     stop.store(true, Ordering::SeqCst);
-    posted.sort_unstable();
     assert_saw_all(&reader.await.unwrap(), &posted);
     let all = chat.changes_after(&slug, 0, 1_000).await.unwrap().unwrap();
     let numbers: Vec<i64> = all.iter().map(|change| change.seq).collect();
@@ -142,8 +150,8 @@ pub async fn a_persons_topic_is_numbered_in_commit_order(
                     let body = MessageBody::parse(&format!("@person0 {n}")).unwrap();
                     let posted = chat.insert_message(&slug, &author, &body, &mentioned);
                     let notified = posted.await.unwrap().notified;
-                    let to_p0 = notified.iter().find(|(name, _)| name == "person0").unwrap();
-                    ids.push(to_p0.1.id);
+                    let to_p0 = notified.iter().find(|n| n.username == "person0").unwrap();
+                    ids.push(to_p0.notification.id);
                 }
                 ids
             })

@@ -67,12 +67,14 @@ pub async fn export_store_keeps_its_contract(
 
     let before = inbox.latest("ada").await.unwrap();
     let half = ("export-progress", r#"{"id":1,"percent":50}"#);
-    let halfway = exports.advance(&first, 50, None, half).await.unwrap();
+    let (halfway, after) = exports.advance(&first, 50, None, half).await.unwrap();
+    assert_eq!(after, before, "each event says the one before");
     let done = ("export-ready", r#"{"id":1}"#);
-    let ended = exports
+    let (ended, after) = exports
         .advance(&first, 100, Some("ready"), done)
         .await
         .unwrap();
+    assert_eq!(after, halfway);
     assert!(before < halfway && halfway < ended, "cursors in order");
     assert_eq!(inbox.latest("ada").await.unwrap(), ended);
     let event = |id, (name, payload): (&str, &str)| UserEvent {

@@ -24,9 +24,11 @@ pub async fn inbox_store_keeps_its_contract(
 
     let hello = "hello   @grace\nand @nobody";
     let first = post(chat, &slug, ada, hello, &["grace", "nobody"]).await;
-    let [(whom, notified)] = &first.notified[..] else {
+    let [notified] = &first.notified[..] else {
         panic!("grace alone is notified: {:?}", first.notified);
     };
+    assert_eq!(notified.after, 0, "grace's first event");
+    let (whom, notified) = (&notified.username, &notified.notification);
     let expected = Notification {
         id: notified.id,
         room: "mentions".into(),
@@ -56,7 +58,7 @@ pub async fn inbox_store_keeps_its_contract(
     assert_eq!(inbox.events_after("grace", -1, 10).await.unwrap(), None);
 
     let second = post(chat, &slug, ada, "@grace again", &["grace"]).await;
-    let second = second.notified[0].1.clone();
+    let second = second.notified[0].notification.clone();
     assert!(second.id > expected.id, "a later event has a larger cursor");
     let listed = inbox.notifications("grace", 10).await.unwrap();
     assert_eq!(listed, [second.clone(), expected.clone()], "newest first");
@@ -87,7 +89,8 @@ pub async fn inbox_store_keeps_its_contract(
     let (_, withdrawn) = chat
         .delete_message(&slug, first.message.id, ada)
         .await
-        .unwrap();
+        .unwrap()
+        .made;
     assert_eq!(withdrawn, ["grace"]);
     let listed = inbox.notifications("grace", 10).await.unwrap();
     assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
@@ -99,7 +102,7 @@ pub async fn inbox_store_keeps_its_contract(
     chat.create_room(&hidden, &title, true, ada).await.unwrap();
     chat.add_member(&hidden, grace).await.unwrap();
     let secret = post(chat, &hidden, ada, "@grace psst", &["grace"]).await;
-    let secret = secret.notified[0].1.clone();
+    let secret = secret.notified[0].notification.clone();
     assert_eq!(inbox.notifications("grace", 10).await.unwrap()[0], secret);
     chat.remove_member(&hidden, grace).await.unwrap();
     let listed = inbox.notifications("grace", 10).await.unwrap();
