@@ -73,6 +73,16 @@ pub async fn spawn_sqlite_app_with(configure: impl FnOnce(&mut Config) + 'static
     spawn_on(false, Box::new(configure)).await
 }
 
+/// Two instances on one fresh PostgreSQL database, as a cluster runs them, configured by
+/// `configure` (which starts from [`spawn_app`]'s configuration).
+pub async fn spawn_two_instances_with(
+    configure: impl FnOnce(&mut Config) + 'static,
+) -> (TestApp, TestApp) {
+    let first = spawn_on(true, Box::new(configure)).await;
+    let second = first.another_instance().await;
+    (first, second)
+}
+
 async fn spawn_on(postgres: bool, configure: Box<dyn FnOnce(&mut Config)>) -> TestApp {
     let postgres = if postgres {
         Some(PostgresDatabase::create().await)
@@ -139,6 +149,19 @@ impl TestApp {
             }),
         )
         .await
+    }
+
+    /// Another instance on this one's database, configured alike (sharing its exports
+    /// directory), on a port of its own.
+    pub async fn another_instance(&self) -> TestApp {
+        let config = self.config.clone();
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let same = move |other: &mut Config| {
+            let addr = other.leptos.site_addr;
+            *other = config;
+            other.leptos.site_addr = addr;
+        };
+        start(dir, None, Box::new(same)).await
     }
 
     /// Tells the server to shut down, as SIGTERM or Ctrl-C would.

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api;
+mod cluster;
 mod contract;
 mod crash;
 mod databases;
