@@ -16,7 +16,8 @@ cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy (browser)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-need_postgres
+# The tests of several instances need PostgreSQL, and nginx in front of them.
+need_cluster_tools
 step "Rust tests"
 cargo test --features ssr
 # The app tests again, each app on a fresh PostgreSQL database instead of a SQLite file

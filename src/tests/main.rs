@@ -14,6 +14,7 @@ mod faults;
 mod follower;
 mod helpers;
 mod migration;
+mod nginx;
 mod notifications;
 mod pages;
 mod presence;
