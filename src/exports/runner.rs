@@ -1,6 +1,10 @@
 //! The background runner: takes export jobs one at a time, writes each room's messages
 //! page by page into a file (never the whole room in memory), tells the requester's topic
 //! how far it has got and when it is done, and forgets exports older than a day.
+//!
+//! Each instance has a runner. A job is run by whichever runner claims it (see
+//! [`ExportStore::claim`]); every minute each runner also looks for jobs left running whose
+//! claim nobody holds — their instance stopped or died — and takes them up.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +25,8 @@ use crate::time::Timestamp;
 
 /// How often expired exports are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
+/// How often jobs left running by an instance that is gone are looked for.
+const ADOPT_EVERY: Duration = Duration::from_secs(60);
 
 pub(super) struct Runner {
     pub store: Arc<dyn ExportStore>,
@@ -36,15 +42,46 @@ impl Runner {
     /// expired ones every hour.
     pub async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
+        let mut adopt = tokio::time::interval(ADOPT_EVERY);
         loop {
             tokio::select! {
                 job = queue.recv() => match job {
-                    Some(job) => self.finish(job).await,
+                    Some(job) => self.claim(job).await,
                     None => return,
                 },
                 _ = sweep.tick() => self.sweep().await,
+                _ = adopt.tick() => self.adopt().await,
             }
         }
+    }
+
+    /// Runs every job left running that no runner holds: at start, those a stopped server
+    /// left, and then those of instances that are gone.
+    async fn adopt(&self) {
+        match self.store.running().await {
+            Ok(left) => {
+                for job in left {
+                    self.claim(job).await;
+                }
+            }
+            Err(error) => tracing::error!(%error, "unfinished exports can't be listed"),
+        }
+    }
+
+    /// Runs `job` if this runner can claim it and it is still to be run.
+    async fn claim(&self, job: Job) {
+        let claimed = match self.store.claim(job.id).await {
+            Ok(Some(claim)) => claim,
+            Ok(None) => return,
+            Err(error) => return tracing::error!(%error, export = job.id, "can't claim"),
+        };
+        // Another runner may have finished it between its listing and this claim.
+        match self.store.job(job.id, kept_since()).await {
+            Ok(Some(job)) if job.state == "running" => self.finish(job).await,
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, export = job.id, "can't read a job"),
+        }
+        claimed.release().await;
     }
 
     /// Runs `job` to its end, ready or failed, and tells its requester either way.
@@ -66,7 +103,7 @@ impl Runner {
             }
         };
         if let Err(error) = ended {
-            // Left running: the next start takes it up again.
+            // Left running: a runner takes it up again when its claim is let go.
             tracing::error!(%error, export = job.id, "an export's end can't be recorded");
         }
     }

@@ -40,7 +40,7 @@ impl ExportService {
     /// up again the jobs a stopped server left running.
     ///
     /// # Errors
-    /// If `dir` can't be created or the store can't be read.
+    /// If `dir` can't be created.
     pub async fn start(
         store: Arc<dyn ExportStore>,
         chat: ChatService,
@@ -50,10 +50,6 @@ impl ExportService {
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         tokio::fs::create_dir_all(&dir).await?;
         let (jobs, queue) = mpsc::unbounded_channel();
-        for left in store.running().await? {
-            tracing::info!(export = left.id, "starting an unfinished export over");
-            let _ = jobs.send(left);
-        }
         let dir = Arc::new(dir);
         let runner = Runner {
             store: Arc::clone(&store),

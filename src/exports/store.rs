@@ -28,6 +28,24 @@ pub struct Job {
     pub created_at: Timestamp,
 }
 
+/// A job taken by one runner, among all the instances' runners, until it is released (or
+/// dropped: a runner that dies lets go of its jobs with its process, or its connection).
+pub struct Claim(pub Box<dyn Held>);
+
+impl Claim {
+    /// Lets go of the job; once this returns, another runner can claim it.
+    pub async fn release(self) {
+        self.0.release().await;
+    }
+}
+
+/// What a backend holds for a [`Claim`].
+#[async_trait]
+pub trait Held: Send + Sync {
+    /// Lets go of it.
+    async fn release(self: Box<Self>);
+}
+
 /// Export jobs and the events that tell their requesters, durable.
 #[async_trait]
 pub trait ExportStore: Send + Sync + 'static {
@@ -70,6 +88,10 @@ pub trait ExportStore: Send + Sync + 'static {
 
     /// Whether a message of job `id`'s room was deleted since its file was begun.
     async fn stale(&self, id: i64) -> Result<bool, sqlx::Error>;
+
+    /// Takes job `id` for this runner until the claim is dropped; `None` while another
+    /// runner (on any instance) holds it.
+    async fn claim(&self, id: i64) -> Result<Option<Claim>, sqlx::Error>;
 
     /// Forgets the jobs made before `before`; answers their ids (whose files go too).
     async fn expire(&self, before: Timestamp) -> Result<Vec<i64>, sqlx::Error>;

@@ -6,14 +6,39 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::rows::JobRow;
-use super::{ExportStore, Job};
+use super::{Claim, ExportStore, Held, Job};
 use crate::chat::domain::RoomSlug;
 use crate::exports::format::Format;
 use crate::inbox::store::event_before;
 use crate::time::Timestamp;
+
+/// The first half of the advisory lock keys of export jobs (the second is the job's id),
+/// so that they meet no other user of advisory locks.
+const EXPORT_LOCKS: i32 = 0x4d75_4578;
+
+/// A job's advisory lock, and the connection that holds it.
+struct Locked {
+    own: PgConnection,
+    id: i64,
+}
+
+#[async_trait]
+impl Held for Locked {
+    async fn release(mut self: Box<Self>) {
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(EXPORT_LOCKS)
+            .bind(self.id as i32)
+            .execute(&mut self.own)
+            .await;
+        if let Err(error) = unlocked {
+            tracing::warn!(%error, "an export's claim is let go when its connection closes");
+        }
+        let _ = self.own.close().await;
+    }
+}
 
 /// Export jobs in a PostgreSQL database.
 #[derive(Clone, Debug)]
@@ -184,5 +209,19 @@ impl ExportStore for PostgresExportStore {
         .fetch_all(self.query())
         .await?;
         Ok(gone.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// A session-level advisory lock on a connection of its own, held by the claim: a
+    /// runner whose instance dies loses its connection, and with it the lock.
+    async fn claim(&self, id: i64) -> Result<Option<Claim>, sqlx::Error> {
+        self.queries.fetch_add(1, Ordering::Relaxed);
+        let mut own = PgConnection::connect_with(&self.pool.connect_options()).await?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(EXPORT_LOCKS)
+            // Ids past 2^31 wrap: two jobs two billion apart share a lock, and wait in turn.
+            .bind(id as i32)
+            .fetch_one(&mut own)
+            .await?;
+        Ok(taken.then(|| Claim(Box::new(Locked { own, id }))))
     }
 }

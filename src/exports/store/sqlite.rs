@@ -1,13 +1,14 @@
 //! The SQLite export store.
 
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use sqlx::SqlitePool;
 
 use super::rows::JobRow;
-use super::{ExportStore, Job};
+use super::{Claim, ExportStore, Held, Job};
 use crate::chat::domain::RoomSlug;
 use crate::exports::format::Format;
 use crate::inbox::store::event_before;
@@ -19,12 +20,32 @@ pub struct SqliteExportStore {
     pool: SqlitePool,
     /// SQL statements sent, for `/metrics`.
     queries: Arc<AtomicU64>,
+    /// The jobs claimed: one process is the only runner of its SQLite file.
+    claimed: Arc<Mutex<HashSet<i64>>>,
+}
+
+/// A job's claim in [`SqliteExportStore::claimed`], let go when dropped.
+struct Claimed(Arc<Mutex<HashSet<i64>>>, i64);
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        self.0.lock().expect("claims lock poisoned").remove(&self.1);
+    }
+}
+
+#[async_trait]
+impl Held for Claimed {
+    async fn release(self: Box<Self>) {}
 }
 
 impl SqliteExportStore {
     /// A store on `pool`, counting each statement it sends in `queries`.
     pub fn new(pool: SqlitePool, queries: Arc<AtomicU64>) -> Self {
-        Self { pool, queries }
+        Self {
+            pool,
+            queries,
+            claimed: Arc::default(),
+        }
     }
 
     /// The pool, counting the statement about to be sent on it.
@@ -177,5 +198,14 @@ impl ExportStore for SqliteExportStore {
         .fetch_all(self.query())
         .await?;
         Ok(gone.into_iter().map(|(id,)| id).collect())
+    }
+
+    async fn claim(&self, id: i64) -> Result<Option<Claim>, sqlx::Error> {
+        let taken = self
+            .claimed
+            .lock()
+            .expect("claims lock poisoned")
+            .insert(id);
+        Ok(taken.then(|| Claim(Box::new(Claimed(Arc::clone(&self.claimed), id)))))
     }
 }

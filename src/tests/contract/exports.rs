@@ -11,7 +11,8 @@ use murmur::time::Timestamp;
 
 /// A job starts running at 0%; each step is recorded with its event, whose cursor it
 /// answers, and the last ends it; a job begun again runs from nothing; it is stale once a
-/// message of its room is deleted after its file was begun; ended jobs expire.
+/// message of its room is deleted after its file was begun; ended jobs expire; one runner
+/// at a time claims a job.
 pub async fn export_store_keeps_its_contract(
     chat: &dyn ChatStore,
     inbox: &dyn InboxStore,
@@ -111,4 +112,17 @@ pub async fn export_store_keeps_its_contract(
     );
     assert_eq!(exports.job(first.id, Timestamp(0)).await.unwrap(), None);
     assert_eq!(exports.running().await.unwrap(), [again]);
+
+    let claim = exports.claim(second.id).await.unwrap();
+    assert!(claim.is_some(), "a job nobody runs is claimed");
+    assert!(
+        exports.claim(second.id).await.unwrap().is_none(),
+        "one runner at a time"
+    );
+    assert!(exports.claim(first.id).await.unwrap().is_some(), "per job");
+    claim.unwrap().release().await;
+    assert!(
+        exports.claim(second.id).await.unwrap().is_some(),
+        "let go with the claim"
+    );
 }
