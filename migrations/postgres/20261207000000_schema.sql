@@ -100,7 +100,7 @@ CREATE TABLE room_reads (
 );
 
 -- Exports of a room's history, made in the background for the member who asked. A job
--- left 'running' by a server that stopped is started again by the next one.
+-- left 'running' by an instance that stopped is taken up by another runner (see runner.rs).
 CREATE TABLE exports (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id),

@@ -13,8 +13,9 @@ use tokio::sync::OnceCell;
 use super::domain::{Account, Password, Username};
 use super::sessions::KeptSessions;
 use super::store::{AccountStore, AccountStoreError};
-use super::token::SessionToken;
+use super::token::{SessionToken, from_hex, to_hex};
 use crate::error::AppError;
+use crate::live::{Bus, LiveEvent};
 use crate::protect::{RateLimit, RateLimits};
 use crate::time::Timestamp;
 
@@ -33,7 +34,12 @@ pub struct AccountService {
     decoy: Arc<OnceCell<String>>,
     /// Live sessions, so a signed-in request costs no query.
     sessions: Arc<KeptSessions>,
+    /// Where a sign-out is told to the other instances, which keep sessions too.
+    bus: Arc<dyn Bus>,
 }
+
+/// The bus topic sign-outs travel on between instances; not a topic clients may ask for.
+const SESSIONS_TOPIC: &str = "#sessions";
 
 struct Limits {
     sign_ins_per_address: RateLimit<IpAddr>,
@@ -42,8 +48,20 @@ struct Limits {
 }
 
 impl AccountService {
-    /// A service keeping accounts in `store`, signing in and up within `limits`.
-    pub fn new(store: Arc<dyn AccountStore>, limits: &RateLimits) -> Self {
+    /// A service keeping accounts in `store`, signing in and up within `limits`, telling
+    /// sign-outs on `bus` (and forgetting sessions other instances tell of there).
+    pub fn new(store: Arc<dyn AccountStore>, bus: Arc<dyn Bus>, limits: &RateLimits) -> Self {
+        let sessions = Arc::new(KeptSessions::default());
+        let kept = Arc::clone(&sessions);
+        bus.watch(Box::new(move |event| match event {
+            None => kept.forget_all(),
+            Some(event) if &*event.topic == SESSIONS_TOPIC => {
+                if let Some(hash) = from_hex(&event.data) {
+                    kept.forget(&hash);
+                }
+            }
+            Some(_) => {}
+        }));
         Self {
             store,
             limits: Arc::new(Limits {
@@ -53,7 +71,8 @@ impl AccountService {
                 sign_ups_per_address: limits.limit("sign-ups", limits.sign_ups_per_address),
             }),
             decoy: Arc::default(),
-            sessions: Arc::default(),
+            sessions,
+            bus,
         }
     }
 
@@ -158,6 +177,8 @@ impl AccountService {
         let hash = token.hash();
         self.store.delete_session(&hash).await?;
         self.sessions.forget(&hash);
+        let ended = LiveEvent::new(SESSIONS_TOPIC, "ended", None, &to_hex(&hash));
+        self.bus.publish(ended);
         Ok(())
     }
 

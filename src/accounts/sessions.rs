@@ -3,8 +3,8 @@
 //! began before a sign-out is never kept (a generation counter, as in chat's read cache).
 //! An entry is trusted for [`KEEP_FOR`] at most, then read again from the store.
 //!
-//! Several instances sharing one database would also forget a session when another instance
-//! ends it (a bus event): until then an entry there lives at most [`KEEP_FOR`].
+//! Several instances sharing one database forget a session when another instance ends it
+//! too (told on the bus), and all of them when the bus may have missed something.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -75,6 +75,13 @@ impl KeptSessions {
         let mut inner = self.lock();
         inner.generation += 1;
         inner.kept.remove(token);
+    }
+
+    /// Forgets every session: call when a sign-out elsewhere may have been missed.
+    pub fn forget_all(&self) {
+        let mut inner = self.lock();
+        inner.generation += 1;
+        inner.kept.clear();
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

@@ -18,7 +18,7 @@ impl SessionToken {
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).expect("the OS provides randomness");
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(to_hex(&bytes))
     }
 
     /// A token a client sent; `None` if it can't be one of ours (64 lowercase hex digits).
@@ -37,6 +37,23 @@ impl SessionToken {
     }
 }
 
+/// 32 bytes (a token, or its hash) as 64 lowercase hex digits.
+pub fn to_hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 64 hex digits as the 32 bytes they write; `None` for anything else.
+pub fn from_hex(text: &str) -> Option<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
 impl std::fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionToken(…)")
@@ -46,6 +63,14 @@ impl std::fmt::Debug for SessionToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_goes_to_hex_and_back_and_nothing_else_reads_as_one() {
+        let hash = SessionToken::generate().hash();
+        assert_eq!(from_hex(&to_hex(&hash)), Some(hash));
+        assert_eq!(from_hex("ab"), None);
+        assert_eq!(from_hex(&"zz".repeat(32)), None);
+    }
 
     #[test]
     fn a_token_is_64_hex_digits_and_two_are_never_alike() {

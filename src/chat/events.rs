@@ -61,6 +61,12 @@ impl History for ChatService {
                 .collect(),
         )
     }
+
+    /// Room topics only: the number of the room's latest change.
+    async fn latest(&self, topic: &str) -> Option<i64> {
+        let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
+        self.store.latest_change(&slug).await.ok()
+    }
 }
 
 /// What a new message tells: its room's topic, and each account it notified, theirs.
@@ -109,7 +115,7 @@ pub(super) fn deleted_event(deleted: &Change) -> LiveEvent {
 
 /// Clears what `cache` keeps that another instance's `event` changed (with `None`,
 /// anything may have): a room's changes its messages and the directory; a revocation or
-/// anything in the directory (a new room, a member added) who may see what.
+/// a private room's summary (a new room, a member added) who may see what.
 pub(super) fn forget_changed(cache: &ReadCache, event: Option<&LiveEvent>) {
     let Some(event) = event else {
         return cache.clear_all();
@@ -117,6 +123,11 @@ pub(super) fn forget_changed(cache: &ReadCache, event: Option<&LiveEvent>) {
     match (event.topic.strip_prefix("room:"), &*event.name) {
         (Some(slug), "message" | "edited" | "deleted") => cache.clear(Some(slug)),
         (Some(_), "revoked") => cache.clear_access(),
+        // A public room's summary (a post, a new room) changes no one's access; a private
+        // room's may be a new room or a member added.
+        (None, _) if &*event.topic == DIRECTORY_TOPIC && event.audience.is_none() => {
+            cache.clear(None);
+        }
         (None, _) if &*event.topic == DIRECTORY_TOPIC => cache.clear_access(),
         _ => {}
     }

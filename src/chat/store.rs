@@ -183,6 +183,9 @@ pub trait ChatStore: Send + Sync + 'static {
         up_to: i64,
     ) -> Result<bool, StoreError>;
 
+    /// The number of room `slug`'s latest change; 0 for a room without any (or unknown).
+    async fn latest_change(&self, slug: &RoomSlug) -> Result<i64, StoreError>;
+
     /// The room's messages changed after `cursor`, each once, as its latest change left
     /// it, in the order of those changes; at most `limit`. `None` if `cursor` is not a
     /// position of the room (it is neither 0 nor at most the room's latest change).

@@ -36,14 +36,20 @@ impl FromJs for RoomChange {
     }
 }
 
-/// Puts each of `arrived` into `shown` in id order, unless it is there already (the reply
-/// to a post and its event both bring it); how many were new.
+/// Puts each of `arrived` into `shown` in id order; one there already (the reply to a post
+/// and its event both bring it) replaces it only if it is a later state of it (edited or
+/// deleted since). How many were new.
 pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> u32 {
     let mut added = 0;
+    let state = |m: &Message| (m.deleted_at.is_some(), m.edited_at);
     for message in arrived {
-        if let Err(at) = shown.binary_search_by_key(&message.id, |m| m.id) {
-            shown.insert(at, message);
-            added += 1;
+        match shown.binary_search_by_key(&message.id, |m| m.id) {
+            Ok(at) if state(&message) > state(&shown[at]) => shown[at] = message,
+            Ok(_) => {}
+            Err(at) => {
+                shown.insert(at, message);
+                added += 1;
+            }
         }
     }
     added
@@ -103,5 +109,23 @@ mod tests {
         assert_eq!(added, 1);
         let ids: Vec<i64> = shown.iter().map(|m| m.id).collect();
         assert_eq!(ids, [1, 2, 4]);
+    }
+
+    #[test]
+    fn a_later_state_of_a_message_shown_replaces_it_and_an_earlier_one_does_not() {
+        let edited = Message {
+            body: "edited".into(),
+            edited_at: Some(Timestamp(5)),
+            ..message(1, "a", 0)
+        };
+        let mut shown = vec![message(1, "a", 0)];
+        assert_eq!(insert(&mut shown, vec![edited.clone()]), 0);
+        assert_eq!(shown, std::slice::from_ref(&edited));
+        insert(&mut shown, vec![message(1, "a", 0)]);
+        assert_eq!(
+            shown,
+            [edited],
+            "the original, arriving late, changes nothing"
+        );
     }
 }

@@ -133,6 +133,12 @@ impl History for InboxService {
                 .collect(),
         )
     }
+
+    /// People's topics: the cursor of their newest kept event.
+    async fn latest(&self, topic: &str) -> Option<i64> {
+        let username = topic.strip_prefix("user:")?;
+        self.store.latest(username).await.map_err(failed).ok()
+    }
 }
 
 /// What the caller may see of a store failure: it is logged, not shown.

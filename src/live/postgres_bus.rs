@@ -14,12 +14,15 @@
 //!   [`super::replay`].)
 //! - **Loss.** A listener whose connection drops misses what is sent meanwhile. Once it
 //!   listens again, every subscriber here is told it lagged (so it resyncs) and watchers
-//!   hear that anything may have changed. Each instance numbers its notifications, so one
-//!   that never arrived (its send failed for good) is noticed and handled alike.
+//!   hear that anything may have changed. A connection that dies without a word is noticed
+//!   too: each instance pings every few seconds, and a listener that hears nothing, not
+//!   even its own pings, for longer counts as lost. Each instance numbers its
+//!   notifications, so one that never arrives (refused by the database) is noticed and
+//!   handled alike; sending goes on after it.
 //! - **Size.** A notification carries the event itself (topic, name, cursor, payload,
 //!   audience) as compact JSON, under Postgres' 8,000-byte limit. An event too big for one
-//!   goes without its payload: with a cursor it is read back from the store; without one,
-//!   its topic's subscribers resync.
+//!   goes without its payload and audience: with a cursor it is read back from the store;
+//!   without one, its topic's subscribers resync.
 //! - **Cost.** NOTIFY takes a database-wide lock at commit, so the writes' own
 //!   transactions never notify: one connection per instance sends what has queued since
 //!   its last send, as one statement.
@@ -46,6 +49,13 @@ const MAX_NOTIFICATION: usize = 7_900;
 const MAX_BATCH: usize = 256;
 /// The longest wait between two tries to reach the database again.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// How often each instance notifies, if only a ping: what its own listener hears to know
+/// its connection works.
+const PING_EVERY: Duration = Duration::from_secs(5);
+/// How long a listener may hear nothing, not even its own pings, before it counts as lost.
+const SILENT_FOR: Duration = Duration::from_secs(15);
+/// The topic of pings; no subscriber's.
+const PING_TOPIC: &str = "#ping";
 
 /// A bus shared with the other instances on one PostgreSQL database; cheap to share.
 pub struct PostgresBus {
@@ -80,7 +90,11 @@ enum Arrival {
     /// Heard from another instance.
     Remote(LiveEvent),
     /// Heard from another instance without its payload, too big to send.
-    Unsent { topic: Arc<str>, id: Option<i64> },
+    Unsent {
+        topic: Arc<str>,
+        name: Arc<str>,
+        id: Option<i64>,
+    },
     /// Notifications may have been missed.
     Lost,
 }
@@ -163,15 +177,16 @@ impl Sequencer {
                     self.shared.tell_watchers(Some(&event));
                     self.pass(event).await;
                 }
-                Arrival::Unsent { topic, id } => {
-                    self.shared.tell_watchers(None);
+                Arrival::Unsent { topic, name, id } => {
+                    let unsent = LiveEvent::new(&topic, &name, id, "{}");
+                    self.shared.tell_watchers(Some(&unsent));
                     match (id, self.passed.get(&topic).copied()) {
                         (Some(_), Some(passed)) => self.read_back(&topic, passed, None).await,
                         _ => self.local.lag(&topic),
                     }
                 }
+                // What each topic has passed on stays: the next event shows what is missing.
                 Arrival::Lost => {
-                    self.passed.clear();
                     self.shared.tell_watchers(None);
                     self.local.lag_all();
                 }
@@ -279,7 +294,9 @@ impl<'a> Wire<'a> {
         if text.len() <= MAX_NOTIFICATION {
             return text;
         }
-        self.d = None;
+        // Without its payload it is read back, or its topic resyncs: who it is for comes
+        // with that, so the audience goes too. What is left is a few hundred bytes.
+        (self.d, self.u) = (None, None);
         serde_json::to_string(&self).expect("a notification serializes")
     }
 
@@ -288,6 +305,7 @@ impl<'a> Wire<'a> {
         let Some(data) = self.d else {
             return Arrival::Unsent {
                 topic: self.t.into(),
+                name: self.e.into(),
                 id: self.i,
             };
         };
@@ -311,29 +329,64 @@ impl<'a> Wire<'a> {
 }
 
 /// Sends each event published here to the other instances, numbered, in order, batching
-/// what queued meanwhile. A failed send is tried again until it goes: others notice a
-/// number that never comes.
+/// what queued meanwhile, and a ping when there was nothing to send for a while. A batch
+/// that can't be sent is tried again until the database answers; one it refuses is sent
+/// one by one, and a notification refused alone is left out — its number is skipped, so
+/// the others notice.
 async fn send(pool: PgPool, origin: u64, mut events: UnboundedReceiver<LiveEvent>) {
     let mut number = 0;
     let mut batch = Vec::new();
-    while let Some(first) = events.recv().await {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    loop {
+        let first = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event,
+                None => return,
+            },
+            _ = ping.tick() => LiveEvent::new(PING_TOPIC, "ping", None, "{}"),
+        };
+        ping.reset();
         let queued = std::iter::from_fn(|| events.try_recv().ok());
         for event in std::iter::once(first).chain(queued).take(MAX_BATCH) {
             number += 1;
             batch.push(Wire::of(&event, origin, number).encode());
         }
-        let mut backoff = Duration::from_millis(50);
-        while let Err(error) = sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
-            .bind(CHANNEL)
-            .bind(&batch)
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(%error, "notifying the other instances failed; trying again");
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
+        notify(&pool, &batch).await;
         batch.clear();
+    }
+}
+
+/// Sends `batch`: see [`send`].
+async fn notify(pool: &PgPool, batch: &[String]) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let sent = sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
+            .bind(CHANNEL)
+            .bind(batch)
+            .execute(pool)
+            .await;
+        match sent {
+            Ok(_) => return,
+            Err(sqlx::Error::Database(error)) => {
+                tracing::error!(%error, "the database refuses a notification");
+                for one in batch {
+                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(one)
+                        .execute(pool)
+                        .await;
+                    if let Err(error) = sent {
+                        tracing::error!(%error, "a notification is left out; others resync");
+                    }
+                }
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "notifying the other instances failed; trying again");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
     }
 }
 
@@ -356,11 +409,16 @@ async fn hear(
     let mut heard: HashMap<u64, u64> = HashMap::new();
     loop {
         loop {
-            let notification = match listener.try_recv().await {
-                Ok(Some(notification)) => notification,
-                Ok(None) => break,
-                Err(error) => {
+            let next = tokio::time::timeout(SILENT_FOR, listener.try_recv()).await;
+            let notification = match next {
+                Ok(Ok(Some(notification))) => notification,
+                Ok(Ok(None)) => break,
+                Ok(Err(error)) => {
                     tracing::warn!(%error, "listening to the other instances failed");
+                    break;
+                }
+                Err(_silent) => {
+                    tracing::warn!("the listener heard nothing, not even itself: listening anew");
                     break;
                 }
             };
@@ -506,9 +564,15 @@ mod tests {
     fn an_event_too_big_to_notify_goes_without_its_payload() {
         let big = format!("\"{}\"", "€".repeat(3_000));
         let event = LiveEvent::new("room:a", "message", Some(9), &big);
-        let Arrival::Unsent { topic, id } = round_trip(&event) else {
+        let Arrival::Unsent { topic, name, id } = round_trip(&event) else {
             panic!("sent with its payload");
         };
-        assert_eq!((&*topic, id), ("room:a", Some(9)));
+        assert_eq!((&*topic, &*name, id), ("room:a", "message", Some(9)));
+        let crowd = (0..2_000).map(|n| format!("member{n}")).collect();
+        let private = LiveEvent::new("rooms", "room", None, "{}").only_for(crowd);
+        assert!(
+            matches!(round_trip(&private), Arrival::Unsent { id: None, .. }),
+            "an audience too big goes too"
+        );
     }
 }

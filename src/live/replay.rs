@@ -23,6 +23,13 @@ pub trait History: Send + Sync + 'static {
     /// Up to `limit` events of `topic` after `cursor`, oldest first. `None` when the topic
     /// keeps no history, `cursor` is not one of its cursors, or the history can't be read.
     async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>>;
+
+    /// The cursor of `topic`'s newest event (0 before the first); `None` when it keeps no
+    /// history or can't be read.
+    async fn latest(&self, topic: &str) -> Option<i64> {
+        let _ = topic;
+        None
+    }
 }
 
 /// What a stream sends.
@@ -47,7 +54,9 @@ pub enum Item {
 /// published after an access check reach the stream that passed it.) A live event that
 /// follows a change the stream has not sent (see [`LiveEvent::following`]) — one whose
 /// publish was overtaken, on another instance — has what is missing read back first.
-pub fn resume(
+/// Without a cursor, the stream starts from where the topic is when this returns (read
+/// before the response is sent): what commits after that reaches it, whatever its way.
+pub async fn resume(
     bus: &dyn Bus,
     history: Arc<dyn History>,
     gate: Arc<dyn Gate>,
@@ -57,9 +66,13 @@ pub fn resume(
 ) -> impl Stream<Item = Item> + Send + 'static {
     let subscription = bus.subscribe(topic);
     let topic: Arc<str> = topic.into();
+    let now = match cursor {
+        None => history.latest(&topic).await,
+        Some(_) => None,
+    };
     let items = stream::once(async move {
         let (replayed, last) = match cursor {
-            None => (Vec::new(), None),
+            None => (Vec::new(), now),
             Some(cursor) => match read_back(&*history, &topic, cursor).await {
                 Some(events) => {
                     let last = events.last().and_then(|event| event.id).unwrap_or(cursor);
@@ -103,7 +116,7 @@ struct Follow {
     gate: Arc<dyn Gate>,
     topic: Arc<str>,
     who: Option<Arc<str>>,
-    /// The newest cursor sent; `None` before the first, and after a resync.
+    /// The newest cursor sent; `None` before the first.
     last: Option<i64>,
     /// Items to send before the next event: what a read-back found.
     pending: VecDeque<Item>,
@@ -146,9 +159,9 @@ impl Follow {
         }
     }
 
-    /// After a lag: a resync if the gate still admits the subscriber, else the end.
+    /// After a lag: a resync if the gate still admits the subscriber, else the end. What
+    /// it sent stays its place: the next event shows what it missed, which is read back.
     async fn readmit(&mut self) -> Item {
-        self.last = None;
         match self.gate.admit(self.who.as_deref(), &self.topic).await {
             Ok(()) => Item::Resync,
             Err(_) => Item::Revoked,
@@ -261,7 +274,8 @@ pub(super) mod tests {
         let bus = InProcessBus::new(8);
         let kept = Arc::new(Kept::default());
         kept.0.lock().unwrap().push(numbered(1));
-        let mut stream = resume(&bus, kept.clone(), Arc::new(OnlyAda), "t", Some(1), None);
+        let stream = resume(&bus, kept.clone(), Arc::new(OnlyAda), "t", Some(1), None);
+        let mut stream = Box::pin(stream.await);
         assert!(
             stream.next().now_or_never().is_none(),
             "nothing after 1 yet"
@@ -296,22 +310,16 @@ pub(super) mod tests {
         }
     }
 
-    fn resume_as(bus: &InProcessBus, who: &str) -> futures::stream::BoxStream<'static, Item> {
-        resume(
-            bus,
-            Arc::new(NoHistory),
-            Arc::new(OnlyAda),
-            "t",
-            None,
-            Some(who.into()),
-        )
-        .boxed()
+    async fn resume_as(bus: &InProcessBus, who: &str) -> futures::stream::BoxStream<'static, Item> {
+        let history = Arc::new(NoHistory);
+        let stream = resume(bus, history, Arc::new(OnlyAda), "t", None, Some(who.into()));
+        stream.await.boxed()
     }
 
     #[tokio::test]
     async fn a_stream_that_falls_behind_the_bus_resyncs_then_goes_on_live() {
         let bus = InProcessBus::new(2);
-        let mut stream = resume_as(&bus, "ada");
+        let mut stream = resume_as(&bus, "ada").await;
         assert!(stream.next().now_or_never().is_none(), "nothing yet");
         for n in 1..=5 {
             bus.publish(LiveEvent::new("t", "message", Some(n), "{}"));
@@ -324,7 +332,7 @@ pub(super) mod tests {
     #[tokio::test]
     async fn a_stream_skips_events_for_others_and_ends_when_its_access_is_revoked() {
         let bus = InProcessBus::new(8);
-        let mut stream = resume_as(&bus, "eve");
+        let mut stream = resume_as(&bus, "eve").await;
         assert!(stream.next().now_or_never().is_none(), "nothing yet");
         bus.publish(LiveEvent::new("t", "message", Some(1), "{}").only_for(vec!["ada".into()]));
         bus.publish(LiveEvent::revoke("t", "ada"));
@@ -342,8 +350,8 @@ pub(super) mod tests {
     #[tokio::test]
     async fn a_stream_that_falls_behind_is_let_go_on_only_if_the_gate_still_admits_it() {
         let bus = InProcessBus::new(2);
-        let mut ada = resume_as(&bus, "ada");
-        let mut eve = resume_as(&bus, "eve");
+        let mut ada = resume_as(&bus, "ada").await;
+        let mut eve = resume_as(&bus, "eve").await;
         assert!(ada.next().now_or_never().is_none() && eve.next().now_or_never().is_none());
         // Eve's revocation is among the events both streams fall too far behind to see.
         bus.publish(LiveEvent::revoke("t", "eve"));

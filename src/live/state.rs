@@ -72,20 +72,18 @@ impl LiveState {
         let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
         // Subscribed before the gate is asked: a revocation published after the check
         // still reaches these streams.
-        let streams: Vec<_> = topics
-            .iter()
-            .map(|(topic, cursor)| {
-                let items = resume(
-                    &*self.bus,
-                    Arc::clone(&self.history),
-                    Arc::clone(&self.gate),
-                    topic,
-                    *cursor,
-                    subscriber.who.clone(),
-                );
-                frames(items, frame).boxed()
-            })
-            .collect();
+        let mut streams = Vec::with_capacity(topics.len());
+        for (topic, cursor) in topics {
+            let items = resume(
+                &*self.bus,
+                Arc::clone(&self.history),
+                Arc::clone(&self.gate),
+                topic,
+                *cursor,
+                subscriber.who.clone(),
+            );
+            streams.push(frames(items.await, frame).boxed());
+        }
         for (topic, _) in topics {
             self.gate.admit(subscriber.who.as_deref(), topic).await?;
         }

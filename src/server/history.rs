@@ -22,4 +22,11 @@ impl History for AppHistory {
             _ => self.chat.after(topic, cursor, limit).await,
         }
     }
+
+    async fn latest(&self, topic: &str) -> Option<i64> {
+        match topic.split_once(':') {
+            Some(("user", _)) => self.inbox.latest(topic).await,
+            _ => self.chat.latest(topic).await,
+        }
+    }
 }

@@ -67,7 +67,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         limits.limit("exports", limits.exports),
     )
     .await?;
-    let accounts = AccountService::new(stores.accounts, &limits);
+    let accounts = AccountService::new(stores.accounts, bus.clone(), &limits);
     let (closing, closing_signal) = Closing::new();
     let history = Arc::new(AppHistory {
         chat: chat.clone(),

@@ -205,3 +205,28 @@ async fn a_posting_limit_holds_across_instances() {
         "per account"
     );
 }
+
+#[tokio::test]
+async fn a_sign_out_through_one_instance_ends_the_session_on_the_other() {
+    let (a, b) = two_instances().await;
+    a.create_room("plaza").await;
+    let bearer = format!("Bearer {}", a.token("ada").await);
+    let me = |app: &TestApp| {
+        let request = app
+            .http
+            .get(app.url("/api/me"))
+            .header("authorization", &bearer);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(me(&b).await, 200, "B knows the session, and keeps it");
+    let mut on_b = b.sse("/rooms/plaza/stream").await;
+    let signed_out = a
+        .http
+        .delete(a.url("/api/session"))
+        .header("authorization", &bearer);
+    assert_eq!(signed_out.send().await.unwrap().status(), 204);
+    // A tells B in order: once B has A's next post, it has heard of the sign-out.
+    a.post("plaza", "grace", "after ada left").await;
+    assert_eq!(on_b.next().await.json()["body"], "after ada left");
+    assert_eq!(me(&b).await, 401, "the token works nowhere");
+}

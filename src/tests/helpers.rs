@@ -18,6 +18,8 @@ use murmur::server::startup;
 use super::databases::{PostgresDatabase, postgres_wanted, run_sql};
 
 /// A guard against a hung test, not a timing assertion: nothing here should take a second.
+/// Also each client's longest wait for a byte: a server that never answers fails the test
+/// instead of hanging it (a live stream sends a keep-alive every 10 s).
 const STUCK: Duration = Duration::from_secs(30);
 
 /// A running server and its database: what a client can reach.
@@ -195,6 +197,7 @@ impl Api {
     pub fn new(base: String, database_url: String) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .read_timeout(STUCK)
             .build()
             .expect("client");
         Self {
@@ -251,6 +254,7 @@ impl Api {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
+            .read_timeout(STUCK)
             .build()
             .expect("client")
     }

@@ -59,7 +59,8 @@ impl Nginx {
             .arg(dir.path())
             .arg("-c")
             .arg(dir.path().join("nginx.conf"))
-            .args(["-g", "daemon off;"])
+            // One process: killed with the test, it leaves no workers behind.
+            .args(["-g", "daemon off; master_process off;"])
             .stdout(Stdio::null())
             // It logs each stream cut by the instance killed on purpose.
             .stderr(Stdio::null())
@@ -72,12 +73,21 @@ impl Nginx {
             base: format!("http://127.0.0.1:{port}"),
         };
         let health = format!("{}/healthz", nginx.base);
-        // Until it listens, connecting fails at once: each try is an answer, not a wait.
-        while reqwest::get(&health).await.map(|r| r.status()).ok() != Some(200.try_into().unwrap())
-        {
+        // Until it listens, connecting fails at once: each try is an answer, not a wait. The
+        // answer must come through nginx: another test's server could have taken its port.
+        loop {
+            if let Ok(answer) = reqwest::get(&health).await {
+                let server = answer.headers().get("server").cloned();
+                assert!(
+                    server.is_some_and(|name| name.as_bytes().starts_with(b"nginx")),
+                    "port {port} is another server's"
+                );
+                if answer.status() == 200 {
+                    return nginx;
+                }
+            }
             tokio::task::yield_now().await;
         }
-        nginx
     }
 }
 

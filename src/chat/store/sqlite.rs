@@ -442,6 +442,13 @@ impl ChatStore for SqliteStore {
         Ok(reads::mark_read(&self.pool, slug, username, up_to).await?)
     }
 
+    async fn latest_change(&self, slug: &RoomSlug) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(LATEST_CHANGE)
+            .bind(slug.as_str())
+            .fetch_one(self.query())
+            .await?)
+    }
+
     async fn changes_after(
         &self,
         slug: &RoomSlug,

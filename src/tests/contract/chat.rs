@@ -114,6 +114,7 @@ pub async fn chat_store_keeps_its_change_contract(
     let (deleted, _) = deleted.made;
     assert!(deleted.seq > edited.seq, "the creator deletes anyone's");
     assert_eq!(deleted.message.body, "");
+    assert_eq!(chat.latest_change(&slug).await.unwrap(), deleted.seq);
     let gone = chat.delete_message(&slug, second.id, grace).await;
     assert!(matches!(gone, Err(StoreError::MessageNotFound(_))));
 
