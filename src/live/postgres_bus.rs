@@ -358,7 +358,7 @@ async fn send(pool: PgPool, origin: u64, mut events: UnboundedReceiver<LiveEvent
 
 /// Sends `batch`: see [`send`].
 async fn notify(pool: &PgPool, batch: &[String]) {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = Backoff::default();
     loop {
         let sent = sqlx::query("SELECT pg_notify($1, n) FROM unnest($2::text[]) AS n")
             .bind(CHANNEL)
@@ -383,8 +383,7 @@ async fn notify(pool: &PgPool, batch: &[String]) {
             }
             Err(error) => {
                 tracing::warn!(%error, "notifying the other instances failed; trying again");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff.wait().await;
             }
         }
     }
@@ -442,16 +441,32 @@ async fn hear(
     }
 }
 
+/// The wait between two tries to reach the database: 50 ms, doubling up to
+/// [`MAX_BACKOFF`].
+struct Backoff(Duration);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self(Duration::from_millis(50))
+    }
+}
+
+impl Backoff {
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+    }
+}
+
 /// Listens again, trying until the database answers.
 async fn listen_again(pool: &PgPool) -> PgListener {
-    let mut backoff = Duration::from_millis(50);
+    let mut backoff = Backoff::default();
     loop {
         match listen(pool).await {
             Ok(listener) => return listener,
             Err(error) => {
                 tracing::warn!(%error, "cannot listen to the other instances yet");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff.wait().await;
             }
         }
     }

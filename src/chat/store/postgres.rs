@@ -125,7 +125,7 @@ impl PostgresStore {
     }
 
     /// The number of room `slug`'s latest change, once the caller holds its write lock.
-    async fn latest_change(
+    async fn latest_change_in(
         &self,
         tx: &mut PgConnection,
         slug: &RoomSlug,
@@ -362,7 +362,7 @@ impl ChatStore for PostgresStore {
     ) -> Result<Changed<Change>, StoreError> {
         let mut tx = self.pool.begin().await?;
         self.lock_room(&mut tx, slug).await?;
-        let after = self.latest_change(&mut tx, slug).await?;
+        let after = self.latest_change_in(&mut tx, slug).await?;
         self.count();
         let edited: Option<MessageRow> = sqlx::query_as(EDIT)
             .bind(slug.as_str())
@@ -394,7 +394,7 @@ impl ChatStore for PostgresStore {
     ) -> Result<Changed<(Change, Vec<String>)>, StoreError> {
         let mut tx = self.pool.begin().await?;
         self.lock_room(&mut tx, slug).await?;
-        let after = self.latest_change(&mut tx, slug).await?;
+        let after = self.latest_change_in(&mut tx, slug).await?;
         self.count();
         let deleted: Option<MessageRow> = sqlx::query_as(DELETE)
             .bind(slug.as_str())

@@ -116,7 +116,7 @@ impl SqliteStore {
     }
 
     /// The number of room `slug`'s latest change, once the caller holds its write lock.
-    async fn latest_change(
+    async fn latest_change_in(
         &self,
         tx: &mut sqlx::SqliteConnection,
         slug: &RoomSlug,
@@ -365,7 +365,7 @@ impl ChatStore for SqliteStore {
     ) -> Result<Changed<Change>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seq = self.next_change(&mut tx).await?;
-        let after = self.latest_change(&mut tx, slug).await?;
+        let after = self.latest_change_in(&mut tx, slug).await?;
         self.count();
         let edited: Option<MessageRow> = sqlx::query_as(EDIT)
             .bind(slug.as_str())
@@ -398,7 +398,7 @@ impl ChatStore for SqliteStore {
     ) -> Result<Changed<(Change, Vec<String>)>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let seq = self.next_change(&mut tx).await?;
-        let after = self.latest_change(&mut tx, slug).await?;
+        let after = self.latest_change_in(&mut tx, slug).await?;
         self.count();
         let deleted: Option<MessageRow> = sqlx::query_as(DELETE)
             .bind(slug.as_str())
