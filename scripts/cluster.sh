@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release app and runs a local cluster: N instances (default 2) sharing one
-# PostgreSQL database, behind nginx (deploy/nginx.conf) at http://127.0.0.1:3000.
+# PostgreSQL database, behind nginx (deploy/nginx.conf) at http://127.0.0.1:3000, and at
+# :3001, :3002, … pinned to instance 1, 2, … (scripts/nginx-conf.sh).
 # Ctrl-C stops them all.
 #   scripts/cluster.sh [N]
 # DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/murmur, created if missing.
@@ -24,18 +25,15 @@ run="$(mktemp -d)"
 mkdir -p "$run/tmp"
 children=()
 trap 'kill "${children[@]}" 2>/dev/null; wait; rm -rf "$run"' EXIT
-upstreams=""
+ports=()
 for i in $(seq "$instances"); do
   port=$((3100 + i))
   LEPTOS_SITE_ADDR="127.0.0.1:$port" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &
   children+=($!)
-  upstreams+="        server 127.0.0.1:$port;\n"
+  ports+=("$port")
 done
-# The configuration as it is in the repository, with these instances as its upstreams.
-awk -v servers="$upstreams" '
-  /^ *server 127\.0\.0\.1:[0-9]+;$/ { if (!done) { printf "%s", servers; done = 1 } next }
-  { print }' deploy/nginx.conf >"$run/nginx.conf"
+scripts/nginx-conf.sh --pinned 3000 "${ports[@]}" >"$run/nginx.conf"
 nginx -p "$run" -c "$run/nginx.conf" -g 'daemon off;' &
 children+=($!)
-step "$instances instances behind nginx at http://127.0.0.1:3000 (Ctrl-C stops them)"
+step "$instances instances behind nginx at http://127.0.0.1:3000; http://127.0.0.1:3001 goes to the first only, :3002 to the second… (Ctrl-C stops them)"
 wait -n

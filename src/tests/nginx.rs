@@ -12,8 +12,8 @@ use super::faults::stored_ids;
 use super::follower::Follower;
 use super::helpers::Api;
 
-/// nginx with `deploy/nginx.conf`, listening on its own port in front of `instances`;
-/// stopped when dropped.
+/// nginx with `deploy/nginx.conf` as `scripts/nginx-conf.sh` writes it for `instances`,
+/// listening on ports of its own; stopped when dropped.
 pub struct Nginx {
     _child: Child,
     _dir: tempfile::TempDir,
@@ -26,25 +26,14 @@ impl Nginx {
     pub async fn start(instances: &[u16]) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let config = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx.conf"),
-        )
-        .unwrap();
-        let servers: String = instances
-            .iter()
-            .map(|port| format!("        server 127.0.0.1:{port};\n"))
-            .collect();
-        let mut written = false;
-        let config: String = config
-            .lines()
-            .filter_map(|line| match line.trim() {
-                "listen 127.0.0.1:3000;" => Some(format!("        listen 127.0.0.1:{port};\n")),
-                server if server.starts_with("server 127.0.0.1:") => {
-                    (!std::mem::replace(&mut written, true)).then(|| servers.clone())
-                }
-                _ => Some(format!("{line}\n")),
-            })
-            .collect();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nginx-conf.sh");
+        let config = std::process::Command::new(script)
+            .arg(port.to_string())
+            .args(instances.iter().map(u16::to_string))
+            .output()
+            .unwrap();
+        assert!(config.status.success(), "{config:?}");
+        let config = config.stdout;
         std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
         // Its workers may run as another user, which must reach its temporary files.
         let tmp = dir.path().join("tmp");
