@@ -98,9 +98,14 @@ export class OwnServer {
   readonly url: string;
   private readonly databaseUrl: string;
 
-  constructor(readonly port: number) {
+  /** On a SQLite file of its own unless given `databaseUrl`; `env` adds to its environment. */
+  constructor(
+    readonly port: number,
+    databaseUrl?: string,
+    private readonly env: Record<string, string> = {},
+  ) {
     this.url = `http://127.0.0.1:${port}`;
-    this.databaseUrl = `sqlite://${mkdtempSync(path.join(tmpdir(), 'murmur-e2e-'))}/murmur.db`;
+    this.databaseUrl = databaseUrl ?? `sqlite://${mkdtempSync(path.join(tmpdir(), 'murmur-e2e-'))}/murmur.db`;
   }
 
   async start() {
@@ -119,6 +124,7 @@ export class OwnServer {
         MURMUR_LIMIT_ROOMS: 'off',
         MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS: 'off',
         MURMUR_LIMIT_SIGN_INS_PER_ADDRESS: 'off',
+        ...this.env,
       },
     });
     await waitUntilHealthy(this.url, 30_000);
