@@ -2,13 +2,15 @@
 # Builds the release site (server, benchmark, precompressed browser bundle), then measures:
 # fan-out, posting and page rates and bundle sizes (murmur-bench), and post-to-visible latency
 # and the cost of a post as browsers see it (end2end/bench). Each part starts its own server
-# on a fresh database.
+# on a fresh database; the fan-out is measured again on PostgreSQL, one process and two
+# instances behind nginx, beside SQLite, with what a NOTIFY costs.
 #   scripts/bench.sh           the full run (up to 19,000 subscribers; a few minutes)
 #   scripts/bench.sh --quick   a smoke run: a few hundred subscribers, fails on any loss
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
 need_test_tools
+need_cluster_tools
 [[ "${1:-}" == "--quick" ]] || need_bench_tools
 cd "$ROOT"
 

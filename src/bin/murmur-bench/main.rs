@@ -9,14 +9,18 @@
 mod export;
 mod fanout;
 mod http;
+mod notify;
 mod server;
 mod subscribers;
 
+use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use fanout::{CHURNERS, Change, Crowd, fan_out, posts_per_second, presence_churn, saturation};
+use fanout::{
+    CHURNERS, Change, Crowd, FanOut, fan_out, posts_per_second, presence_churn, saturation,
+};
 use http::{Poster, timed_message};
-use server::Server;
+use server::{Server, Setup};
 use subscribers::Sources;
 
 /// Microseconds since the Unix epoch: the clock both sides of a latency sample share.
@@ -37,7 +41,7 @@ struct Plan {
 }
 
 #[tokio::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> std::io::Result<ExitCode> {
     let quick = std::env::args().any(|arg| arg == "--quick");
     let plan = if quick {
         Plan {
@@ -56,7 +60,7 @@ async fn main() -> std::io::Result<()> {
             seconds: 10,
         }
     };
-    let server = Server::start().await?;
+    let server = Server::start(Setup::Sqlite).await?;
     server.create_room("bench").await?;
     let mut lost_anywhere = 0;
 
@@ -73,22 +77,23 @@ async fn main() -> std::io::Result<()> {
         per_subscriber / 1024.0
     );
 
-    // Every size with posts; the middle one with edits too (one event each, like a post).
-    let edits_at = plan.latency_at[plan.latency_at.len() / 2];
-    let runs = plan.latency_at.iter().map(|&count| (count, Change::Post));
-    for (count, change) in runs.chain([(edits_at, Change::Edit)]) {
-        let report = fan_out(&server, count, plan.posts_per_second, plan.seconds, change).await?;
-        lost_anywhere += report.lost;
-        println!(
-            "| {count} subscribers, {} {}/s: latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
-            plan.posts_per_second,
-            change.name(),
-            ms(report.percentile(50.0)),
-            ms(report.percentile(99.0)),
-            ms(report.percentile(100.0)),
-            report.lost
-        );
+    let sqlite = compare(&server, &plan).await?;
+    lost_anywhere += sqlite.lost();
+    for (count, report) in plan.latency_at.iter().zip(&sqlite.fan_out) {
+        print_fan_out(*count, &plan, Change::Post, report);
     }
+    // The middle size with edits too (one event each, like a post).
+    let edits_at = plan.latency_at[plan.latency_at.len() / 2];
+    let report = fan_out(
+        &server,
+        edits_at,
+        plan.posts_per_second,
+        plan.seconds,
+        Change::Edit,
+    )
+    .await?;
+    lost_anywhere += report.lost;
+    print_fan_out(edits_at, &plan, Change::Edit, &report);
 
     // Presence on: each subscriber a reader of its own, and readers coming and going.
     let count = plan.latency_at[0];
@@ -96,21 +101,17 @@ async fn main() -> std::io::Result<()> {
         presence_churn(&server, count, plan.posts_per_second, plan.seconds).await?;
     lost_anywhere += report.lost;
     println!(
-        "| {count} readers (each its own address), {} posts/s, {CHURNERS} more coming and going ({visits} visits): latency p50 / p99 / max | {} / {} / {} ms, {} lost |",
+        "| {count} readers (each its own address), {} posts/s, {CHURNERS} more coming and going ({visits} visits): latency p50 / p99 / max | {} |",
         plan.posts_per_second,
-        ms(report.percentile(50.0)),
-        ms(report.percentile(99.0)),
-        ms(report.percentile(100.0)),
-        report.lost
+        latencies(&report)
     );
 
-    let saturated = saturation(&server, plan.latency_at[0], plan.seconds).await?;
-    lost_anywhere += saturated.lost;
     println!(
-        "| {} subscribers, posting flat out | {:.0} deliveries/s, {} lost |",
-        plan.latency_at[0], saturated.deliveries_per_second, saturated.lost
+        "| {} subscribers, posting flat out | {} |",
+        plan.latency_at[0],
+        sqlite.saturated_cell()
     );
-    for (route, rate) in posts_per_second(&server, plan.latency_at[0], plan.seconds).await? {
+    for (route, rate) in &sqlite.posts {
         println!(
             "| posts/s through {route}, {} listening | {rate:.0} |",
             plan.latency_at[0]
@@ -137,11 +138,129 @@ async fn main() -> std::io::Result<()> {
             kib(brotli)
         );
     }
+    drop(server);
+
+    // The same fan-out on PostgreSQL, alone and as a cluster, beside SQLite.
+    let mut columns = vec![(Setup::Sqlite, sqlite)];
+    let mut notify = None;
+    for setup in [Setup::Postgres, Setup::Cluster(2)] {
+        let server = Server::start(setup).await?;
+        server.create_room("bench").await?;
+        let compared = compare(&server, &plan).await?;
+        lost_anywhere += compared.lost();
+        columns.push((setup, compared));
+        if let (Setup::Postgres, Some(url)) = (setup, server.database_url()) {
+            notify = Some(notify::cost(&url).await?);
+        }
+    }
+    print_columns(&plan, &columns, notify.as_ref());
+
     if lost_anywhere > 0 {
         eprintln!("{lost_anywhere} deliveries lost");
-        std::process::exit(1);
+        return Ok(ExitCode::FAILURE);
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the setups are compared on, each measured on its own server.
+struct Compared {
+    /// At each of the plan's sizes, its rate of posts.
+    fan_out: Vec<FanOut>,
+    /// At the smallest size, posting flat out.
+    saturated: FanOut,
+    /// Posts per second by route, the smallest size listening.
+    posts: Vec<(&'static str, f64)>,
+}
+
+impl Compared {
+    fn lost(&self) -> u64 {
+        self.fan_out.iter().map(|report| report.lost).sum::<u64>() + self.saturated.lost
+    }
+
+    fn saturated_cell(&self) -> String {
+        format!(
+            "{:.0} deliveries/s, {} lost",
+            self.saturated.deliveries_per_second, self.saturated.lost
+        )
+    }
+}
+
+async fn compare(server: &Server, plan: &Plan) -> std::io::Result<Compared> {
+    let mut fan_outs = Vec::new();
+    for &count in &plan.latency_at {
+        let report = fan_out(
+            server,
+            count,
+            plan.posts_per_second,
+            plan.seconds,
+            Change::Post,
+        );
+        fan_outs.push(report.await?);
+    }
+    Ok(Compared {
+        fan_out: fan_outs,
+        saturated: saturation(server, plan.latency_at[0], plan.seconds).await?,
+        posts: posts_per_second(server, plan.latency_at[0], plan.seconds).await?,
+    })
+}
+
+fn latencies(report: &FanOut) -> String {
+    format!(
+        "{} / {} / {} ms, {} lost",
+        ms(report.percentile(50.0)),
+        ms(report.percentile(99.0)),
+        ms(report.percentile(100.0)),
+        report.lost
+    )
+}
+
+fn print_fan_out(count: usize, plan: &Plan, change: Change, report: &FanOut) {
+    println!(
+        "| {count} subscribers, {} {}/s: latency p50 / p99 / max | {} |",
+        plan.posts_per_second,
+        change.name(),
+        latencies(report)
+    );
+}
+
+/// The second table: each setup a column.
+fn print_columns(plan: &Plan, columns: &[(Setup, Compared)], notify: Option<&notify::Cost>) {
+    let row = |name: String, cell: &dyn Fn(&Compared) -> String| {
+        let cells: Vec<String> = columns.iter().map(|(_, compared)| cell(compared)).collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    };
+    let names: Vec<String> = columns.iter().map(|(setup, _)| setup.name()).collect();
+    println!("\n| the same machine, one run | {} |", names.join(" | "));
+    println!("| --- |{}", " --- |".repeat(columns.len()));
+    for (i, count) in plan.latency_at.iter().enumerate() {
+        let name = format!(
+            "{count} subscribers, {} posts/s: latency p50 / p99 / max",
+            plan.posts_per_second
+        );
+        row(name, &|compared| latencies(&compared.fan_out[i]));
+    }
+    let first = plan.latency_at[0];
+    row(
+        format!("{first} subscribers, posting flat out"),
+        &|compared| compared.saturated_cell(),
+    );
+    for (i, (route, _)) in columns[0].1.posts.iter().enumerate() {
+        row(
+            format!("posts/s through {route}, {first} listening"),
+            &|compared| format!("{:.0}", compared.posts[i].1),
+        );
+    }
+    if let Some(cost) = notify {
+        println!(
+            "\nNOTIFY of a post-sized event ({} B), committed alone: p50 {:.0} µs, where the same \
+             round trip without it takes {:.0} µs; {} connections notifying at once: {:.0}/s.",
+            notify::PAYLOAD,
+            cost.alone_micros,
+            cost.round_trip_micros,
+            notify::CONNECTIONS,
+            cost.concurrent_per_second
+        );
+    }
 }
 
 fn kib(bytes: usize) -> f64 {

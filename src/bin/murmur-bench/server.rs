@@ -1,20 +1,50 @@
 //! The server under test: the release `murmur` binary next to this one, on a fresh
-//! database in a temporary directory and a free port.
+//! database and free ports; one process on SQLite or PostgreSQL, or several instances on
+//! PostgreSQL behind nginx.
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::http::Poster;
 
+/// Where the PostgreSQL setups make their database.
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
+
+/// What runs behind the address the benchmark talks to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Setup {
+    /// One process on a SQLite file, as `scripts/run.sh` runs it.
+    Sqlite,
+    /// One process on a PostgreSQL database (its bus is `LISTEN/NOTIFY` even alone).
+    Postgres,
+    /// Instances on one PostgreSQL database behind nginx (`deploy/nginx.conf`).
+    Cluster(usize),
+}
+
+impl Setup {
+    pub fn name(self) -> String {
+        match self {
+            Self::Sqlite => "SQLite, one process".to_owned(),
+            Self::Postgres => "PostgreSQL, one process".to_owned(),
+            Self::Cluster(n) => format!("PostgreSQL, {n} instances behind nginx"),
+        }
+    }
+}
+
 pub struct Server {
+    /// Where clients connect: the one process, or nginx.
     pub addr: SocketAddr,
-    child: Child,
+    instances: Vec<Child>,
+    nginx: Option<Child>,
     dir: PathBuf,
+    /// The PostgreSQL database made for this run, dropped with it.
+    postgres: Option<String>,
     /// The session token of the account the benchmark posts as.
     token: String,
 }
@@ -24,70 +54,68 @@ const ACCOUNT: &str = r#"{"username":"bench","password":"benchmark password"}"#;
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.start_kill();
+        if let Some(nginx) = &self.nginx {
+            stop_nginx(nginx);
+        }
+        for child in &mut self.instances {
+            let _ = child.start_kill();
+        }
+        if let Some(name) = &self.postgres {
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = std::process::Command::new("psql")
+                .args([&format!("{POSTGRES}/postgres"), "-qc", &drop])
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 impl Server {
-    pub async fn start() -> io::Result<Self> {
-        let binary = std::env::current_exe()?.with_file_name("murmur");
+    pub async fn start(setup: Setup) -> io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("murmur-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-        let mut child = Command::new(&binary)
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}/bench.db", dir.display()),
-            )
-            .env("LEPTOS_SITE_ADDR", addr.to_string())
-            .env("RUST_LOG", "warn,murmur=info")
-            // One account posts flat out, and up to 19,000 subscribers (plus the crowd's
-            // reconnects) come from a few loopback addresses.
-            .env("MURMUR_LIMIT_POSTS", "off")
-            .env("MURMUR_LIMIT_ROOMS", "off")
-            .env("MURMUR_STREAMS_PER_ADDRESS", "40000")
-            .env("MURMUR_STREAMS_TOTAL", "40000")
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| io::Error::other(format!("cannot start {}: {e}", binary.display())))?;
-        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-        while let Some(line) = lines.next_line().await? {
-            if line.contains("listening on") {
-                tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-                let token = sign_in(addr).await?;
-                return Ok(Self {
-                    addr,
-                    child,
-                    dir,
-                    token,
-                });
-            }
+        let postgres =
+            (setup != Setup::Sqlite).then(|| format!("murmur_bench_{}", std::process::id()));
+        let url = match &postgres {
+            Some(name) => create_database(name).await?,
+            None => format!("sqlite://{}/bench.db", dir.display()),
+        };
+        let mut server = Self {
+            addr: free_addr()?,
+            instances: Vec::new(),
+            nginx: None,
+            dir,
+            postgres,
+            token: String::new(),
+        };
+        let Setup::Cluster(count) = setup else {
+            server
+                .instances
+                .push(start_instance(server.addr, &url).await?);
+            server.token = sign_in(server.addr).await?;
+            return Ok(server);
+        };
+        let mut ports = Vec::new();
+        for _ in 0..count {
+            let addr = free_addr()?;
+            server.instances.push(start_instance(addr, &url).await?);
+            ports.push(addr.port().to_string());
         }
-        Err(io::Error::other("the server exited before listening"))
+        server.nginx = Some(start_nginx(&server.dir, server.addr.port(), &ports)?);
+        server.token = sign_in_when_up(server.addr).await?;
+        Ok(server)
     }
 
-    /// The server process's resident memory, from /proc.
+    /// The instances' resident memory together, from /proc.
     pub fn rss_bytes(&self) -> io::Result<u64> {
-        let pid = self
-            .child
-            .id()
-            .ok_or_else(|| io::Error::other("server exited"))?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .ok_or_else(|| io::Error::other("no VmRSS"))?;
-        Ok(kib * 1024)
+        self.instances.iter().map(rss_bytes).sum()
+    }
+
+    /// The PostgreSQL database's URL, on the setups that have one.
+    pub fn database_url(&self) -> Option<String> {
+        self.postgres
+            .as_ref()
+            .map(|name| format!("{POSTGRES}/{name}"))
     }
 
     pub async fn create_room(&self, slug: &str) -> io::Result<()> {
@@ -101,8 +129,12 @@ impl Server {
     }
 
     /// Adds `count` messages by the benchmark's account to room `slug`, straight into the
-    /// database in one transaction (bodies with quotes, commas and non-ASCII text).
+    /// database in one transaction (bodies with quotes, commas and non-ASCII text); SQLite
+    /// only.
     pub async fn fill(&self, slug: &str, count: u64) -> io::Result<()> {
+        if self.postgres.is_some() {
+            return Err(io::Error::other("fill writes SQLite only"));
+        }
         let url = format!("sqlite://{}/bench.db", self.dir.display());
         let database = sqlx::SqlitePool::connect(&url)
             .await
@@ -144,6 +176,125 @@ impl Server {
         }
         Ok(())
     }
+}
+
+fn free_addr() -> io::Result<SocketAddr> {
+    std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()
+}
+
+/// Creates database `name`; answers its URL.
+async fn create_database(name: &str) -> io::Result<String> {
+    let mut server = sqlx::PgConnection::connect(&format!("{POSTGRES}/postgres"))
+        .await
+        .map_err(|e| io::Error::other(format!("PostgreSQL at {POSTGRES}: {e}")))?;
+    // `name` is the benchmark's own: letters, digits and underscores.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut server)
+        .await
+        .map_err(io::Error::other)?;
+    Ok(format!("{POSTGRES}/{name}"))
+}
+
+/// Starts an instance at `addr` on the database at `url`, and waits until it listens.
+async fn start_instance(addr: SocketAddr, url: &str) -> io::Result<Child> {
+    let binary = std::env::current_exe()?.with_file_name("murmur");
+    let mut child = Command::new(&binary)
+        .env("DATABASE_URL", url)
+        .env("LEPTOS_SITE_ADDR", addr.to_string())
+        .env("RUST_LOG", "warn,murmur=info")
+        // One account posts flat out, and up to 19,000 subscribers (plus the crowd's
+        // reconnects) come from a few loopback addresses.
+        .env("MURMUR_LIMIT_POSTS", "off")
+        .env("MURMUR_LIMIT_ROOMS", "off")
+        .env("MURMUR_STREAMS_PER_ADDRESS", "40000")
+        .env("MURMUR_STREAMS_TOTAL", "40000")
+        // Behind nginx, count the subscribers' addresses, not nginx's.
+        .env("MURMUR_TRUSTED_PROXIES", "127.0.0.1")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| io::Error::other(format!("cannot start {}: {e}", binary.display())))?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    while let Some(line) = lines.next_line().await? {
+        if line.contains("listening on") {
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return Ok(child);
+        }
+    }
+    Err(io::Error::other("the server exited before listening"))
+}
+
+/// nginx in `dir`, listening at `port` in front of the instances at `ports`, with the
+/// repository's configuration as `scripts/nginx-conf.sh` writes it.
+fn start_nginx(dir: &Path, port: u16, ports: &[String]) -> io::Result<Child> {
+    let config = std::process::Command::new(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nginx-conf.sh"),
+    )
+    .arg(port.to_string())
+    .args(ports)
+    .output()?;
+    if !config.status.success() {
+        return Err(io::Error::other(
+            String::from_utf8_lossy(&config.stderr).into_owned(),
+        ));
+    }
+    std::fs::write(dir.join("nginx.conf"), config.stdout)?;
+    // Its workers run as another user, which must reach its temporary files.
+    std::fs::create_dir_all(dir.join("tmp"))?;
+    for (path, mode) in [(dir.to_owned(), 0o755), (dir.join("tmp"), 0o777)] {
+        std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+    }
+    Command::new("nginx")
+        .env("PATH", "/usr/sbin:/usr/bin:/bin")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .args(["-g", "daemon off;"])
+        .spawn()
+        .map_err(|e| io::Error::other(format!("nginx (scripts/bench.sh installs it): {e}")))
+}
+
+/// nginx stops fast on SIGTERM, its workers with it (SIGKILL would leave them behind).
+fn stop_nginx(nginx: &Child) {
+    if let Some(pid) = nginx.id() {
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
+    }
+}
+
+/// A process's resident memory, from /proc.
+fn rss_bytes(child: &Child) -> io::Result<u64> {
+    let pid = child
+        .id()
+        .ok_or_else(|| io::Error::other("server exited"))?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .ok_or_else(|| io::Error::other("no VmRSS"))?;
+    Ok(kib * 1024)
+}
+
+/// [`sign_in`] once `addr` accepts connections (nginx binds a moment after it starts).
+async fn sign_in_when_up(addr: SocketAddr) -> io::Result<String> {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        if tokio::time::Instant::now() > deadline {
+            return Err(io::Error::other(format!("nothing listens at {addr}")));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    sign_in(addr).await
 }
 
 /// Creates the benchmark's account and signs in through the JSON API: its token.

@@ -40,23 +40,90 @@ impl Sources {
     }
 }
 
+/// An open stream: its socket, and what came after its head.
+struct Opened {
+    stream: TcpStream,
+    /// The body's first bytes, read with the head.
+    first: Vec<u8>,
+    /// Chunked transfer coding: nginx chunks a stream it proxies to an HTTP/1.1 client
+    /// (the server itself marks the end of a stream by closing it).
+    chunked: bool,
+}
+
 /// Connects a subscriber to `path` from `source` and reads its `200` head.
-async fn connect(server: SocketAddr, path: &str, source: IpAddr) -> io::Result<TcpStream> {
+async fn connect(server: SocketAddr, path: &str, source: IpAddr) -> io::Result<Opened> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(source, 0))?;
     let mut stream = socket.connect(server).await?;
     let request =
         format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).await?;
-    if &head != b"HTTP/1.1 200" {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let end = loop {
+        if let Some(end) = find(&head, b"\r\n\r\n") {
+            break end;
+        }
+        match stream.read(&mut buffer).await? {
+            0 => {
+                return Err(io::Error::other(format!(
+                    "subscriber from {source}: no head"
+                )));
+            }
+            n => head.extend_from_slice(&buffer[..n]),
+        }
+    };
+    if !head.starts_with(b"HTTP/1.1 200") {
         return Err(io::Error::other(format!(
             "subscriber from {source}: {}",
-            String::from_utf8_lossy(&head)
+            String::from_utf8_lossy(&head[..end])
         )));
     }
-    Ok(stream)
+    let chunked = head[..end]
+        .to_ascii_lowercase()
+        .windows(26)
+        .any(|line| line == b"transfer-encoding: chunked");
+    Ok(Opened {
+        stream,
+        first: head.split_off(end + 4),
+        chunked,
+    })
+}
+
+/// Undoes chunked transfer coding as bytes arrive.
+#[derive(Default)]
+struct Dechunk {
+    /// Bytes of the current chunk still to come.
+    left: usize,
+    /// The size line read so far.
+    line: Vec<u8>,
+}
+
+impl Dechunk {
+    fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
+        while !input.is_empty() {
+            if self.left > 0 {
+                let n = self.left.min(input.len());
+                out.extend_from_slice(&input[..n]);
+                self.left -= n;
+                input = &input[n..];
+                continue;
+            }
+            // A size line, or the empty line that ends a chunk's data.
+            let byte = input[0];
+            input = &input[1..];
+            match byte {
+                b'\n' => {
+                    let line = std::mem::take(&mut self.line);
+                    let size = line.split(|&b| b == b';').next().unwrap_or_default();
+                    let size = std::str::from_utf8(size).unwrap_or_default();
+                    self.left = usize::from_str_radix(size, 16).unwrap_or(0);
+                }
+                b'\r' => {}
+                other => self.line.push(other),
+            }
+        }
+    }
 }
 
 /// Readers coming and going until `stop`: each of `count` tasks, again and again, opens a
@@ -78,9 +145,9 @@ pub fn churn(
                 let mut n = task;
                 while !*stop.borrow() {
                     let source = Ipv4Addr::new(127, 2, (n / 250 % 256) as u8, 1 + (n % 250) as u8);
-                    if let Ok(stream) = connect(server, &path, IpAddr::V4(source)).await {
+                    if let Ok(opened) = connect(server, &path, IpAddr::V4(source)).await {
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        drop(stream);
+                        drop(opened);
                         visits.fetch_add(1, Ordering::Relaxed);
                     }
                     n += count;
@@ -106,20 +173,30 @@ pub async fn open(
 ) -> io::Result<Vec<JoinHandle<Seen>>> {
     let mut subscribers = Vec::with_capacity(count);
     for n in 0..count {
-        let mut stream = connect(server, path, sources.address(n)).await?;
+        let Opened {
+            mut stream,
+            first,
+            chunked,
+        } = connect(server, path, sources.address(n)).await?;
         let mut stop = stop.clone();
         let delivered = Arc::clone(delivered);
         subscribers.push(tokio::spawn(async move {
             let mut seen = Seen::default();
             let mut buffer = vec![0u8; 16 * 1024];
             let mut pending = Vec::new();
+            let mut dechunk = chunked.then(Dechunk::default);
+            let mut take = |bytes: &[u8], pending: &mut Vec<u8>| match &mut dechunk {
+                Some(dechunk) => dechunk.feed(bytes, pending),
+                None => pending.extend_from_slice(bytes),
+            };
+            take(&first, &mut pending);
             // Waited on once for the whole loop, not re-registered on every read.
             let mut stopped = pin!(stop.wait_for(|stop| *stop));
             loop {
                 tokio::select! {
                     read = stream.read(&mut buffer) => match read {
                         Ok(n @ 1..) => {
-                            pending.extend_from_slice(&buffer[..n]);
+                            take(&buffer[..n], &mut pending);
                             let before = seen.messages;
                             count_frames(&mut pending, &mut seen);
                             delivered.fetch_add(seen.messages - before, Ordering::Relaxed);
@@ -180,6 +257,20 @@ pub async fn gather(subscribers: Vec<JoinHandle<Seen>>) -> Vec<Seen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_split_anywhere_come_out_as_the_bytes_they_carry() {
+        let coded = b"d\r\nretry: 1000\n\n\r\n19;x=y\r\nevent: message\ndata: {}\n\n\r\n0\r\n\r\n";
+        for split in 0..coded.len() {
+            let (mut dechunk, mut out) = (Dechunk::default(), Vec::new());
+            dechunk.feed(&coded[..split], &mut out);
+            dechunk.feed(&coded[split..], &mut out);
+            assert_eq!(
+                out, b"retry: 1000\n\nevent: message\ndata: {}\n\n",
+                "split at {split}"
+            );
+        }
+    }
 
     #[test]
     fn messages_are_counted_once_whole_and_timed_by_their_body() {
