@@ -140,10 +140,11 @@ async fn main() -> std::io::Result<ExitCode> {
     }
     drop(server);
 
-    // The same fan-out on PostgreSQL, alone and as a cluster, beside SQLite.
+    // The same fan-out on PostgreSQL: alone, behind nginx (what the proxy costs), and as a
+    // cluster; beside SQLite.
     let mut columns = vec![(Setup::Sqlite, sqlite)];
     let mut notify = None;
-    for setup in [Setup::Postgres, Setup::Cluster(2)] {
+    for setup in [Setup::Postgres, Setup::Cluster(1), Setup::Cluster(2)] {
         let server = Server::start(setup).await?;
         server.create_room("bench").await?;
         let compared = compare(&server, &plan).await?;

@@ -32,6 +32,7 @@ impl Setup {
         match self {
             Self::Sqlite => "SQLite, one process".to_owned(),
             Self::Postgres => "PostgreSQL, one process".to_owned(),
+            Self::Cluster(1) => "PostgreSQL, 1 instance behind nginx".to_owned(),
             Self::Cluster(n) => format!("PostgreSQL, {n} instances behind nginx"),
         }
     }
