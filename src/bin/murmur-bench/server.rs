@@ -90,16 +90,16 @@ impl Server {
             token: String::new(),
         };
         let Setup::Cluster(count) = setup else {
-            server
-                .instances
-                .push(start_instance(server.addr, &url).await?);
+            let instance = start_instance(server.addr, &url, None).await?;
+            server.instances.push(instance);
             server.token = sign_in(server.addr).await?;
             return Ok(server);
         };
         let mut ports = Vec::new();
         for _ in 0..count {
             let addr = free_addr()?;
-            server.instances.push(start_instance(addr, &url).await?);
+            let instance = start_instance(addr, &url, Some(PROXY)).await?;
+            server.instances.push(instance);
             ports.push(addr.port().to_string());
         }
         server.nginx = Some(start_nginx(&server.dir, server.addr.port(), &ports)?);
@@ -196,10 +196,19 @@ async fn create_database(name: &str) -> io::Result<String> {
     Ok(format!("{POSTGRES}/{name}"))
 }
 
-/// Starts an instance at `addr` on the database at `url`, and waits until it listens.
-async fn start_instance(addr: SocketAddr, url: &str) -> io::Result<Child> {
+/// Where nginx connects to the instances from.
+const PROXY: &str = "127.0.0.1";
+
+/// Starts an instance at `addr` on the database at `url`, behind the proxy at `proxy` if
+/// given, and waits until it listens.
+async fn start_instance(addr: SocketAddr, url: &str, proxy: Option<&str>) -> io::Result<Child> {
     let binary = std::env::current_exe()?.with_file_name("murmur");
-    let mut child = Command::new(&binary)
+    let mut command = Command::new(&binary);
+    if let Some(proxy) = proxy {
+        // Count the subscribers' addresses, not nginx's.
+        command.env("MURMUR_TRUSTED_PROXIES", proxy);
+    }
+    let mut child = command
         .env("DATABASE_URL", url)
         .env("LEPTOS_SITE_ADDR", addr.to_string())
         .env("RUST_LOG", "warn,murmur=info")
@@ -209,8 +218,6 @@ async fn start_instance(addr: SocketAddr, url: &str) -> io::Result<Child> {
         .env("MURMUR_LIMIT_ROOMS", "off")
         .env("MURMUR_STREAMS_PER_ADDRESS", "40000")
         .env("MURMUR_STREAMS_TOTAL", "40000")
-        // Behind nginx, count the subscribers' addresses, not nginx's.
-        .env("MURMUR_TRUSTED_PROXIES", "127.0.0.1")
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()

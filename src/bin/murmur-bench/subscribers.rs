@@ -79,10 +79,11 @@ async fn connect(server: SocketAddr, path: &str, source: IpAddr) -> io::Result<O
             String::from_utf8_lossy(&head[..end])
         )));
     }
-    let chunked = head[..end]
-        .to_ascii_lowercase()
-        .windows(26)
-        .any(|line| line == b"transfer-encoding: chunked");
+    let chunked = find(
+        &head[..end].to_ascii_lowercase(),
+        b"transfer-encoding: chunked",
+    )
+    .is_some();
     Ok(Opened {
         stream,
         first: head.split_off(end + 4),
