@@ -5,7 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
-use crate::accounts::{SignInPage, SignUpPage, UserMenu};
+use crate::accounts::{SignInPage, SignUpPage, UserMenu, signed_in};
 use crate::chat::{DirectoryPage, RoomPage};
 use crate::clock::provide_clock;
 use crate::exports::status::Exports;
@@ -44,7 +44,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Murmur"</A>
-                <LiveIndicator/>
+                <LiveIndicator scope=signed_in().map(|account| account.username).unwrap_or_default()/>
                 <Exports/>
                 <Inbox/>
                 <UserMenu/>

@@ -31,10 +31,21 @@
 //! # Server-side rendering and islands
 //! During SSR nothing connects: versions are `0` and the status is `Connecting`. In the
 //! browser all islands of a page share one context per tab, made when the first one asks;
-//! the tab's connection starts then, for the topics every island has registered.
+//! the tab's share of the connection starts then, for the topics every island has
+//! registered.
+//!
+//! # One connection per browser
+//! Browsers allow six HTTP/1.1 connections per host across all tabs, so the tabs of a
+//! browser share one stream: one tab leads and holds it for the union of every tab's
+//! topics, and hands each event to the others over a `BroadcastChannel`; when it closes,
+//! navigates or crashes, another takes over and resumes every topic from the oldest cursor
+//! any tab has (`tabs.rs` says how, and why Web Locks). Components can't tell: `use_live`
+//! and the indicator work alike in every tab. [`LiveIndicator`]'s `scope` keeps the tabs of
+//! different sign-ins apart. Where the browser can't share, each tab holds its own stream.
 
 //! # Protocol
-//! Each tab holds ONE `EventSource`, for the set of topics its current page needs:
+//! A browser holds ONE `EventSource` (up to [`MAX_TOPICS`] topics each), for the topics its
+//! tabs' pages need:
 //!
 //! ```text
 //! GET /live?topic=room:lobby&topic=rooms
@@ -72,9 +83,10 @@
 //! event after 42, read back from storage through [`replay::History`], then live events, none
 //! twice. A cursor that is unknown or more than [`replay::MAX_REPLAY`] events behind, and a
 //! subscriber that falls behind the bus, get `resync` instead — never a silent gap.
-//! When the set of topics a page needs changes (navigation), the client reconnects with the
-//! new set. After any reconnect it re-runs every live resource, since events may have been
-//! missed while it was away. If the browser gives up on the stream for good (a non-200
+//! When a tab needs a topic the stream doesn't carry, the leader reconnects with the new set
+//! (cursors kept); topics without cursors that it carried before re-run, since they may have
+//! missed something meanwhile. After a drop or a take-over every tab re-runs every live
+//! resource. If the browser gives up on the stream for good (a non-200
 //! answer, a wrong content type), the client rebuilds it with jittered exponential backoff.
 
 #[cfg(feature = "ssr")]
@@ -91,6 +103,8 @@ mod event;
 mod gate;
 mod hooks;
 mod indicator;
+#[cfg(feature = "hydrate")]
+mod leader;
 #[cfg(feature = "ssr")]
 mod postgres_bus;
 #[cfg(feature = "ssr")]
@@ -101,6 +115,8 @@ mod replay;
 mod sse;
 #[cfg(feature = "ssr")]
 mod state;
+#[cfg(feature = "hydrate")]
+mod tabs;
 
 #[cfg(feature = "ssr")]
 pub use bus::{Bus, InProcessBus, Lagged, Subscription, Watcher};

@@ -150,3 +150,45 @@ test('what a mention costs, beside the same post without one', async ({ browser 
     );
   }
 });
+
+test('post-to-visible in the tab that holds the stream and in a tab that follows it', async ({ browser }) => {
+  await createRoom('tabs');
+  const context = await browser.newContext();
+  const openTab = async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/rooms/tabs`);
+    await expectLive(page);
+    return page;
+  };
+  // The first tab of a browser takes the lock and holds the stream.
+  const leader = await openTab();
+  const follower = await openTab();
+  const latencies: Record<'leader' | 'follower', number[]> = { leader: [], follower: [] };
+  for (let n = 0; n < POSTS; n++) {
+    const text = `tabs ${n}`;
+    await Promise.all([watchFor(leader, text), watchFor(follower, text)]);
+    const sentAt = Date.now();
+    const posted = await script.post('/api/rooms/tabs/messages', { body: text });
+    expect(posted.status).toBe(201);
+    latencies.leader.push((await seenAt(leader)) - sentAt);
+    latencies.follower.push((await seenAt(follower)) - sentAt);
+  }
+  const ms = (value: number) => value.toFixed(1);
+  for (const [tab, values] of Object.entries(latencies)) {
+    values.sort((a, b) => a - b);
+    console.log(
+      `| API post to visible, ${POSTS} posts, ${tab} tab: p50 / p99 | ` +
+        `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))} ms |`,
+    );
+  }
+
+  // Hand-over: the leader closes, and a post right after it reaches the follower once
+  // another tab leads.
+  const text = 'after the leader closed';
+  await watchFor(follower, text);
+  await leader.close();
+  const sentAt = Date.now();
+  expect((await script.post('/api/rooms/tabs/messages', { body: text })).status).toBe(201);
+  console.log(`| a post right after the leader tab closed, visible in the follower after | ${ms((await seenAt(follower)) - sentAt)} ms |`);
+  await context.close();
+});

@@ -30,6 +30,18 @@ impl LiveStatus {
             Self::Offline => "offline",
         }
     }
+
+    /// The status a [`Self::label`] names.
+    pub fn from_label(label: &str) -> Option<Self> {
+        [
+            Self::Connecting,
+            Self::Live,
+            Self::Reconnecting,
+            Self::Offline,
+        ]
+        .into_iter()
+        .find(|status| status.label() == label)
+    }
 }
 
 /// Shared by the hooks and the connection: one per server render, one per browser tab.

@@ -1,0 +1,363 @@
+//! The tab that holds the browser's stream: one `EventSource` for the union of the topics
+//! every tab wants (one per [`MAX_TOPICS`] of them), resumed from the oldest cursor any of
+//! those tabs has, rebuilt when the union changes, the network comes back, or the browser
+//! gives up on it. It hands each event to its own page and passes it on to the others.
+//! Without sharing (see `tabs.rs`) every tab leads itself alone.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::Poll;
+
+use futures::future::{join_all, poll_fn};
+use futures::stream::StreamExt;
+use gloo_net::eventsource::State;
+use gloo_net::eventsource::futures::EventSource;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+
+use super::connection::{catch_up, deliver, fire, fire_all, is_online};
+use super::hooks::{LiveContext, LiveStatus};
+use super::tabs::{Channel, Gap, Message, Tab};
+use super::{MAX_TOPICS, RESYNC_EVENT, STREAM_PATH};
+
+/// Longest wait between attempts to rebuild a stream the browser gave up on.
+const MAX_BACKOFF_MS: f64 = 30_000.0;
+/// How long a new set of topics waits for more before connecting: the tabs' answers to a
+/// new leader's `hello` arrive within it, so a take-over costs one connection.
+const SETTLE_MS: u32 = 20;
+
+pub(super) struct Leader {
+    live: LiveContext,
+    tab: Tab,
+    channel: Option<Rc<Channel>>,
+    state: RefCell<Topics>,
+    /// The topics the streams carry: every tab's, sorted. Setting it reconnects.
+    union: RwSignal<Vec<String>>,
+}
+
+#[derive(Default)]
+struct Topics {
+    /// Each tab's topics, this one's included.
+    wants: Vec<(Tab, Vec<String>)>,
+    /// Where a stream resumes each topic: no tab wanting it has seen less.
+    positions: Vec<(String, i64)>,
+    /// The topics of the streams now open.
+    carried: Vec<String>,
+    /// Those of the streams before the current union: the ones still wanted that have no
+    /// cursor missed what came between, and are caught up when their new stream opens.
+    carried_before: Vec<String>,
+    /// Whether the first streams follow another tab's: every topic catches up then.
+    took_over: bool,
+}
+
+impl Leader {
+    /// Leads from now on: connects for the union of every tab's wants. `took_over` when
+    /// another tab led before (its streams' last events may not have reached every tab).
+    pub(super) fn start(
+        live: LiveContext,
+        tab: Tab,
+        channel: Option<Rc<Channel>>,
+        took_over: bool,
+    ) -> Rc<Self> {
+        let leader = Rc::new(Self {
+            live,
+            tab,
+            channel,
+            state: RefCell::new(Topics {
+                took_over,
+                ..Topics::default()
+            }),
+            union: RwSignal::new(Vec::new()),
+        });
+        if took_over {
+            leader.set_status(LiveStatus::Reconnecting);
+        }
+        leader.post(&Message::Hello);
+        // Bumped to force fresh streams, e.g. when the network comes back.
+        let restart = RwSignal::new(0u32);
+        let online = window_event_listener(ev::online, move |_| restart.update(|n| *n += 1));
+        on_cleanup(move || online.remove());
+        let this = Rc::clone(&leader);
+        Effect::new(move |_| {
+            let topics = this.union.get();
+            restart.track();
+            // Cancelled when the effect runs again: one set of streams at a time.
+            // Untracked, so that nothing the streams read restarts them.
+            if !topics.is_empty() {
+                let this = Rc::clone(&this);
+                untrack(|| spawn_local_scoped_with_cancellation(run(this, topics)));
+            }
+        });
+        leader
+    }
+
+    /// `tab` now wants `topics` (each with its newest cursor). A topic a stream already
+    /// carries from further on than the tab has is fetched again by that tab.
+    pub(super) fn want(&self, tab: Tab, topics: Vec<(String, Option<i64>)>) {
+        let mut behind = Vec::new();
+        {
+            let mut state = self.state.borrow_mut();
+            for (topic, cursor) in &topics {
+                let Some(cursor) = *cursor else { continue };
+                let position = state.position(topic);
+                if state.carried.contains(topic) {
+                    if position.is_none_or(|position| cursor < position) {
+                        behind.push(topic.clone());
+                    }
+                } else {
+                    let oldest = position.map_or(cursor, |position| position.min(cursor));
+                    state.set_position(topic, oldest);
+                }
+            }
+            let names = topics.into_iter().map(|(topic, _)| topic).collect();
+            state.wants.retain(|(known, _)| *known != tab);
+            state.wants.push((tab, names));
+        }
+        for topic in behind {
+            if tab == self.tab {
+                fire(self.live, &topic);
+            } else {
+                self.post(&Message::Behind { tab, topic });
+            }
+        }
+        // A new tab learns the state of the connection it now shares.
+        self.post(&Message::Status(self.live.status.get_untracked()));
+        self.update_union();
+    }
+
+    /// `tab` has gone. Its topics stay on the streams until they next change: a tab that
+    /// navigates leaves and comes back wanting something else, one reconnect.
+    pub(super) fn leave(&self, tab: Tab) {
+        self.state
+            .borrow_mut()
+            .wants
+            .retain(|(known, _)| *known != tab);
+    }
+
+    /// Reconnects when some tab wants a topic the streams don't carry; then they carry
+    /// exactly what the tabs want.
+    fn update_union(&self) {
+        let mut union: Vec<String> = self
+            .state
+            .borrow()
+            .wants
+            .iter()
+            .flat_map(|(_, topics)| topics.iter().cloned())
+            .collect();
+        union.sort_unstable();
+        union.dedup();
+        let grows = self
+            .union
+            .with_untracked(|known| union.iter().any(|topic| !known.contains(topic)));
+        if grows {
+            self.union.set(union);
+        }
+    }
+
+    /// `/live?topic=…`, each topic from its position, so the stream resumes there.
+    fn stream_url(&self, topics: &[String]) -> String {
+        let state = self.state.borrow();
+        let query: Vec<String> = topics
+            .iter()
+            .map(|topic| match state.position(topic) {
+                Some(cursor) if cursor >= 0 => format!("topic={topic}@{cursor}"),
+                _ => format!("topic={topic}"),
+            })
+            .collect();
+        format!("{STREAM_PATH}?{}", query.join("&"))
+    }
+
+    /// A stream of `topics` opened; `after_gap` when it follows one that dropped.
+    fn opened(&self, topics: &[String], after_gap: bool) {
+        let gap = {
+            let mut state = self.state.borrow_mut();
+            let gap = if after_gap {
+                Gap::All
+            } else {
+                let missed = topics.iter().filter(|topic| {
+                    state.carried_before.contains(topic) && state.position(topic).is_none()
+                });
+                Gap::Topics(missed.cloned().collect())
+            };
+            state.carried.extend(topics.iter().cloned());
+            state.took_over = false;
+            gap
+        };
+        self.set_status(LiveStatus::Live);
+        catch_up(self.live, &gap);
+        self.post(&Message::Open(gap));
+    }
+
+    /// A stream of `topics` ended.
+    fn dropped(&self, topics: &[String]) {
+        self.state
+            .borrow_mut()
+            .carried
+            .retain(|topic| !topics.contains(topic));
+    }
+
+    /// An event of `topic`: to this page and to the others.
+    fn deliver(&self, topic: &str, id: Option<&str>, data: &str) {
+        let cursor = id
+            .and_then(|id| id.split_once('@'))
+            .filter(|(of, _)| *of == topic)
+            .and_then(|(_, cursor)| cursor.parse::<i64>().ok());
+        if let Some(cursor) = cursor {
+            let mut state = self.state.borrow_mut();
+            let newest = state
+                .position(topic)
+                .map_or(cursor, |known| known.max(cursor));
+            state.set_position(topic, newest);
+        }
+        deliver(self.live, topic, id, data);
+        self.post(&Message::Event {
+            topic: topic.to_owned(),
+            id: id.map(str::to_owned),
+            data: data.to_owned(),
+        });
+    }
+
+    fn resync(&self) {
+        fire_all(self.live);
+        self.post(&Message::Resync);
+    }
+
+    fn set_status(&self, status: LiveStatus) {
+        self.live.status.set(status);
+        self.post(&Message::Status(status));
+    }
+
+    fn post(&self, message: &Message) {
+        if let Some(channel) = &self.channel {
+            channel.post(message);
+        }
+    }
+}
+
+impl Topics {
+    fn position(&self, topic: &str) -> Option<i64> {
+        self.positions
+            .iter()
+            .find(|(known, _)| known == topic)
+            .map(|(_, cursor)| *cursor)
+    }
+
+    fn set_position(&mut self, topic: &str, cursor: i64) {
+        match self.positions.iter_mut().find(|(known, _)| known == topic) {
+            Some((_, known)) => *known = cursor,
+            None => self.positions.push((topic.to_owned(), cursor)),
+        }
+    }
+}
+
+/// Holds the streams for `topics` until cancelled.
+async fn run(leader: Rc<Leader>, topics: Vec<String>) {
+    gloo_timers::future::TimeoutFuture::new(SETTLE_MS).await;
+    let took_over = {
+        let mut state = leader.state.borrow_mut();
+        state.carried_before = std::mem::take(&mut state.carried);
+        state.positions.retain(|(topic, _)| topics.contains(topic));
+        state.took_over
+    };
+    let streams = topics
+        .chunks(MAX_TOPICS)
+        .map(|topics| hold(&leader, topics, took_over));
+    join_all(streams).await;
+}
+
+/// Holds one stream for `topics`, rebuilding it with backoff whenever the browser closes it.
+async fn hold(leader: &Leader, topics: &[String], took_over: bool) {
+    let mut failures = 0;
+    // After a drop or a take-over, topics without cursors may have missed something.
+    let mut opened_before = took_over;
+    loop {
+        listen(leader, topics, &mut opened_before, &mut failures).await;
+        leader.dropped(topics);
+        leader.set_status(if is_online() {
+            LiveStatus::Reconnecting
+        } else {
+            LiveStatus::Offline
+        });
+        gloo_timers::future::TimeoutFuture::new(backoff_ms(failures)).await;
+        failures += 1;
+    }
+}
+
+/// Runs one `EventSource` until the browser gives up on it for good.
+async fn listen(leader: &Leader, topics: &[String], opened_before: &mut bool, failures: &mut u32) {
+    let Ok(mut source) = EventSource::new(&leader.stream_url(topics)) else {
+        return;
+    };
+    let mut subscriptions = Vec::with_capacity(topics.len() + 3);
+    let events = [
+        ("open", Kind::Open),
+        ("error", Kind::Error),
+        (RESYNC_EVENT, Kind::Resync),
+    ];
+    let topic_events = topics.iter().map(|topic| (topic.as_str(), Kind::Topic));
+    for (event, kind) in events.into_iter().chain(topic_events) {
+        let Ok(subscription) = source.subscribe(event) else {
+            return;
+        };
+        subscriptions.push((kind, subscription));
+    }
+
+    // The browser's last event id before the current event: an event without an id of its
+    // own (presence, typing, "read") repeats it.
+    let mut previous_id = String::new();
+    loop {
+        // The next event of any subscription; `None` once the source is gone.
+        let next = poll_fn(|cx| {
+            for (kind, subscription) in &mut subscriptions {
+                if let Poll::Ready(item) = subscription.poll_next_unpin(cx) {
+                    return Poll::Ready(item.map(|item| (*kind, item)));
+                }
+            }
+            Poll::Pending
+        });
+        let Some((kind, item)) = next.await else {
+            return;
+        };
+        match (kind, item) {
+            (Kind::Open, Ok(_)) => {
+                leader.opened(topics, *opened_before);
+                *opened_before = true;
+                *failures = 0;
+            }
+            // `open` and `error` arrive as plain events; every subscription also reports
+            // the source closing as an error, which the `error` one stands for.
+            (Kind::Error, _) => match source.state() {
+                State::Connecting if is_online() => leader.set_status(LiveStatus::Reconnecting),
+                State::Connecting => leader.set_status(LiveStatus::Offline),
+                State::Closed => return,
+                State::Open => {}
+            },
+            (Kind::Resync, Ok(_)) => leader.resync(),
+            (Kind::Topic, Ok((topic, message))) => {
+                let id = message.last_event_id();
+                let data = message.data().as_string().unwrap_or_default();
+                let own_id = (id != previous_id).then_some(id.as_str());
+                leader.deliver(&topic, own_id, &data);
+                previous_id = id;
+            }
+            (_, Err(_)) => {}
+        }
+    }
+}
+
+/// Which event a subscription listens for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Open,
+    Error,
+    Resync,
+    Topic,
+}
+
+/// Exponential backoff from 0.5 s up to 30 s, with half of it random so that many tabs
+/// don't come back in lockstep.
+fn backoff_ms(failures: u32) -> u32 {
+    let base = (500.0 * 2f64.powi(failures.min(16) as i32)).min(MAX_BACKOFF_MS);
+    (base * (0.5 + js_sys::Math::random() / 2.0)) as u32
+}
