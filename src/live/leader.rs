@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::task::Poll;
 
-use futures::future::{join_all, poll_fn};
+use futures::future::poll_fn;
 use futures::stream::StreamExt;
 use gloo_net::eventsource::State;
 use gloo_net::eventsource::futures::EventSource;
@@ -32,20 +32,23 @@ pub(super) struct Leader {
     tab: Tab,
     channel: Option<Rc<Channel>>,
     state: RefCell<Topics>,
-    /// The topics the streams carry: every tab's, sorted. Setting it reconnects.
-    union: RwSignal<Vec<String>>,
+    /// Bumped to rebuild the streams: the union grew, or the network came back.
+    rebuild: RwSignal<u32>,
 }
 
 #[derive(Default)]
 struct Topics {
     /// Each tab's topics, this one's included.
     wants: Vec<(Tab, Vec<String>)>,
+    /// The topics the streams carry: every tab's, sorted.
+    union: Vec<String>,
     /// Where a stream resumes each topic: no tab wanting it has seen less.
     positions: Vec<(String, i64)>,
     /// The topics of the streams now open.
     carried: Vec<String>,
-    /// Those of the streams before the current union: the ones still wanted that have no
-    /// cursor missed what came between, and are caught up when their new stream opens.
+    /// Those of the last streams that opened before the current ones: the ones still wanted
+    /// that have no cursor missed what came between, and catch up when their new stream
+    /// opens.
     carried_before: Vec<String>,
     /// Whether the first streams follow another tab's: every topic catches up then.
     took_over: bool,
@@ -68,26 +71,39 @@ impl Leader {
                 took_over,
                 ..Topics::default()
             }),
-            union: RwSignal::new(Vec::new()),
+            rebuild: RwSignal::new(0),
         });
         if took_over {
             leader.set_status(LiveStatus::Reconnecting);
         }
         leader.post(&Message::Hello);
-        // Bumped to force fresh streams, e.g. when the network comes back.
-        let restart = RwSignal::new(0u32);
-        let online = window_event_listener(ev::online, move |_| restart.update(|n| *n += 1));
+        let rebuild = leader.rebuild;
+        let online = window_event_listener(ev::online, move |_| rebuild.update(|n| *n += 1));
         on_cleanup(move || online.remove());
         let this = Rc::clone(&leader);
         Effect::new(move |_| {
-            let topics = this.union.get();
-            restart.track();
-            // Cancelled when the effect runs again: one set of streams at a time.
-            // Untracked, so that nothing the streams read restarts them.
-            if !topics.is_empty() {
-                let this = Rc::clone(&this);
-                untrack(|| spawn_local_scoped_with_cancellation(run(this, topics)));
-            }
+            rebuild.track();
+            // The streams before are cancelled now: one set of streams at a time.
+            let topics = {
+                let mut state = this.state.borrow_mut();
+                let carried = std::mem::take(&mut state.carried);
+                if !carried.is_empty() {
+                    state.carried_before = carried;
+                }
+                let Topics {
+                    union, positions, ..
+                } = &mut *state;
+                positions.retain(|(topic, _)| union.contains(topic));
+                union.clone()
+            };
+            // Untracked, so that nothing the streams read rebuilds them. Cancelled when the
+            // effect runs again.
+            untrack(|| {
+                for topics in topics.chunks(MAX_TOPICS) {
+                    let this = Rc::clone(&this);
+                    spawn_local_scoped_with_cancellation(hold(this, topics.to_vec()));
+                }
+            });
         });
         leader
     }
@@ -135,23 +151,21 @@ impl Leader {
             .retain(|(known, _)| *known != tab);
     }
 
-    /// Reconnects when some tab wants a topic the streams don't carry; then they carry
+    /// Rebuilds the streams when some tab wants a topic they don't carry; then they carry
     /// exactly what the tabs want.
     fn update_union(&self) {
-        let mut union: Vec<String> = self
-            .state
-            .borrow()
+        let mut state = self.state.borrow_mut();
+        let mut union: Vec<String> = state
             .wants
             .iter()
             .flat_map(|(_, topics)| topics.iter().cloned())
             .collect();
         union.sort_unstable();
         union.dedup();
-        let grows = self
-            .union
-            .with_untracked(|known| union.iter().any(|topic| !known.contains(topic)));
-        if grows {
-            self.union.set(union);
+        if union.iter().any(|topic| !state.union.contains(topic)) {
+            state.union = union;
+            drop(state);
+            self.rebuild.update(|n| *n += 1);
         }
     }
 
@@ -251,26 +265,14 @@ impl Topics {
     }
 }
 
-/// Holds the streams for `topics` until cancelled.
-async fn run(leader: Rc<Leader>, topics: Vec<String>) {
+/// Holds one stream for `topics` until cancelled, rebuilding it with backoff whenever the
+/// browser closes it.
+async fn hold(leader: Rc<Leader>, topics: Vec<String>) {
     gloo_timers::future::TimeoutFuture::new(SETTLE_MS).await;
-    let took_over = {
-        let mut state = leader.state.borrow_mut();
-        state.carried_before = std::mem::take(&mut state.carried);
-        state.positions.retain(|(topic, _)| topics.contains(topic));
-        state.took_over
-    };
-    let streams = topics
-        .chunks(MAX_TOPICS)
-        .map(|topics| hold(&leader, topics, took_over));
-    join_all(streams).await;
-}
-
-/// Holds one stream for `topics`, rebuilding it with backoff whenever the browser closes it.
-async fn hold(leader: &Leader, topics: &[String], took_over: bool) {
+    let (leader, topics) = (&*leader, &topics[..]);
     let mut failures = 0;
     // After a drop or a take-over, topics without cursors may have missed something.
-    let mut opened_before = took_over;
+    let mut opened_before = leader.state.borrow().took_over;
     loop {
         listen(leader, topics, &mut opened_before, &mut failures).await;
         leader.dropped(topics);
