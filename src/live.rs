@@ -64,6 +64,9 @@
 //! event: resync              ← something may have been missed: re-run every live resource
 //! data: {}
 //!
+//! event: resync              ← the same, because the subscriber lost access to a topic:
+//! data: {"revoked":"room:a"}    the stream carries it no more, and a client stops asking
+//!
 //! event: room:lobby          ← on a topic that tracks presence: who is here, first thing
 //! data: {"kind":"presence","users":["ada"],"anonymous":2}   and whenever it changes; no id
 //! ```
@@ -148,6 +151,9 @@ pub const STREAM_PATH: &str = "/live";
 pub const MAX_TOPICS: usize = 16;
 /// The event name that tells clients to re-run everything.
 pub const RESYNC_EVENT: &str = "resync";
+/// The name of the event that takes a topic from someone who lost access to it; on the
+/// multi-topic stream, the field of the `resync` that says which topic it ended.
+pub const REVOKED_EVENT: &str = "revoked";
 
 /// Whether `topic` is a well-formed topic name: `[a-z0-9:_-]{1,64}`.
 pub fn is_valid_topic(topic: &str) -> bool {

@@ -77,6 +77,11 @@ export class Script {
     return new Script(baseURL, username, (await session.json()).token);
   }
 
+  /** DELETEs `path`. */
+  delete(path: string): Promise<Response> {
+    return fetch(`${this.baseURL}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${this.token}` } });
+  }
+
   /** POSTs `data` as JSON to `path`. */
   post(path: string, data: unknown): Promise<Response> {
     return fetch(`${this.baseURL}${path}`, {

@@ -167,3 +167,84 @@ test('signing out in one tab ends the personal topics of every tab', async ({ br
     await server.stop();
   }
 });
+
+test('a topic no tab wants any more leaves the stream', async ({ browser }) => {
+  const server = await ownServer(5);
+  try {
+    const context = await browser.newContext({ baseURL: server.url });
+    const streams: string[] = [];
+    context.on('request', (request) => {
+      if (request.url().includes('/live?')) streams.push(request.url());
+    });
+    const [first, second] = [await newRoom(context.request, server.url), await newRoom(context.request, server.url)];
+    await openTab(context, `/rooms/${first}`);
+    const follower = await openTab(context, `/rooms/${second}`);
+    await expect.poll(() => streams.at(-1)).toContain(`topic=room:${second}`);
+
+    await follower.close();
+    await expect.poll(() => streams.at(-1)).not.toContain(`room:${second}`);
+    expect(streams.at(-1)).toContain(`topic=room:${first}`);
+    await expect.poll(() => openStreams(server)).toBe(1);
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a private room someone is removed from leaves the stream, and their other tabs stay live', async ({ browser }) => {
+  const server = await ownServer(6);
+  try {
+    const owner = await Script.signUp(server.url);
+    const secret = `s${Date.now().toString(36)}`;
+    expect((await owner.post('/api/rooms', { slug: secret, title: 'Secret', private: true })).status).toBe(201);
+    const [open, more] = [`o${Date.now().toString(36)}`, `m${Date.now().toString(36)}`];
+    for (const slug of [open, more]) expect((await owner.post('/api/rooms', { slug, title: slug })).status).toBe(201);
+    const context = await browser.newContext({ baseURL: server.url });
+    const member = await signUp(context.request, server.url);
+    expect((await owner.post(`/api/rooms/${secret}/members`, { username: member })).status).toBe(201);
+    await openTab(context, `/rooms/${secret}`);
+    const other = await openTab(context, `/rooms/${open}`);
+
+    expect((await owner.delete(`/api/rooms/${secret}/members/${member}`)).status).toBe(204);
+    // A third tab on another room makes the stream grow: a stream asking for the secret
+    // room too would now be refused as a whole.
+    const third = await openTab(context, `/rooms/${more}`);
+    expect((await owner.post(`/api/rooms/${open}/messages`, { body: 'still live' })).status).toBe(201);
+    await expect(bodies(other)).toHaveText(['still live']);
+    await expectLive(third);
+    await expectLive(other);
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a removal that came while the stream was down leaves that room out, not every tab', async ({ browser }) => {
+  const server = await ownServer(7);
+  try {
+    const owner = await Script.signUp(server.url);
+    const [secret, open] = [`s${Date.now().toString(36)}`, `o${Date.now().toString(36)}`];
+    expect((await owner.post('/api/rooms', { slug: secret, title: 'Secret', private: true })).status).toBe(201);
+    expect((await owner.post('/api/rooms', { slug: open, title: 'Open' })).status).toBe(201);
+    const context = await browser.newContext({ baseURL: server.url });
+    const member = await signUp(context.request, server.url);
+    expect((await owner.post(`/api/rooms/${secret}/members`, { username: member })).status).toBe(201);
+    await openTab(context, `/rooms/${secret}`);
+    const other = await openTab(context, `/rooms/${open}`);
+
+    // The stream goes down, and stays down while the member is removed.
+    await context.route('**/live?*', (route) => route.abort());
+    await server.stop();
+    await expect(other.getByRole('status')).not.toHaveText('live');
+    await server.start();
+    expect((await owner.delete(`/api/rooms/${secret}/members/${member}`)).status).toBe(204);
+    // Back: a stream asking for the secret room too is refused as a whole.
+    await context.unroute('**/live?*');
+    await expectLive(other);
+    expect((await owner.post(`/api/rooms/${open}/messages`, { body: 'live again' })).status).toBe(201);
+    await expect(bodies(other)).toHaveText(['live again']);
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});

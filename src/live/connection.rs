@@ -36,12 +36,14 @@ pub(super) fn start(live: LiveContext) {
     });
     let tab = (js_sys::Math::random() * f64::from(u32::MAX)) as Tab;
     let scope = super::indicator::scope();
-    let role = match Channel::open(&scope) {
+    let channel = Channel::open(&scope);
+    tabs::follow_scope(scope);
+    let role = match channel {
         None => Rc::new(RefCell::new(Role::Leading(Leader::start(
             live, tab, None, false,
         )))),
         Some(channel) => {
-            tabs::follow_scope(scope);
+            channel.hold_tab_lock(tab);
             let role = Rc::new(RefCell::new(Role::Following(Rc::clone(&channel))));
             channel.on_message({
                 let role = Rc::clone(&role);
@@ -64,7 +66,19 @@ pub(super) fn start(live: LiveContext) {
                     }
                 }
             });
-            on_cleanup(move || gone.remove());
+            // Back from the back-forward cache: it said bye when it went.
+            let back = window_event_listener(ev::pageshow, {
+                let role = Rc::clone(&role);
+                move |event: web_sys::PageTransitionEvent| {
+                    if event.persisted() {
+                        announce(live, tab, &role.borrow(), &wanted.get_untracked());
+                    }
+                }
+            });
+            on_cleanup(move || {
+                gone.remove();
+                back.remove();
+            });
             role
         }
     };

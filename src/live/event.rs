@@ -83,7 +83,8 @@ impl LiveEvent {
     /// the topic (a stream of that topic alone ends). Publish it after the access is gone
     /// from the store, so a new stream can't take its place.
     pub fn revoke(topic: &str, username: &str) -> Self {
-        let event = Self::new(topic, "revoked", None, "{}").only_for(vec![username.to_owned()]);
+        let event =
+            Self::new(topic, super::REVOKED_EVENT, None, "{}").only_for(vec![username.to_owned()]);
         let mut data = Arc::unwrap_or_clone(event.0);
         data.revokes = true;
         Self(Arc::new(data))

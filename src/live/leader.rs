@@ -15,24 +15,30 @@ use gloo_net::eventsource::futures::EventSource;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
+use wasm_bindgen::JsCast;
 
 use super::connection::{catch_up, deliver, fire, fire_all, is_online};
 use super::hooks::{LiveContext, LiveStatus};
 use super::tabs::{Channel, Gap, Message, Tab};
-use super::{MAX_TOPICS, RESYNC_EVENT, STREAM_PATH};
+use super::{MAX_TOPICS, RESYNC_EVENT, REVOKED_EVENT, STREAM_PATH};
 
 /// Longest wait between attempts to rebuild a stream the browser gave up on.
 const MAX_BACKOFF_MS: f64 = 30_000.0;
 /// How long a new set of topics waits for more before connecting: the tabs' answers to a
 /// new leader's `hello` arrive within it, so a take-over costs one connection.
 const SETTLE_MS: u32 = 20;
+/// How long topics no tab wants any more stay on the streams: a tab that navigates leaves
+/// and comes back wanting something else within it, one reconnect.
+const SHRINK_MS: u64 = 1_000;
+/// How often the leader looks for tabs that went without saying so (crashed, discarded).
+const PRUNE_MS: u64 = 10_000;
 
 pub(super) struct Leader {
     live: LiveContext,
     tab: Tab,
     channel: Option<Rc<Channel>>,
     state: RefCell<Topics>,
-    /// Bumped to rebuild the streams: the union grew, or the network came back.
+    /// Bumped to rebuild the streams: the union changed, or the network came back.
     rebuild: RwSignal<u32>,
 }
 
@@ -40,15 +46,22 @@ pub(super) struct Leader {
 struct Topics {
     /// Each tab's topics, this one's included.
     wants: Vec<(Tab, Vec<String>)>,
-    /// The topics the streams carry: every tab's, sorted.
+    /// What the streams are for: every tab's topics, but the refused.
     union: Vec<String>,
+    /// Topics the person lost access to (a `revoked` event): left out while a tab wants
+    /// them, since the server would refuse the whole stream for them.
+    refused: Vec<String>,
+    /// Whether a check for topics no tab wants is due.
+    shrinking: bool,
     /// Where a stream resumes each topic: no tab wanting it has seen less.
     positions: Vec<(String, i64)>,
+    /// The topics streams have been asked for, open or opening: a tab that wants one from
+    /// further back than its position re-reads it.
+    requested: Vec<String>,
     /// The topics of the streams now open.
     carried: Vec<String>,
-    /// Those of the last streams that opened before the current ones: the ones still wanted
-    /// that have no cursor missed what came between, and catch up when their new stream
-    /// opens.
+    /// Topics that open streams carried and no longer do: the ones without cursors may
+    /// have missed something, and catch up when a stream carries them again.
     carried_before: Vec<String>,
     /// Whether the first streams follow another tab's: every topic catches up then.
     took_over: bool,
@@ -77,6 +90,18 @@ impl Leader {
             leader.set_status(LiveStatus::Reconnecting);
         }
         leader.post(&Message::Hello);
+        if let Some(channel) = &leader.channel {
+            let (this, channel) = (Rc::downgrade(&leader), Rc::clone(channel));
+            let prune = set_interval_with_handle(
+                move || {
+                    if let Some(this) = this.upgrade() {
+                        channel.open_tabs(move |open| this.keep(&open));
+                    }
+                },
+                std::time::Duration::from_millis(PRUNE_MS),
+            );
+            on_cleanup(move || prune.into_iter().for_each(|prune| prune.clear()));
+        }
         let rebuild = leader.rebuild;
         let online = window_event_listener(ev::online, move |_| rebuild.update(|n| *n += 1));
         on_cleanup(move || online.remove());
@@ -86,13 +111,20 @@ impl Leader {
             // The streams before are cancelled now: one set of streams at a time.
             let topics = {
                 let mut state = this.state.borrow_mut();
-                let carried = std::mem::take(&mut state.carried);
-                if !carried.is_empty() {
-                    state.carried_before = carried;
-                }
                 let Topics {
-                    union, positions, ..
+                    union,
+                    positions,
+                    requested,
+                    carried,
+                    carried_before,
+                    ..
                 } = &mut *state;
+                requested.clear();
+                for topic in carried.drain(..) {
+                    if !carried_before.contains(&topic) {
+                        carried_before.push(topic);
+                    }
+                }
                 positions.retain(|(topic, _)| union.contains(topic));
                 union.clone()
             };
@@ -110,14 +142,14 @@ impl Leader {
 
     /// `tab` now wants `topics` (each with its newest cursor). A topic a stream already
     /// carries from further on than the tab has is fetched again by that tab.
-    pub(super) fn want(&self, tab: Tab, topics: Vec<(String, Option<i64>)>) {
+    pub(super) fn want(self: &Rc<Self>, tab: Tab, topics: Vec<(String, Option<i64>)>) {
         let mut behind = Vec::new();
         {
             let mut state = self.state.borrow_mut();
             for (topic, cursor) in &topics {
                 let Some(cursor) = *cursor else { continue };
                 let position = state.position(topic);
-                if state.carried.contains(topic) {
+                if state.requested.contains(topic) {
                     if position.is_none_or(|position| cursor < position) {
                         behind.push(topic.clone());
                     }
@@ -139,39 +171,67 @@ impl Leader {
         }
         // A new tab learns the state of the connection it now shares.
         self.post(&Message::Status(self.live.status.get_untracked()));
-        self.update_union();
+        self.update_union(false);
     }
 
-    /// `tab` has gone. Its topics stay on the streams until they next change: a tab that
-    /// navigates leaves and comes back wanting something else, one reconnect.
-    pub(super) fn leave(&self, tab: Tab) {
-        self.state
-            .borrow_mut()
-            .wants
-            .retain(|(known, _)| *known != tab);
-    }
-
-    /// Rebuilds the streams when some tab wants a topic they don't carry; then they carry
-    /// exactly what the tabs want.
-    fn update_union(&self) {
+    /// `tab` has gone.
+    pub(super) fn leave(self: &Rc<Self>, tab: Tab) {
         let mut state = self.state.borrow_mut();
-        let mut union: Vec<String> = state
+        state.wants.retain(|(known, _)| *known != tab);
+        drop(state);
+        self.update_union(false);
+    }
+
+    /// Forgets the wants of tabs not among the `open` ones: they went without saying so.
+    fn keep(self: &Rc<Self>, open: &[Tab]) {
+        let own = self.tab;
+        let mut state = self.state.borrow_mut();
+        let before = state.wants.len();
+        state
             .wants
-            .iter()
-            .flat_map(|(_, topics)| topics.iter().cloned())
-            .collect();
-        union.sort_unstable();
-        union.dedup();
-        if union.iter().any(|topic| !state.union.contains(topic)) {
+            .retain(|(known, _)| *known == own || open.contains(known));
+        let forgot = state.wants.len() < before;
+        drop(state);
+        if forgot {
+            self.update_union(false);
+        }
+    }
+
+    /// Rebuilds the streams for what the tabs want: at once when that is more than they
+    /// carry (or `now`), after [`SHRINK_MS`] when it is less.
+    fn update_union(self: &Rc<Self>, now: bool) {
+        let mut state = self.state.borrow_mut();
+        let Topics { wants, refused, .. } = &mut *state;
+        refused.retain(|topic| wants.iter().any(|(_, topics)| topics.contains(topic)));
+        let mut union: Vec<String> = Vec::new();
+        for topic in wants.iter().flat_map(|(_, topics)| topics) {
+            if !union.contains(topic) && !refused.contains(topic) {
+                union.push(topic.clone());
+            }
+        }
+        let grows = union.iter().any(|topic| !state.union.contains(topic));
+        let shrinks = state.union.iter().any(|topic| !union.contains(topic));
+        if grows || (shrinks && now) {
             state.union = union;
             drop(state);
             self.rebuild.update(|n| *n += 1);
+        } else if shrinks && !state.shrinking {
+            state.shrinking = true;
+            let this = Rc::clone(self);
+            set_timeout(
+                move || {
+                    this.state.borrow_mut().shrinking = false;
+                    this.update_union(true);
+                },
+                std::time::Duration::from_millis(SHRINK_MS),
+            );
         }
     }
 
     /// `/live?topic=…`, each topic from its position, so the stream resumes there.
     fn stream_url(&self, topics: &[String]) -> String {
-        let state = self.state.borrow();
+        let mut state = self.state.borrow_mut();
+        state.requested.extend(topics.iter().cloned());
         let query: Vec<String> = topics
             .iter()
             .map(|topic| match state.position(topic) {
@@ -194,6 +254,7 @@ impl Leader {
                 });
                 Gap::Topics(missed.cloned().collect())
             };
+            state.carried_before.retain(|topic| !topics.contains(topic));
             state.carried.extend(topics.iter().cloned());
             state.took_over = false;
             gap
@@ -205,10 +266,20 @@ impl Leader {
 
     /// A stream of `topics` ended.
     fn dropped(&self, topics: &[String]) {
-        self.state
-            .borrow_mut()
-            .carried
-            .retain(|topic| !topics.contains(topic));
+        let mut state = self.state.borrow_mut();
+        let Topics {
+            requested,
+            carried,
+            carried_before,
+            ..
+        } = &mut *state;
+        requested.retain(|topic| !topics.contains(topic));
+        for topic in topics {
+            if carried.contains(topic) && !carried_before.contains(topic) {
+                carried_before.push(topic.clone());
+            }
+        }
+        carried.retain(|topic| !topics.contains(topic));
     }
 
     /// An event of `topic`: to this page and to the others.
@@ -232,9 +303,28 @@ impl Leader {
         });
     }
 
-    fn resync(&self) {
+    /// A resync; one that says the person lost access to a topic (`{"revoked":"room:a"}`)
+    /// leaves the topic out of the streams from now on.
+    fn resync(self: &Rc<Self>, data: &str) {
+        let prefix = format!("{{\"{REVOKED_EVENT}\":\"");
+        if let Some(topic) = data
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('"').next())
+        {
+            self.refuse(topic);
+        }
         fire_all(self.live);
         self.post(&Message::Resync);
+    }
+
+    /// Leaves `topic` out of the streams while a tab wants it: the server refuses it.
+    fn refuse(self: &Rc<Self>, topic: &str) {
+        let mut state = self.state.borrow_mut();
+        if !state.refused.iter().any(|known| known == topic) {
+            state.refused.push(topic.to_owned());
+        }
+        drop(state);
+        self.update_union(true);
     }
 
     fn set_status(&self, status: LiveStatus) {
@@ -269,13 +359,23 @@ impl Topics {
 /// browser closes it.
 async fn hold(leader: Rc<Leader>, topics: Vec<String>) {
     gloo_timers::future::TimeoutFuture::new(SETTLE_MS).await;
-    let (leader, topics) = (&*leader, &topics[..]);
+    let (leader, topics) = (&leader, &topics[..]);
     let mut failures = 0;
     // After a drop or a take-over, topics without cursors may have missed something.
     let mut opened_before = leader.state.borrow().took_over;
     loop {
-        listen(leader, topics, &mut opened_before, &mut failures).await;
+        let opened = listen(leader, topics, &mut opened_before, &mut failures).await;
         leader.dropped(topics);
+        // Refused as a whole before it opened: some tab may want a topic this person may no
+        // longer read (its revocation came while no stream carried it). Ask for each topic
+        // alone, and leave out the refused (which rebuilds the streams, ending this).
+        if !opened && topics.len() > 1 {
+            for topic in topics {
+                if matches!(status_of(topic).await, Some(403 | 404)) {
+                    leader.refuse(topic);
+                }
+            }
+        }
         leader.set_status(if is_online() {
             LiveStatus::Reconnecting
         } else {
@@ -286,10 +386,29 @@ async fn hold(leader: Rc<Leader>, topics: Vec<String>) {
     }
 }
 
-/// Runs one `EventSource` until the browser gives up on it for good.
-async fn listen(leader: &Leader, topics: &[String], opened_before: &mut bool, failures: &mut u32) {
+/// The status the server answers a stream of `topic` alone with; the stream is closed as
+/// soon as the answer's head arrives.
+async fn status_of(topic: &str) -> Option<u16> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    let url = format!("{STREAM_PATH}?topic={topic}");
+    let answer = web_sys::window()?.fetch_with_str_and_init(&url, &init);
+    let answer = wasm_bindgen_futures::JsFuture::from(answer).await.ok()?;
+    controller.abort();
+    Some(answer.unchecked_into::<web_sys::Response>().status())
+}
+
+/// Runs one `EventSource` until the browser gives up on it for good; whether it opened.
+async fn listen(
+    leader: &Rc<Leader>,
+    topics: &[String],
+    opened_before: &mut bool,
+    failures: &mut u32,
+) -> bool {
+    let mut opened = false;
     let Ok(mut source) = EventSource::new(&leader.stream_url(topics)) else {
-        return;
+        return opened;
     };
     let mut subscriptions = Vec::with_capacity(topics.len() + 3);
     let events = [
@@ -300,7 +419,7 @@ async fn listen(leader: &Leader, topics: &[String], opened_before: &mut bool, fa
     let topic_events = topics.iter().map(|topic| (topic.as_str(), Kind::Topic));
     for (event, kind) in events.into_iter().chain(topic_events) {
         let Ok(subscription) = source.subscribe(event) else {
-            return;
+            return opened;
         };
         subscriptions.push((kind, subscription));
     }
@@ -319,10 +438,11 @@ async fn listen(leader: &Leader, topics: &[String], opened_before: &mut bool, fa
             Poll::Pending
         });
         let Some((kind, item)) = next.await else {
-            return;
+            return opened;
         };
         match (kind, item) {
             (Kind::Open, Ok(_)) => {
+                opened = true;
                 leader.opened(topics, *opened_before);
                 *opened_before = true;
                 *failures = 0;
@@ -332,10 +452,12 @@ async fn listen(leader: &Leader, topics: &[String], opened_before: &mut bool, fa
             (Kind::Error, _) => match source.state() {
                 State::Connecting if is_online() => leader.set_status(LiveStatus::Reconnecting),
                 State::Connecting => leader.set_status(LiveStatus::Offline),
-                State::Closed => return,
+                State::Closed => return opened,
                 State::Open => {}
             },
-            (Kind::Resync, Ok(_)) => leader.resync(),
+            (Kind::Resync, Ok((_, message))) => {
+                leader.resync(&message.data().as_string().unwrap_or_default());
+            }
             (Kind::Topic, Ok((topic, message))) => {
                 let id = message.last_event_id();
                 let data = message.data().as_string().unwrap_or_default();

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 
 use super::event::LiveEvent;
 use super::replay::Item;
-use super::{MAX_TOPICS, is_valid_topic};
+use super::{MAX_TOPICS, RESYNC_EVENT, REVOKED_EVENT, is_valid_topic};
 
 /// How long a stream may stay silent before a comment line is sent to keep it open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(10);
@@ -66,13 +66,19 @@ pub enum Frame {
 
 /// Items as SSE frames: each event's own frame (written once, when the event was made),
 /// resyncs and revocations as a `resync` event.
+///
+/// On the multi-topic stream, a resync that ends `topic` (its subscriber lost access) names
+/// it, `{"revoked":"room:a"}`, so that a client stops asking for it.
 pub(super) fn frames(
     items: impl Stream<Item = Item> + Send + 'static,
     frame: Frame,
+    topic: &str,
 ) -> impl Stream<Item = Bytes> + Send + 'static {
-    items.map(move |item| match item {
-        Item::Event(event) => framed(&event, frame),
-        Item::Resync | Item::Revoked => Bytes::from_static(RESYNC_FRAME),
+    let revoked = format!("event: {RESYNC_EVENT}\ndata: {{\"{REVOKED_EVENT}\":\"{topic}\"}}\n\n");
+    items.map(move |item| match (item, frame) {
+        (Item::Event(event), frame) => framed(&event, frame),
+        (Item::Revoked, Frame::Live) => Bytes::from(revoked.clone()),
+        (Item::Resync | Item::Revoked, _) => Bytes::from_static(RESYNC_FRAME),
     })
 }
 

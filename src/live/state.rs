@@ -82,7 +82,7 @@ impl LiveState {
                 *cursor,
                 subscriber.who.clone(),
             );
-            streams.push(frames(items.await, frame).boxed());
+            streams.push(frames(items.await, frame, topic).boxed());
         }
         for (topic, _) in topics {
             self.gate.admit(subscriber.who.as_deref(), topic).await?;

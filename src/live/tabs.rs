@@ -37,6 +37,9 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn request(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Promise;
+
+    #[wasm_bindgen(method)]
+    fn query(this: &LockManager) -> Promise;
 }
 
 /// A tab's id among the browser's tabs, random.
@@ -121,7 +124,33 @@ impl Channel {
         });
     }
 
+    /// Holds a lock of this tab's own while the page lives, so that the leader can tell
+    /// which tabs are still open.
+    pub(super) fn hold_tab_lock(&self, tab: Tab) {
+        self.request_named(&format!("{}:tab:{tab}", self.lock), false, |_| {});
+    }
+
+    /// Calls `open` with the tabs that still hold their tab lock.
+    pub(super) fn open_tabs(&self, open: impl FnOnce(Vec<Tab>) + 'static) {
+        let prefix = format!("{}:tab:", self.lock);
+        let read = Closure::once(move |snapshot: JsValue| {
+            let held = Reflect::get(&snapshot, &"held".into()).unwrap_or_default();
+            let tabs = Array::from(&held)
+                .iter()
+                .filter_map(|lock| Reflect::get(&lock, &"name".into()).ok()?.as_string())
+                .filter_map(|name| name.strip_prefix(&prefix)?.parse().ok())
+                .collect();
+            open(tabs);
+        });
+        let _ = self.locks.query().then(&read);
+        read.forget();
+    }
+
     fn request(&self, if_available: bool, granted: impl FnOnce(bool) + 'static) {
+        self.request_named(&self.lock, if_available, granted);
+    }
+
+    fn request_named(&self, name: &str, if_available: bool, granted: impl FnOnce(bool) + 'static) {
         let options = Object::new();
         if if_available {
             let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
@@ -136,9 +165,7 @@ impl Channel {
                 Promise::resolve(&JsValue::UNDEFINED)
             }
         });
-        let _ = self
-            .locks
-            .request(&self.lock, &options, callback.unchecked_ref());
+        let _ = self.locks.request(name, &options, callback.unchecked_ref());
     }
 }
 

@@ -330,7 +330,13 @@ async fn someone_removed_stops_receiving_the_room_at_once_on_both_paths_and_cann
             "the stream is cut after the resync"
         );
     }
-    assert_eq!(live.next().await.event.as_deref(), Some("resync"));
+    let resync = live.next().await;
+    assert_eq!(resync.event.as_deref(), Some("resync"));
+    assert_eq!(
+        resync.json()["revoked"],
+        "room:secret",
+        "the multi-topic stream says which topic it ended"
+    );
     app.post_json("lobby", "ada", "elsewhere").await;
     let next = live.next().await;
     assert_eq!(
