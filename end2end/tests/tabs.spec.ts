@@ -248,3 +248,32 @@ test('a removal that came while the stream was down leaves that room out, not ev
     await server.stop();
   }
 });
+
+test('two browser profiles signed in as two people share nothing: a stream each', async ({ browser }) => {
+  const server = await ownServer(8);
+  try {
+    const [ada, bob] = [
+      await browser.newContext({ baseURL: server.url }),
+      await browser.newContext({ baseURL: server.url }),
+    ];
+    const adaName = await signUp(ada.request, server.url);
+    const bobName = await signUp(bob.request, server.url);
+    const slug = await newRoom(ada.request, server.url);
+    const streams: string[] = [];
+    bob.on('request', (request) => {
+      if (request.url().includes('/live?')) streams.push(request.url());
+    });
+    const adaTab = await openTab(ada, `/rooms/${slug}`);
+    const bobTab = await openTab(bob, `/rooms/${slug}`);
+    await expect.poll(() => openStreams(server)).toBe(2);
+    expect(streams.at(-1)).toContain(`topic=user:${bobName}`);
+    expect(streams.at(-1)).not.toContain(adaName);
+
+    const poster = await Script.signUp(server.url);
+    expect((await poster.post(`/api/rooms/${slug}/messages`, { body: 'to both' })).status).toBe(201);
+    for (const tab of [adaTab, bobTab]) await expect(bodies(tab)).toHaveText(['to both']);
+    await Promise.all([ada.close(), bob.close()]);
+  } finally {
+    await server.stop();
+  }
+});
