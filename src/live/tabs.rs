@@ -10,6 +10,9 @@
 //! The cost: Web Locks exist only in secure contexts (HTTPS, or `localhost`); elsewhere,
 //! and in browsers without either API, each tab holds a stream of its own, as before.
 //!
+//! Each tab also holds a lock of its own while it lives, so that the leader can forget the
+//! topics of a tab that went without saying so (crashed, or discarded in the background).
+//!
 //! # Messages
 //! Each is a JS array, first the kind: a follower tells the leader what it `want`s (and
 //! `bye` when it goes); the leader says `hello` when it takes over (every tab answers with
