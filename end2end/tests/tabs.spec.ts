@@ -277,3 +277,25 @@ test('two browser profiles signed in as two people share nothing: a stream each'
     await server.stop();
   }
 });
+
+test('when the leader tab navigates away, another takes over and misses nothing', async ({ browser }) => {
+  const server = await ownServer(9);
+  try {
+    const context = await browser.newContext({ baseURL: server.url });
+    const slug = await newRoom(context.request, server.url);
+    const leader = await openTab(context, `/rooms/${slug}`);
+    const follower = await openTab(context, `/rooms/${slug}`);
+    const poster = await Script.signUp(server.url);
+    for (let i = 1; i <= 20; i++) {
+      expect((await poster.post(`/api/rooms/${slug}/messages`, { body: `message ${i}` })).status).toBe(201);
+      if (i === 5) await leader.goto('/');
+    }
+    await expect(bodies(follower)).toHaveText(await stored(server, slug));
+    await expectLive(leader);
+    await expectLive(follower);
+    await expect.poll(() => openStreams(server)).toBe(1);
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});

@@ -155,7 +155,13 @@ pub(super) fn Conversation() -> impl IntoView {
                         messages.update(|shown| {
                             let known = shown.last().map_or(0, |m| m.id);
                             added = current.iter().filter(|m| m.id > known).count() as u32;
+                            // Messages that arrived as events while the read was under way
+                            // are newer than what it saw: keep them.
+                            let read_up_to = current.last().map_or(oldest, |m| m.id);
+                            let arrived = shown.iter().filter(|m| m.id > read_up_to).cloned();
+                            let arrived: Vec<_> = arrived.collect();
                             *shown = current;
+                            shown.extend(arrived);
                         });
                         scroll.arrived(mark, added, false);
                     }

@@ -124,9 +124,6 @@ fn receive(live: LiveContext, tab: Tab, role: &Role, message: Message, wanted: M
         (Role::Following(_), Message::Status(status)) => live.status.set(status),
         (Role::Following(_), Message::Open(gap)) => catch_up(live, &gap),
         (Role::Following(_), Message::Resync) => fire_all(live),
-        (Role::Following(_), Message::Behind { tab: behind, topic }) if behind == tab => {
-            fire(live, &topic);
-        }
         _ => {}
     }
 }
@@ -181,7 +178,7 @@ pub(super) fn catch_up(live: LiveContext, gap: &Gap) {
 }
 
 /// Marks `topic` as changed: resources keyed on it re-run.
-pub(super) fn fire(live: LiveContext, topic: &str) {
+fn fire(live: LiveContext, topic: &str) {
     live.topics
         .update(|topics| entry(topics, topic).version += 1);
 }

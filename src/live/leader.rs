@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use wasm_bindgen::JsCast;
 
-use super::connection::{catch_up, deliver, fire, fire_all, is_online};
+use super::connection::{catch_up, deliver, fire_all, is_online};
 use super::hooks::{LiveContext, LiveStatus};
 use super::tabs::{Channel, Gap, Message, Tab};
 use super::{MAX_TOPICS, RESYNC_EVENT, REVOKED_EVENT, STREAM_PATH};
@@ -140,38 +140,33 @@ impl Leader {
         leader
     }
 
-    /// `tab` now wants `topics` (each with its newest cursor). A topic a stream already
-    /// carries from further on than the tab has is fetched again by that tab.
+    /// `tab` now wants `topics` (each with its newest cursor). A topic a stream was asked
+    /// for from further on than the tab has is asked for again from the tab's cursor, so
+    /// that the tab gets what it missed as a replay (the others drop what they have).
     pub(super) fn want(self: &Rc<Self>, tab: Tab, topics: Vec<(String, Option<i64>)>) {
-        let mut behind = Vec::new();
+        let mut behind = false;
         {
             let mut state = self.state.borrow_mut();
             for (topic, cursor) in &topics {
                 let Some(cursor) = *cursor else { continue };
-                let position = state.position(topic);
-                if state.requested.contains(topic) {
-                    if position.is_none_or(|position| cursor < position) {
-                        behind.push(topic.clone());
-                    }
-                } else {
-                    let oldest = position.map_or(cursor, |position| position.min(cursor));
-                    state.set_position(topic, oldest);
+                if state
+                    .position(topic)
+                    .is_none_or(|position| cursor < position)
+                {
+                    state.set_position(topic, cursor);
+                    behind |= state.requested.contains(topic);
                 }
             }
             let names = topics.into_iter().map(|(topic, _)| topic).collect();
             state.wants.retain(|(known, _)| *known != tab);
             state.wants.push((tab, names));
         }
-        for topic in behind {
-            if tab == self.tab {
-                fire(self.live, &topic);
-            } else {
-                self.post(&Message::Behind { tab, topic });
-            }
-        }
         // A new tab learns the state of the connection it now shares.
         self.post(&Message::Status(self.live.status.get_untracked()));
         self.update_union(false);
+        if behind {
+            self.rebuild.update(|n| *n += 1);
+        }
     }
 
     /// `tab` has gone.

@@ -17,8 +17,7 @@
 //! Each is a JS array, first the kind: a follower tells the leader what it `want`s (and
 //! `bye` when it goes); the leader says `hello` when it takes over (every tab answers with
 //! its wants), and passes on each `event`, the `status`, each stream's `open` (with the
-//! topics that may have missed something) and `resync`, and tells a tab it is `behind`
-//! when it wants a topic from further back than the stream is.
+//! topics that may have missed something) and `resync`.
 
 use std::rc::Rc;
 
@@ -73,10 +72,6 @@ pub(super) enum Message {
     Status(LiveStatus),
     Open(Gap),
     Resync,
-    Behind {
-        tab: Tab,
-        topic: String,
-    },
 }
 
 /// The scope's channel, and its lock.
@@ -244,11 +239,6 @@ impl Message {
             Self::Resync => {
                 array.push(&text("resync"));
             }
-            Self::Behind { tab, topic } => {
-                array.push(&text("behind"));
-                array.push(&number(f64::from(*tab)));
-                array.push(&text(topic));
-            }
         }
         array
     }
@@ -276,10 +266,6 @@ impl Message {
             "open" if array.get(1).is_truthy() && text(1).is_none() => Self::Open(Gap::All),
             "open" => Self::Open(Gap::Topics((1..array.length()).filter_map(text).collect())),
             "resync" => Self::Resync,
-            "behind" => Self::Behind {
-                tab: tab(1)?,
-                topic: text(2)?,
-            },
             _ => return None,
         })
     }
