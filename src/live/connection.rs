@@ -142,11 +142,16 @@ pub(super) fn deliver(live: LiveContext, topic: &str, id: Option<&str>, data: &s
 /// Whether an event is news: it has no cursor of its topic, or a newer one than the tab
 /// has (a replay after a reconnect may repeat what the tab already shows).
 fn is_news(live: LiveContext, topic: &str, id: &str) -> bool {
-    match id.split_once('@') {
-        Some((of, cursor)) if of == topic => cursor
-            .parse()
-            .map_or(true, |cursor| live.advance(topic, cursor)),
-        _ => true,
+    cursor_of(topic, id).is_none_or(|cursor| live.advance(topic, cursor))
+}
+
+/// The cursor of `topic` an event id (`topic@cursor`) names, if it names one.
+pub(super) fn cursor_of(topic: &str, id: &str) -> Option<i64> {
+    let (of, cursor) = id.split_once('@')?;
+    if of == topic {
+        cursor.parse().ok()
+    } else {
+        None
     }
 }
 

@@ -17,7 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 use wasm_bindgen::JsCast;
 
-use super::connection::{catch_up, deliver, fire_all, is_online};
+use super::connection::{catch_up, cursor_of, deliver, fire_all, is_online};
 use super::hooks::{LiveContext, LiveStatus};
 use super::tabs::{Channel, Gap, Message, Tab};
 use super::{MAX_TOPICS, RESYNC_EVENT, REVOKED_EVENT, STREAM_PATH};
@@ -279,10 +279,7 @@ impl Leader {
 
     /// An event of `topic`: to this page and to the others.
     fn deliver(&self, topic: &str, id: Option<&str>, data: &str) {
-        let cursor = id
-            .and_then(|id| id.split_once('@'))
-            .filter(|(of, _)| *of == topic)
-            .and_then(|(_, cursor)| cursor.parse::<i64>().ok());
+        let cursor = id.and_then(|id| cursor_of(topic, id));
         if let Some(cursor) = cursor {
             let mut state = self.state.borrow_mut();
             let newest = state
