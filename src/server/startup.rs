@@ -189,10 +189,26 @@ pub async fn run(
 ) -> Result<(), StartupError> {
     let murmur = build(&config).await?;
     let addr = config.leptos.site_addr;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = listen(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("Murmur is listening on http://{addr}");
     murmur.serve(listener, shutdown).await?;
     Ok(())
+}
+
+/// Connections the kernel holds for the server to accept: as many as Linux allows by
+/// default (`net.core.somaxconn`). Thousands of browsers come back at once after a
+/// restart; with tokio's default of 128, the rest of their connections were dropped and
+/// retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// A listener at `addr` with a backlog of [`LISTEN_BACKLOG`].
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As std's bind does: a restarted server can bind while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
