@@ -24,6 +24,10 @@ pub trait Bus: Send + Sync + 'static {
     /// Starts receiving the events published on `topic` from now on.
     fn subscribe(&self, topic: &str) -> Subscription;
 
+    /// Ends every subscription, and those made from now on: the server is shutting down,
+    /// and each stream ends once it has sent what it has.
+    fn close(&self);
+
     /// Calls `watcher` with each event another instance publishes, before this instance's
     /// subscribers receive it, and with `None` when events from elsewhere may have been
     /// missed: what this instance keeps in memory of what others change can follow. A
@@ -42,7 +46,8 @@ pub struct Lagged;
 
 /// A bus inside one process: one `Topic` per topic that has subscribers.
 pub struct InProcessBus {
-    topics: Mutex<HashMap<Arc<str>, Arc<Topic>>>,
+    /// `None` once closed.
+    topics: Mutex<Option<HashMap<Arc<str>, Arc<Topic>>>>,
     /// Events kept per topic for subscribers that are behind.
     capacity: usize,
 }
@@ -51,42 +56,56 @@ impl InProcessBus {
     /// A bus that keeps up to `capacity` events per topic for slow subscribers.
     pub fn new(capacity: usize) -> Self {
         Self {
-            topics: Mutex::default(),
+            topics: Mutex::new(Some(HashMap::new())),
             capacity: capacity.max(1),
         }
     }
 
     /// Tells every subscriber of `topic` that it lagged: something was missed.
     pub fn lag(&self, topic: &str) {
-        self.append(topic, None);
+        self.append(topic, Kind::Gap);
     }
 
     /// Tells every subscriber of every topic that it lagged.
     pub fn lag_all(&self) {
-        let topics: Vec<Arc<str>> = self.lock().keys().cloned().collect();
-        for topic in topics {
+        for topic in self.names() {
             self.lag(&topic);
         }
     }
 
     /// Whether `topic` has had subscribers since its last event.
     pub fn has(&self, topic: &str) -> bool {
-        self.lock().contains_key(topic)
+        self.lock()
+            .as_ref()
+            .is_some_and(|topics| topics.contains_key(topic))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, Arc<Topic>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<Arc<str>, Arc<Topic>>>> {
         self.topics.lock().expect("bus lock poisoned")
     }
 
-    /// Appends an event, or a gap (`None`), to `topic`'s chain.
-    fn append(&self, name: &str, event: Option<LiveEvent>) {
-        let Some(topic) = self.lock().get(name).cloned() else {
+    fn names(&self) -> Vec<Arc<str>> {
+        self.lock()
+            .iter()
+            .flat_map(|topics| topics.keys().cloned())
+            .collect()
+    }
+
+    /// Appends an event, a gap or the end to `topic`'s chain.
+    fn append(&self, name: &str, kind: Kind) {
+        let Some(topic) = self
+            .lock()
+            .as_ref()
+            .and_then(|topics| topics.get(name).cloned())
+        else {
             return;
         };
-        if topic.publish(event, self.capacity) == 0 {
+        if topic.publish(kind, self.capacity) == 0 {
             // Nobody listens any more: forget the topic, unless someone just subscribed.
             let mut topics = self.lock();
-            if topic.listeners() == 0 {
+            if topic.listeners() == 0
+                && let Some(topics) = topics.as_mut()
+            {
                 topics.remove(name);
             }
         }
@@ -96,13 +115,25 @@ impl InProcessBus {
 impl Bus for InProcessBus {
     fn publish(&self, event: LiveEvent) {
         let topic = Arc::clone(&event.topic);
-        self.append(&topic, Some(event));
+        self.append(&topic, Kind::Event(event));
     }
 
     fn subscribe(&self, topic: &str) -> Subscription {
         let mut topics = self.lock();
+        let Some(topics) = topics.as_mut() else {
+            return Subscription::ended();
+        };
         let topic = topics.entry(Arc::from(topic)).or_insert_with(Topic::new);
         Topic::subscribe(topic)
+    }
+
+    fn close(&self) {
+        let Some(topics) = self.lock().take() else {
+            return;
+        };
+        for topic in topics.values() {
+            topic.publish(Kind::End, self.capacity);
+        }
     }
 }
 
@@ -132,16 +163,24 @@ impl TopicState {
 /// One event in a topic's chain, and the way to the next once there is one. The way is weak
 /// so that a subscriber far behind holds only its own link, not the chain after it.
 struct Link {
-    /// `None` in the empty link a topic starts with, which no link leads to, and in a
-    /// gap: a subscriber that reaches one learns it lagged.
-    event: Option<LiveEvent>,
+    kind: Kind,
     next: OnceLock<Weak<Link>>,
 }
 
+/// What a link holds.
+enum Kind {
+    Event(LiveEvent),
+    /// The empty link a topic starts with, which no link leads to, or a gap: a subscriber
+    /// that reaches one learns it lagged.
+    Gap,
+    /// The bus closed: the last link a subscriber reaches.
+    End,
+}
+
 impl Link {
-    fn new(event: Option<LiveEvent>) -> Arc<Self> {
+    fn new(kind: Kind) -> Arc<Self> {
         Arc::new(Self {
-            event,
+            kind,
             next: OnceLock::new(),
         })
     }
@@ -151,7 +190,7 @@ impl Topic {
     fn new() -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(TopicState {
-                recent: VecDeque::from([Link::new(None)]),
+                recent: VecDeque::from([Link::new(Kind::Gap)]),
                 listeners: Vec::new(),
             }),
         })
@@ -183,10 +222,10 @@ impl Topic {
         }
     }
 
-    /// Appends `event` (or a gap), keeping `capacity` events, and wakes every subscriber;
-    /// returns how many there are.
-    fn publish(&self, event: Option<LiveEvent>, capacity: usize) -> usize {
-        let link = Link::new(event);
+    /// Appends `kind`, keeping `capacity` links, and wakes every subscriber; returns how
+    /// many there are.
+    fn publish(&self, kind: Kind, capacity: usize) -> usize {
+        let link = Link::new(kind);
         let mut state = self.lock();
         // Only the newest link is ever linked onward, under the lock: this is the first set.
         let _ = state.newest().next.set(Arc::downgrade(&link));
@@ -213,8 +252,8 @@ impl Topic {
     }
 }
 
-/// A subscriber's place in its topic: the stream of the events published after it joined.
-/// It never ends; after [`Lagged`], it goes on from the topic's newest event.
+/// A subscriber's place in its topic: the stream of the events published after it joined,
+/// until the bus closes; after [`Lagged`], it goes on from the topic's newest event.
 pub struct Subscription {
     /// The link of the last event taken.
     at: Arc<Link>,
@@ -223,16 +262,33 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    /// The event after the last one taken, if it has been published.
-    fn advance(&mut self) -> Option<Result<LiveEvent, Lagged>> {
+    /// A subscription that has ended: made once the bus is closed.
+    fn ended() -> Self {
+        Self {
+            at: Link::new(Kind::End),
+            topic: Topic::new(),
+            waker: Arc::default(),
+        }
+    }
+
+    /// The item after the last one taken, if it has been published; `Some(None)` at the
+    /// end.
+    fn advance(&mut self) -> Option<Option<Result<LiveEvent, Lagged>>> {
+        if matches!(self.at.kind, Kind::End) {
+            return Some(None);
+        }
         let next = self.at.next.get()?;
         let Some(next) = next.upgrade() else {
             // Dropped from the topic's recent events before this subscriber got to it.
             self.at = self.topic.newest();
-            return Some(Err(Lagged));
+            return Some(Some(Err(Lagged)));
         };
         self.at = next;
-        Some(self.at.event.clone().ok_or(Lagged))
+        Some(match &self.at.kind {
+            Kind::Event(event) => Some(Ok(event.clone())),
+            Kind::Gap => Some(Err(Lagged)),
+            Kind::End => None,
+        })
     }
 }
 
@@ -242,12 +298,12 @@ impl Stream for Subscription {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if let Some(item) = this.advance() {
-            return Poll::Ready(Some(item));
+            return Poll::Ready(item);
         }
         // Registered before looking again, so a publish in between is not missed.
         this.waker.register(cx.waker());
         match this.advance() {
-            Some(item) => Poll::Ready(Some(item)),
+            Some(item) => Poll::Ready(item),
             None => Poll::Pending,
         }
     }
@@ -370,12 +426,34 @@ mod tests {
         assert!(bus.has("t") && !bus.has("other"));
     }
 
+    #[tokio::test]
+    async fn closing_the_bus_ends_every_subscription_after_what_it_has() {
+        let bus = InProcessBus::new(8);
+        let mut waiting = bus.subscribe("t");
+        let mut behind = bus.subscribe("t");
+        bus.publish(event("t", "before"));
+        assert!(waiting.next().await.unwrap().is_ok());
+        bus.close();
+        assert!(waiting.next().await.is_none());
+        assert!(waiting.next().await.is_none(), "and stays ended");
+        assert!(
+            behind.next().await.unwrap().is_ok(),
+            "what was published first"
+        );
+        assert!(behind.next().await.is_none());
+        assert!(
+            bus.subscribe("t").next().await.is_none(),
+            "subscribed after"
+        );
+        bus.publish(event("t", "after"));
+    }
+
     #[test]
     fn a_topic_without_subscribers_is_forgotten() {
         let bus = InProcessBus::new(2);
         drop(bus.subscribe("t"));
         bus.publish(event("t", "x"));
-        assert!(bus.topics.lock().unwrap().is_empty());
+        assert!(bus.topics.lock().unwrap().as_ref().unwrap().is_empty());
     }
 
     #[test]
@@ -385,7 +463,7 @@ mod tests {
         for _ in 0..100 {
             drop(bus.subscribe("t"));
         }
-        let topic = Arc::clone(&bus.topics.lock().unwrap()["t"]);
+        let topic = Arc::clone(&bus.topics.lock().unwrap().as_ref().unwrap()["t"]);
         assert!(topic.lock().listeners.len() <= 2);
         assert_eq!(topic.listeners(), 1);
     }

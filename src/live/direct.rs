@@ -20,11 +20,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::connect_info::Connected;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::serve::{IncomingStream, Listener};
-use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::mpsc;
 
@@ -146,41 +147,65 @@ async fn accept<L: Listener<Addr = SocketAddr>>(
             () = handed_over.closed() => return,
             accepted = inner.accept() => accepted,
         };
-        let connection = serve(io, addr, Arc::clone(&open), handed_over.clone());
-        let (closing, streams) = (closing.clone(), streams.clone());
+        let connection = serve(
+            io,
+            addr,
+            Arc::clone(&open),
+            handed_over.clone(),
+            closing.clone(),
+        );
+        let streams = streams.clone();
         tokio::spawn(async move {
-            tokio::select! {
-                () = closing.wait() => {},
-                () = connection => {},
-            }
+            connection.await;
             drop(streams);
         });
     }
 }
 
-/// Serves the stream `io` asks for, or hands `io` over to the HTTP server.
+/// Serves the stream `io` asks for, or hands `io` over to the HTTP server; ends early if
+/// `closing` comes before the stream is being served (a stream ends when the bus closes:
+/// not watching `closing` spares every stream a check of it on every event).
 async fn serve<Io: AsyncRead + AsyncWrite + Unpin>(
     mut io: Io,
     addr: SocketAddr,
     open: Open,
     handed_over: mpsc::Sender<(Prefixed<Io>, SocketAddr)>,
+    closing: Closing,
 ) {
-    let Ok(Ok(head)) = tokio::time::timeout(HEAD_READ_LIMIT, read_head(&mut io)).await else {
-        return;
+    let body = tokio::select! {
+        () = closing.clone().wait() => return,
+        body = head_and_body(&mut io, addr, &open) => body,
+    };
+    match body {
+        Some(Ok(body)) => {
+            drop((handed_over, open, closing));
+            let _ = write_stream(io, body).await;
+        }
+        Some(Err(head)) => {
+            tokio::select! {
+                () = closing.wait() => {}
+                _ = handed_over.send((Prefixed::new(head, io), addr)) => {}
+            }
+        }
+        None => {}
+    }
+}
+
+/// Reads the request head; answers the stream it opens, or the head when it is not a
+/// stream request (or its stream could not be opened); `None` when no head came.
+async fn head_and_body(
+    io: &mut (impl AsyncRead + Unpin),
+    addr: SocketAddr,
+    open: &Open,
+) -> Option<Result<Body, Vec<u8>>> {
+    let Ok(Ok(head)) = tokio::time::timeout(HEAD_READ_LIMIT, read_head(io)).await else {
+        return None;
     };
     let body = match stream_request(&head, addr) {
         Some(request) => open(request).await,
         None => None,
     };
-    match body {
-        Some(body) => {
-            drop((head, handed_over, open));
-            let _ = write_stream(io, body).await;
-        }
-        None => {
-            let _ = handed_over.send((Prefixed::new(head, io), addr)).await;
-        }
-    }
+    Some(body.ok_or(head))
 }
 
 /// Reads until the end of the first request head, the end of the stream, or [`MAX_HEAD`].
@@ -232,16 +257,14 @@ fn stream_request(head: &[u8], peer: SocketAddr) -> Option<Head> {
 }
 
 /// Writes the response head and `body` until either ends or the peer goes away.
-async fn write_stream(
-    mut io: impl AsyncRead + AsyncWrite + Unpin,
-    mut body: Body,
-) -> io::Result<()> {
+async fn write_stream(mut io: impl AsyncRead + AsyncWrite + Unpin, body: Body) -> io::Result<()> {
     io.write_all(RESPONSE_HEAD).await?;
     let mut ignored = [0u8; 1];
+    let mut frames = Batches { body, ended: false };
     loop {
         tokio::select! {
-            frame = body.next() => match frame {
-                Some(frame) => io.write_all(&frame).await?,
+            batch = frames.next() => match batch {
+                Some(batch) => io.write_all(&batch).await?,
                 None => break,
             },
             // A peer that closes its end (or sends anything) is done with the stream.
@@ -249,6 +272,47 @@ async fn write_stream(
         }
     }
     io.shutdown().await
+}
+
+/// Up to this many bytes of frames go in one write.
+const MAX_BATCH: usize = 64 * 1024;
+
+/// A body's frames, those ready together as one buffer: a subscriber that is behind by
+/// several events writes them in one go, a syscall for all (flat out, most of a fan-out's
+/// time is the kernel's, a syscall per write).
+struct Batches {
+    body: Body,
+    ended: bool,
+}
+
+impl Stream for Batches {
+    type Item = Bytes;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        let this = self.get_mut();
+        let mut batch: Option<Bytes> = None;
+        let mut joined = Vec::new();
+        while !this.ended && batch.as_ref().map_or(0, Bytes::len) + joined.len() < MAX_BATCH {
+            match this.body.poll_next_unpin(cx) {
+                Poll::Ready(Some(frame)) => match &batch {
+                    None => batch = Some(frame),
+                    Some(_) => joined.extend_from_slice(&frame),
+                },
+                Poll::Ready(None) => this.ended = true,
+                Poll::Pending => break,
+            }
+        }
+        match batch {
+            None if this.ended => Poll::Ready(None),
+            None => Poll::Pending,
+            Some(first) if joined.is_empty() => Poll::Ready(Some(first)),
+            Some(first) => {
+                let mut all = first.to_vec();
+                all.append(&mut joined);
+                Poll::Ready(Some(Bytes::from(all)))
+            }
+        }
+    }
 }
 
 /// A connection whose first bytes were already read: it reads them again first.

@@ -150,6 +150,10 @@ impl Bus for PostgresBus {
         self.local.subscribe(topic)
     }
 
+    fn close(&self) {
+        self.local.close();
+    }
+
     fn watch(&self, watcher: Watcher) {
         let mut watchers = self
             .shared

@@ -22,7 +22,6 @@ pub struct LiveState {
     history: Arc<dyn History>,
     gate: Arc<dyn Gate>,
     presence: Presence,
-    closing: Closing,
     caps: Arc<StreamCaps>,
 }
 
@@ -48,12 +47,17 @@ impl LiveState {
         limits: StreamLimits,
         open_streams: Arc<AtomicU64>,
     ) -> Self {
+        // Shutting down ends every subscription, so every stream.
+        let closed = Arc::clone(&bus);
+        tokio::spawn(async move {
+            closing.wait().await;
+            closed.close();
+        });
         Self {
             bus,
             history,
             gate,
             presence,
-            closing,
             caps: StreamCaps::new(limits, open_streams),
         }
     }
@@ -110,7 +114,7 @@ impl LiveState {
             1 => streams.pop().expect("one stream"),
             _ => select_all(streams).boxed(),
         };
-        Ok(body(frames, self.closing.clone(), permit))
+        Ok(body(frames, permit))
     }
 
     /// The multi-topic stream a browser tab holds: `/live?topic=a&topic=b@42`. A topic given
