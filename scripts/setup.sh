@@ -4,7 +4,7 @@
 #   need_test_tools    rustfmt and clippy, Debian's chromium, the Playwright package
 #   need_bench_tools   Debian's wrk
 #   need_postgres      a PostgreSQL answering at 127.0.0.1:5432 (started if installed)
-#   need_cluster_tools Debian's nginx-light, and need_postgres
+#   need_cluster_tools Debian's nginx-light and libnginx-mod-nchan, and need_postgres
 # Every step checks first, so running it again costs nothing. Also defines build_site.
 set -euo pipefail
 
@@ -94,6 +94,10 @@ need_cluster_tools() {
   if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
     step "installing Debian's nginx-light"
     apt_install nginx-light
+  fi
+  if [[ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]]; then
+    step "installing Debian's libnginx-mod-nchan (the benchmark's peer)"
+    apt_install libnginx-mod-nchan
   fi
   export PATH="$PATH:/usr/sbin"
   need_postgres

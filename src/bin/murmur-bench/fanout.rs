@@ -57,6 +57,7 @@ impl Crowd {
     }
 }
 
+#[derive(Clone)]
 pub struct FanOut {
     latencies: Vec<u32>,
     pub lost: u64,
@@ -126,7 +127,7 @@ pub async fn fan_out(
             ("PATCH", format!("{}/{id}", JSON_API.path), 200)
         }
     };
-    let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    let crowd = Crowd::open(server, count, Sources::shared()).await?;
     // Connected once the crowd is in: hyper may close a kept-alive connection that sends no
     // request for 30 s, and opening 10,000 subscribers can take about that long.
     let mut poster = server.poster().await?;
@@ -212,11 +213,21 @@ const SERVER_FN: Route = Route {
 
 /// `count` subscribers while 4 posters post as fast as they can for `seconds`.
 pub async fn saturation(server: &Server, count: usize, seconds: u64) -> std::io::Result<FanOut> {
-    let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    let crowd = Crowd::open(server, count, Sources::shared()).await?;
     let started = Instant::now();
-    let posted = post_flat_out(server, JSON_API, seconds).await?;
+    let posted = post_flat_out(server, JSON_API, Until::Elapsed(seconds)).await?;
     let settled = crowd.settle(posted).await;
     Ok(FanOut::new(settled, posted, started.elapsed()))
+}
+
+/// `count` subscribers while 4 posters send `posts` between them as fast as they can:
+/// deliveries per second from the first post to the last delivery.
+pub async fn flat_out(server: &Server, count: usize, posts: u64) -> std::io::Result<FanOut> {
+    let crowd = Crowd::open(server, count, Sources::shared()).await?;
+    let started = Instant::now();
+    post_flat_out(server, JSON_API, Until::Posted(posts)).await?;
+    let settled = crowd.settle(posts).await;
+    Ok(FanOut::new(settled, posts, started.elapsed()))
 }
 
 /// Posts per second through the JSON API and through the server function, with `count`
@@ -226,11 +237,11 @@ pub async fn posts_per_second(
     count: usize,
     seconds: u64,
 ) -> std::io::Result<Vec<(&'static str, f64)>> {
-    let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    let crowd = Crowd::open(server, count, Sources::shared()).await?;
     let mut rates = Vec::new();
     let mut posted = 0;
     for route in [JSON_API, SERVER_FN] {
-        let count = post_flat_out(server, route, seconds).await?;
+        let count = post_flat_out(server, route, Until::Elapsed(seconds)).await?;
         rates.push((route.name, count as f64 / seconds as f64));
         posted += count;
     }
@@ -238,15 +249,30 @@ pub async fn posts_per_second(
     Ok(rates)
 }
 
-/// Four posters on kept-alive connections for `seconds`; returns how many posts succeeded.
-async fn post_flat_out(server: &Server, route: Route, seconds: u64) -> std::io::Result<u64> {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+/// When posting flat out stops.
+#[derive(Clone, Copy)]
+enum Until {
+    Elapsed(u64),
+    Posted(u64),
+}
+
+/// Four posters on kept-alive connections until `until`; returns how many posts succeeded.
+async fn post_flat_out(server: &Server, route: Route, until: Until) -> std::io::Result<u64> {
+    let (deadline, left) = match until {
+        Until::Elapsed(seconds) => (Instant::now() + Duration::from_secs(seconds), u64::MAX),
+        // Long enough for any number a benchmark posts.
+        Until::Posted(posts) => (Instant::now() + Duration::from_secs(3600), posts),
+    };
+    let left = Arc::new(AtomicU64::new(left));
     let mut posters = Vec::new();
     for _ in 0..4 {
         let mut poster = server.poster().await?;
+        let left = Arc::clone(&left);
         posters.push(tokio::spawn(async move {
             let mut posted = 0u64;
-            while Instant::now() < deadline {
+            let take =
+                || left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            while Instant::now() < deadline && take().is_ok() {
                 match poster
                     .post(route.path, route.content_type, &(route.body)(now_micros()))
                     .await

@@ -10,7 +10,9 @@ mod export;
 mod fanout;
 mod http;
 mod notify;
+mod peers;
 mod server;
+mod storm;
 mod subscribers;
 
 use std::process::ExitCode;
@@ -35,7 +37,15 @@ struct Plan {
     idle: usize,
     /// The messages in the room exported.
     exported: u64,
+    /// The sizes every setup is measured at.
     latency_at: Vec<usize>,
+    /// The sizes Murmur is measured at beside Nchan: `latency_at` and more.
+    peer_at: Vec<usize>,
+    /// Subscribers in a reconnect storm.
+    storm: usize,
+    /// The size posted to flat out beside Nchan, and how many posts.
+    flat_out_at: usize,
+    flat_out_posts: u64,
     posts_per_second: u64,
     seconds: u64,
 }
@@ -48,6 +58,10 @@ async fn main() -> std::io::Result<ExitCode> {
             idle: 300,
             exported: 2_000,
             latency_at: vec![300],
+            peer_at: vec![300],
+            storm: 300,
+            flat_out_at: 300,
+            flat_out_posts: 100,
             posts_per_second: 10,
             seconds: 2,
         }
@@ -56,15 +70,30 @@ async fn main() -> std::io::Result<ExitCode> {
             idle: 19_000,
             exported: 200_000,
             latency_at: vec![1_000, 5_000, 10_000],
+            peer_at: vec![1_000, 5_000, 10_000, 19_000],
+            storm: 10_000,
+            flat_out_at: 10_000,
+            // Fewer than a topic keeps (1,024): subscribers behind by all of them still
+            // catch up without a resync.
+            flat_out_posts: 500,
             posts_per_second: 10,
             seconds: 10,
         }
     };
-    let server = Server::start(Setup::Sqlite).await?;
+    let mut server = Server::start(Setup::Sqlite).await?;
     server.create_room("bench").await?;
+    if let Some(only) = Only::from_args() {
+        return only.run(server, plan).await;
+    }
+    let nchan = Server::start(Setup::Nchan).await?;
     let mut lost_anywhere = 0;
 
-    println!("| measurement | result |\n| --- | --- |");
+    let beside = peers::beside(&server, &nchan, &plan).await?;
+    drop(nchan);
+    lost_anywhere += beside.murmur_lost();
+    beside.print(&plan);
+
+    println!("\n| measurement | result |\n| --- | --- |");
     let (per_subscriber, lost) = idle_memory(&server, plan.idle).await?;
     lost_anywhere += lost;
     println!(
@@ -77,7 +106,8 @@ async fn main() -> std::io::Result<ExitCode> {
         per_subscriber / 1024.0
     );
 
-    let sqlite = compare(&server, &plan).await?;
+    let fan_outs = beside.murmur_at(&plan.latency_at);
+    let sqlite = compare(&server, &plan, Some(fan_outs)).await?;
     lost_anywhere += sqlite.lost();
     for (count, report) in plan.latency_at.iter().zip(&sqlite.fan_out) {
         print_fan_out(*count, &plan, Change::Post, report);
@@ -129,6 +159,9 @@ async fn main() -> std::io::Result<ExitCode> {
         run.rss_growth as f64 / (1024.0 * 1024.0),
         run.bytes as f64 / (1024.0 * 1024.0)
     );
+    for how in [storm::Return::Jittered, storm::Return::AtOnce] {
+        lost_anywhere += print_storm(&mut server, plan.storm, how).await?;
+    }
     for file in ["murmur.wasm", "murmur.js"] {
         let [raw, gzip, brotli] = served_sizes(&server, file).await?;
         println!(
@@ -147,7 +180,7 @@ async fn main() -> std::io::Result<ExitCode> {
     for setup in [Setup::Postgres, Setup::Cluster(1), Setup::Cluster(2)] {
         let server = Server::start(setup).await?;
         server.create_room("bench").await?;
-        let compared = compare(&server, &plan).await?;
+        let compared = compare(&server, &plan, None).await?;
         lost_anywhere += compared.lost();
         columns.push((setup, compared));
         if let (Setup::Postgres, Some(url)) = (setup, server.database_url()) {
@@ -161,6 +194,81 @@ async fn main() -> std::io::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One part of the benchmark on its own, to compare versions or to profile:
+/// `murmur-bench --peers N` (the fan-out rows and posting flat out beside Nchan, at N
+/// subscribers) or `murmur-bench --storm N`.
+enum Only {
+    Peers(usize),
+    Storm(usize),
+}
+
+impl Only {
+    fn from_args() -> Option<Self> {
+        let args: Vec<String> = std::env::args().collect();
+        let size = |flag: &str| {
+            let at = args.iter().position(|arg| arg == flag)?;
+            args.get(at + 1)?.parse().ok()
+        };
+        size("--peers")
+            .map(Self::Peers)
+            .or_else(|| size("--storm").map(Self::Storm))
+    }
+
+    async fn run(self, mut server: Server, plan: Plan) -> std::io::Result<ExitCode> {
+        let lost = match self {
+            Self::Peers(size) => {
+                let nchan = Server::start(Setup::Nchan).await?;
+                let plan = Plan {
+                    peer_at: vec![size],
+                    flat_out_at: size,
+                    ..plan
+                };
+                let beside = peers::beside(&server, &nchan, &plan).await?;
+                beside.print(&plan);
+                beside.murmur_lost()
+            }
+            Self::Storm(size) => {
+                let mut lost = 0;
+                for how in [storm::Return::Jittered, storm::Return::AtOnce] {
+                    lost += print_storm(&mut server, size, how).await?;
+                }
+                lost
+            }
+        };
+        Ok(if lost == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
+}
+
+/// Runs a reconnect storm of `count` and prints its row; answers what it lost (a storm
+/// that did not settle loses one).
+async fn print_storm(
+    server: &mut Server,
+    count: usize,
+    how: storm::Return,
+) -> std::io::Result<u64> {
+    let run = storm::storm(server, count, how).await?;
+    let caught_up = run
+        .caught_up
+        .map_or("not within a minute".to_owned(), |took| {
+            format!("{:.2} s", took.as_secs_f64())
+        });
+    println!(
+        "| reconnect storm: {count} subscribers with cursors back {} after a restart, {} messages missed: all back / all caught up, lost, twice, failed connections, server peak RSS | {:.2} s / {caught_up}, {} lost, {} twice, {} failed, {:.1} MiB |",
+        how.name(),
+        storm::MISSED,
+        run.all_back.as_secs_f64(),
+        run.lost,
+        run.duplicates,
+        run.failed,
+        run.peak_rss as f64 / (1024.0 * 1024.0)
+    );
+    Ok(run.lost + run.duplicates + u64::from(run.caught_up.is_none()))
 }
 
 /// What the setups are compared on, each measured on its own server.
@@ -186,18 +294,29 @@ impl Compared {
     }
 }
 
-async fn compare(server: &Server, plan: &Plan) -> std::io::Result<Compared> {
-    let mut fan_outs = Vec::new();
-    for &count in &plan.latency_at {
-        let report = fan_out(
-            server,
-            count,
-            plan.posts_per_second,
-            plan.seconds,
-            Change::Post,
-        );
-        fan_outs.push(report.await?);
-    }
+/// Measures `server` on the plan; at the plan's sizes, `fan_outs` when they were measured.
+async fn compare(
+    server: &Server,
+    plan: &Plan,
+    fan_outs: Option<Vec<FanOut>>,
+) -> std::io::Result<Compared> {
+    let fan_outs = match fan_outs {
+        Some(fan_outs) => fan_outs,
+        None => {
+            let mut fan_outs = Vec::new();
+            for &count in &plan.latency_at {
+                let report = fan_out(
+                    server,
+                    count,
+                    plan.posts_per_second,
+                    plan.seconds,
+                    Change::Post,
+                );
+                fan_outs.push(report.await?);
+            }
+            fan_outs
+        }
+    };
     Ok(Compared {
         fan_out: fan_outs,
         saturated: saturation(server, plan.latency_at[0], plan.seconds).await?,
@@ -205,7 +324,7 @@ async fn compare(server: &Server, plan: &Plan) -> std::io::Result<Compared> {
     })
 }
 
-fn latencies(report: &FanOut) -> String {
+pub fn latencies(report: &FanOut) -> String {
     format!(
         "{} / {} / {} ms, {} lost",
         ms(report.percentile(50.0)),
@@ -313,7 +432,7 @@ fn ms(micros: u32) -> String {
 /// subscribers missed the one message posted to prove they are all receiving.
 async fn idle_memory(server: &Server, count: usize) -> std::io::Result<(f64, u64)> {
     let before = server.rss_bytes()?;
-    let crowd = Crowd::open(server, count, Sources::Shared).await?;
+    let crowd = Crowd::open(server, count, Sources::shared()).await?;
     let after = server.rss_bytes()?;
     server
         .post_json("bench", &timed_message(now_micros()))

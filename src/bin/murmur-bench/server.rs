@@ -1,11 +1,13 @@
 //! The server under test: the release `murmur` binary next to this one, on a fresh
 //! database and free ports; one process on SQLite or PostgreSQL, or several instances on
-//! PostgreSQL behind nginx.
+//! PostgreSQL behind nginx. Or the peer it is measured beside: nginx+Nchan serving the
+//! same stream and publish contract (`nchan.conf`).
 
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -25,6 +27,8 @@ pub enum Setup {
     Postgres,
     /// Instances on one PostgreSQL database behind nginx (`deploy/nginx.conf`).
     Cluster(usize),
+    /// Not Murmur: nginx with the Nchan module, as configured in `nchan.conf`.
+    Nchan,
 }
 
 impl Setup {
@@ -34,11 +38,13 @@ impl Setup {
             Self::Postgres => "PostgreSQL, one process".to_owned(),
             Self::Cluster(1) => "PostgreSQL, 1 instance behind nginx".to_owned(),
             Self::Cluster(n) => format!("PostgreSQL, {n} instances behind nginx"),
+            Self::Nchan => "nginx+Nchan".to_owned(),
         }
     }
 }
 
 pub struct Server {
+    setup: Setup,
     /// Where clients connect: the one process, or nginx.
     pub addr: SocketAddr,
     instances: Vec<Child>,
@@ -46,6 +52,8 @@ pub struct Server {
     dir: PathBuf,
     /// The PostgreSQL database made for this run, dropped with it.
     postgres: Option<String>,
+    /// The database's URL, for a restart.
+    url: String,
     /// The session token of the account the benchmark posts as.
     token: String,
 }
@@ -55,8 +63,15 @@ const ACCOUNT: &str = r#"{"username":"bench","password":"benchmark password"}"#;
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(nginx) = &self.nginx {
-            stop_nginx(nginx);
+        if let Some(nginx) = &mut self.nginx {
+            terminate(nginx);
+            // Gone before its directory is.
+            for _ in 0..200 {
+                if !matches!(nginx.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
         }
         for child in &mut self.instances {
             let _ = child.start_kill();
@@ -73,24 +88,38 @@ impl Drop for Server {
 
 impl Server {
     pub async fn start(setup: Setup) -> io::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("murmur-bench-{}", std::process::id()));
+        // Each server its own, as two run side by side.
+        static SERVERS: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "murmur_bench_{}_{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(&name);
         std::fs::create_dir_all(&dir)?;
-        let postgres =
-            (setup != Setup::Sqlite).then(|| format!("murmur_bench_{}", std::process::id()));
+        let postgres = matches!(setup, Setup::Postgres | Setup::Cluster(_)).then_some(name);
         let url = match &postgres {
             Some(name) => create_database(name).await?,
             None => format!("sqlite://{}/bench.db", dir.display()),
         };
         let mut server = Self {
+            setup,
             addr: free_addr()?,
             instances: Vec::new(),
             nginx: None,
             dir,
             postgres,
+            url,
             token: String::new(),
         };
+        if setup == Setup::Nchan {
+            let config = NCHAN_CONFIG.replace(NCHAN_LISTEN, &format!("listen {};", server.addr));
+            server.nginx = Some(start_nginx(&server.dir, config.as_bytes())?);
+            wait_until_up(server.addr).await?;
+            return Ok(server);
+        }
         let Setup::Cluster(count) = setup else {
-            let instance = start_instance(server.addr, &url, None).await?;
+            let instance = start_instance(server.addr, &server.url, None).await?;
             server.instances.push(instance);
             server.token = sign_in(server.addr).await?;
             return Ok(server);
@@ -98,18 +127,40 @@ impl Server {
         let mut ports = Vec::new();
         for _ in 0..count {
             let addr = free_addr()?;
-            let instance = start_instance(addr, &url, Some(PROXY)).await?;
+            let instance = start_instance(addr, &server.url, Some(PROXY)).await?;
             server.instances.push(instance);
             ports.push(addr.port().to_string());
         }
-        server.nginx = Some(start_nginx(&server.dir, server.addr.port(), &ports)?);
-        server.token = sign_in_when_up(server.addr).await?;
+        let config = nginx_config(server.addr.port(), &ports)?;
+        server.nginx = Some(start_nginx(&server.dir, &config)?);
+        wait_until_up(server.addr).await?;
+        server.token = sign_in(server.addr).await?;
         Ok(server)
     }
 
-    /// The instances' resident memory together, from /proc.
+    /// The server's resident memory, from /proc: the instances' together, or nginx's
+    /// processes' for Nchan.
     pub fn rss_bytes(&self) -> io::Result<u64> {
-        self.instances.iter().map(rss_bytes).sum()
+        match (&self.nginx, self.setup) {
+            (Some(nginx), Setup::Nchan) => process_tree_rss(nginx),
+            _ => self.instances.iter().map(rss_bytes).sum(),
+        }
+    }
+
+    /// Stops the one process as a deploy does (SIGTERM: it ends its streams and exits),
+    /// and starts it again on the same address and database. Returns once it listens.
+    pub async fn restart(&mut self) -> io::Result<()> {
+        let mut old = self.instances.pop().expect("one process");
+        terminate(&old);
+        old.wait().await?;
+        let instance = start_instance(self.addr, &self.url, None).await?;
+        self.instances.push(instance);
+        Ok(())
+    }
+
+    /// The one process's peak resident memory since it started, from /proc.
+    pub fn peak_rss_bytes(&self) -> io::Result<u64> {
+        proc_status_bytes(pid_of(&self.instances[0])?, "VmHWM:")
     }
 
     /// The PostgreSQL database's URL, on the setups that have one.
@@ -119,7 +170,11 @@ impl Server {
             .map(|name| format!("{POSTGRES}/{name}"))
     }
 
+    /// Creates room `slug` (Nchan makes a channel when it is first used).
     pub async fn create_room(&self, slug: &str) -> io::Result<()> {
+        if self.setup == Setup::Nchan {
+            return Ok(());
+        }
         let body = format!(r#"{{"slug":"{slug}","title":"Bench"}}"#);
         self.create("/api/rooms", &body).await
     }
@@ -232,9 +287,9 @@ async fn start_instance(addr: SocketAddr, url: &str, proxy: Option<&str>) -> io:
     Err(io::Error::other("the server exited before listening"))
 }
 
-/// nginx in `dir`, listening at `port` in front of the instances at `ports`, with the
-/// repository's configuration as `scripts/nginx-conf.sh` writes it.
-fn start_nginx(dir: &Path, port: u16, ports: &[String]) -> io::Result<Child> {
+/// Nginx's configuration for a cluster listening at `port` in front of the instances at
+/// `ports`: the repository's, as `scripts/nginx-conf.sh` writes it.
+fn nginx_config(port: u16, ports: &[String]) -> io::Result<Vec<u8>> {
     let config = std::process::Command::new(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nginx-conf.sh"),
     )
@@ -246,7 +301,16 @@ fn start_nginx(dir: &Path, port: u16, ports: &[String]) -> io::Result<Child> {
             String::from_utf8_lossy(&config.stderr).into_owned(),
         ));
     }
-    std::fs::write(dir.join("nginx.conf"), config.stdout)?;
+    Ok(config.stdout)
+}
+
+/// Nchan's configuration, whose `listen` line is replaced by the port chosen.
+const NCHAN_CONFIG: &str = include_str!("nchan.conf");
+const NCHAN_LISTEN: &str = "listen 127.0.0.1:3900;";
+
+/// nginx in `dir` with `config`.
+fn start_nginx(dir: &Path, config: &[u8]) -> io::Result<Child> {
+    std::fs::write(dir.join("nginx.conf"), config)?;
     // Its workers run as another user, which must reach its temporary files.
     std::fs::create_dir_all(dir.join("tmp"))?;
     for (path, mode) in [(dir.to_owned(), 0o755), (dir.join("tmp"), 0o777)] {
@@ -263,9 +327,10 @@ fn start_nginx(dir: &Path, port: u16, ports: &[String]) -> io::Result<Child> {
         .map_err(|e| io::Error::other(format!("nginx (scripts/bench.sh installs it): {e}")))
 }
 
-/// nginx stops fast on SIGTERM, its workers with it (SIGKILL would leave them behind).
-fn stop_nginx(nginx: &Child) {
-    if let Some(pid) = nginx.id() {
+/// Sends SIGTERM: nginx stops fast on it, its workers with it (SIGKILL would leave them
+/// behind); Murmur shuts down gracefully.
+fn terminate(child: &Child) {
+    if let Some(pid) = child.id() {
         let _ = std::process::Command::new("kill")
             .arg(pid.to_string())
             .status();
@@ -274,13 +339,37 @@ fn stop_nginx(nginx: &Child) {
 
 /// A process's resident memory, from /proc.
 fn rss_bytes(child: &Child) -> io::Result<u64> {
-    let pid = child
-        .id()
-        .ok_or_else(|| io::Error::other("server exited"))?;
+    pid_rss_bytes(pid_of(child)?)
+}
+
+fn pid_of(child: &Child) -> io::Result<u32> {
+    child.id().ok_or_else(|| io::Error::other("server exited"))
+}
+
+/// The resident memory of a process and its children (nginx's master and workers).
+fn process_tree_rss(child: &Child) -> io::Result<u64> {
+    let pid = pid_of(child)?;
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))?;
+    let mut total = pid_rss_bytes(pid)?;
+    for child in children
+        .split_whitespace()
+        .filter_map(|pid| pid.parse().ok())
+    {
+        total += pid_rss_bytes(child)?;
+    }
+    Ok(total)
+}
+
+fn pid_rss_bytes(pid: u32) -> io::Result<u64> {
+    proc_status_bytes(pid, "VmRSS:")
+}
+
+/// A size in /proc/<pid>/status, such as `VmRSS:`.
+fn proc_status_bytes(pid: u32, field: &str) -> io::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix(field))
         .and_then(|value| {
             value
                 .trim()
@@ -289,12 +378,12 @@ fn rss_bytes(child: &Child) -> io::Result<u64> {
                 .parse::<u64>()
                 .ok()
         })
-        .ok_or_else(|| io::Error::other("no VmRSS"))?;
+        .ok_or_else(|| io::Error::other(format!("no {field}")))?;
     Ok(kib * 1024)
 }
 
-/// [`sign_in`] once `addr` accepts connections (nginx binds a moment after it starts).
-async fn sign_in_when_up(addr: SocketAddr) -> io::Result<String> {
+/// Returns once `addr` accepts connections (nginx binds a moment after it starts).
+async fn wait_until_up(addr: SocketAddr) -> io::Result<()> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     while tokio::net::TcpStream::connect(addr).await.is_err() {
         if tokio::time::Instant::now() > deadline {
@@ -302,7 +391,7 @@ async fn sign_in_when_up(addr: SocketAddr) -> io::Result<String> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-    sign_in(addr).await
+    Ok(())
 }
 
 /// Creates the benchmark's account and signs in through the JSON API: its token.

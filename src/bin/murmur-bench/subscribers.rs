@@ -4,7 +4,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -24,39 +24,53 @@ pub struct Seen {
 /// Where subscribers connect from.
 #[derive(Clone, Copy)]
 pub enum Sources {
-    /// A few addresses (127.0.0.x, 10,000 subscribers each): to presence, one signed-out
-    /// reader per address.
-    Shared,
+    /// A few addresses (127.0.b.x, 10,000 subscribers each), in a block `b` no crowd used
+    /// before: to presence, one signed-out reader per address. A source address has about
+    /// 14,000 ports to bind, and those a crowd closed stay taken (TIME_WAIT) for a minute.
+    Shared(u8),
     /// An address of its own for each (127.1.x.y): each a reader of its own.
     Own,
 }
 
 impl Sources {
-    fn address(self, n: usize) -> IpAddr {
+    /// Shared addresses in a block no crowd used before.
+    pub fn shared() -> Self {
+        static BLOCKS: AtomicU8 = AtomicU8::new(0);
+        Self::Shared(BLOCKS.fetch_add(1, Ordering::Relaxed))
+    }
+
+    pub fn address(self, n: usize) -> IpAddr {
         IpAddr::V4(match self {
-            Self::Shared => Ipv4Addr::new(127, 0, 0, 2 + (n / 10_000) as u8),
+            Self::Shared(block) => Ipv4Addr::new(127, 0, block, 2 + (n / 10_000) as u8),
             Self::Own => Ipv4Addr::new(127, 1, (n / 250) as u8, 1 + (n % 250) as u8),
         })
     }
 }
 
 /// An open stream: its socket, and what came after its head.
-struct Opened {
-    stream: TcpStream,
+pub struct Opened {
+    pub stream: TcpStream,
     /// The body's first bytes, read with the head.
-    first: Vec<u8>,
+    pub first: Vec<u8>,
     /// Chunked transfer coding: nginx chunks a stream it proxies to an HTTP/1.1 client
     /// (the server itself marks the end of a stream by closing it).
     chunked: bool,
 }
 
-/// Connects a subscriber to `path` from `source` and reads its `200` head.
-async fn connect(server: SocketAddr, path: &str, source: IpAddr) -> io::Result<Opened> {
+/// Connects a subscriber to `path` from `source`, resuming after `last_event_id` if given,
+/// and reads its `200` head.
+pub async fn connect(
+    server: SocketAddr,
+    path: &str,
+    source: IpAddr,
+    last_event_id: Option<&str>,
+) -> io::Result<Opened> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(source, 0))?;
     let mut stream = socket.connect(server).await?;
+    let resume = last_event_id.map_or(String::new(), |id| format!("last-event-id: {id}\r\n"));
     let request =
-        format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n\r\n");
+        format!("GET {path} HTTP/1.1\r\nhost: bench\r\naccept: text/event-stream\r\n{resume}\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut head = Vec::new();
     let mut buffer = [0u8; 1024];
@@ -146,7 +160,7 @@ pub fn churn(
                 let mut n = task;
                 while !*stop.borrow() {
                     let source = Ipv4Addr::new(127, 2, (n / 250 % 256) as u8, 1 + (n % 250) as u8);
-                    if let Ok(opened) = connect(server, &path, IpAddr::V4(source)).await {
+                    if let Ok(opened) = connect(server, &path, IpAddr::V4(source), None).await {
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         drop(opened);
                         visits.fetch_add(1, Ordering::Relaxed);
@@ -178,7 +192,7 @@ pub async fn open(
             mut stream,
             first,
             chunked,
-        } = connect(server, path, sources.address(n)).await?;
+        } = connect(server, path, sources.address(n), None).await?;
         let mut stop = stop.clone();
         let delivered = Arc::clone(delivered);
         subscribers.push(tokio::spawn(async move {
@@ -240,7 +254,7 @@ fn count_frames(pending: &mut Vec<u8>, seen: &mut Seen) {
 }
 
 /// Where `needle` first occurs in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
