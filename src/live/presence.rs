@@ -152,7 +152,7 @@ impl Presence {
         }
     }
 
-    /// While this presence lives: keeps the other instances' sets as they come, and every
+    /// While this presence lives and the bus is open: keeps the other instances' sets as they come, and every
     /// heartbeat tells them this one's again and forgets those that fell silent.
     fn share(&self) {
         let Some(others) = &self.0.others else {
@@ -164,7 +164,11 @@ impl Presence {
             let mut heartbeat = tokio::time::interval(HEARTBEAT);
             loop {
                 let heard = tokio::select! {
-                    heard = heard.next() => heard.and_then(Result::ok),
+                    heard = heard.next() => match heard {
+                        Some(heard) => heard.ok(),
+                        // The bus closed: the server is shutting down.
+                        None => return,
+                    },
                     _ = heartbeat.tick() => None,
                 };
                 let Some(presence) = presence.upgrade().map(Presence) else {

@@ -77,6 +77,8 @@ async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
     app.create_room("calm").await;
     let token = app.token("ada").await;
     let mut listener = app.sse("/rooms/calm/stream").await;
+    // A tab's stream of several topics, one of them with presence, ends too.
+    let mut tab = app.sse("/live?topic=room:calm&topic=rooms").await;
 
     // Hold the database's write lock so the post below is stuck inside the server.
     let mut blocker = sqlx::SqliteConnection::connect(&app.database_url)
@@ -106,6 +108,7 @@ async fn shutdown_ends_open_streams_and_lets_in_flight_posts_finish() {
         listener.try_next().await.is_none(),
         "the open stream ends at once"
     );
+    assert!(tab.try_next().await.is_none(), "and so does a tab's");
 
     sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
     let mut response = String::new();
