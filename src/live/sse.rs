@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
+use futures::future;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tokio::sync::watch;
 
@@ -96,12 +97,10 @@ pub(super) fn framed(event: &LiveEvent, frame: Frame) -> Bytes {
 /// server shuts down), with a keep-alive comment whenever it has been quiet for
 /// [`KEEP_ALIVE`]; `guard` lives as long as the body.
 pub(super) fn body<G: Send + Unpin + 'static>(
-    frames: impl Stream<Item = Bytes> + Send + 'static,
+    frames: impl Stream<Item = Bytes> + Send + Unpin + 'static,
     guard: G,
 ) -> Body {
-    let frames = stream::once(async { Bytes::from_static(RETRY_FRAME) })
-        .chain(frames)
-        .boxed();
+    let frames = stream::once(future::ready(Bytes::from_static(RETRY_FRAME))).chain(frames);
     let mut ticks = tokio::time::interval(KEEP_ALIVE / 2);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     KeepAlive {
@@ -116,8 +115,8 @@ pub(super) fn body<G: Send + Unpin + 'static>(
 /// `frames`, and a keep-alive frame after two ticks of half [`KEEP_ALIVE`] without one.
 /// The timer ticks whatever is sent, rather than being reset for every frame: a reset per
 /// frame per subscriber was a measurable part of a fan-out's cost.
-struct KeepAlive<G> {
-    frames: Body,
+struct KeepAlive<S, G> {
+    frames: S,
     ticks: tokio::time::Interval,
     /// Ticks since the last frame.
     quiet: u8,
@@ -125,7 +124,7 @@ struct KeepAlive<G> {
     _guard: G,
 }
 
-impl<G: Unpin> Stream for KeepAlive<G> {
+impl<S: Stream<Item = Bytes> + Unpin, G: Unpin> Stream for KeepAlive<S, G> {
     type Item = Bytes;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
