@@ -36,7 +36,7 @@ fi
 # global setup waits until it answers. Tests sign up and post faster than people do, so the
 # rate limits are off here (the app tests check each limit).
 (
-  export MURMUR_LIMIT_POSTS=off MURMUR_LIMIT_ROOMS=off
+  export MURMUR_LIMIT_POSTS=off MURMUR_LIMIT_ROOMS=off MURMUR_LIMIT_STREAM_OPENS=off
   export MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS=off MURMUR_LIMIT_SIGN_INS_PER_ADDRESS=off
   E2E_DATA="$(mktemp -d)"
   DATABASE_URL="sqlite://$E2E_DATA/murmur.db" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &

@@ -7,6 +7,10 @@
 
 #[cfg(feature = "ssr")]
 mod caller;
+#[cfg(feature = "ssr")]
+mod cookies;
+#[cfg(feature = "ssr")]
+mod device;
 pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod http;
@@ -22,7 +26,9 @@ pub mod store;
 mod token;
 
 #[cfg(feature = "ssr")]
-pub use caller::{Caller, Identify, SESSION_COOKIE, caller, identify, session_cookie};
+pub use caller::{Caller, Identify, caller, identify};
+#[cfg(feature = "ssr")]
+pub use cookies::{SESSION_COOKIE, cookie, session_cookie};
 pub use pages::{SignInPage, SignUpPage, UserMenu};
 #[cfg(feature = "ssr")]
 pub use token::SessionToken;
@@ -49,18 +55,19 @@ pub fn signed_in() -> Option<Account> {
     None
 }
 
-/// Gives the browser the new session's cookie and sends it on to `next`: the end of a
-/// sign-up or sign-in form. Answers the username.
+/// Gives the browser the new session's cookie (and its device cookie) and sends it on to
+/// `next`: the end of a sign-up or sign-in form. Answers the username.
 #[cfg(feature = "ssr")]
-fn start_session(
-    caller: &Caller,
-    (account, token): (Account, SessionToken),
-    next: Option<&str>,
-) -> String {
-    let cookie = session_cookie(Some(&token), caller.https);
-    crate::api::set_header(axum::http::header::SET_COOKIE, cookie);
+fn start_session(caller: &Caller, started: service::Started, next: Option<&str>) -> String {
+    use axum::http::header::SET_COOKIE;
+    let session = session_cookie(Some(&started.token), caller.https);
+    crate::api::set_header(SET_COOKIE, session);
+    crate::api::set_header(
+        SET_COOKIE,
+        cookies::device_cookie(&started.device, caller.https),
+    );
     leptos_axum::redirect(local_path(next));
-    account.username
+    started.account.username
 }
 
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 //! server-rendered pages) and reading a JSON body.
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
@@ -35,6 +36,24 @@ impl IntoResponse for AppError {
         }
         response
     }
+}
+
+/// The same answer as [`IntoResponse`] gives, as the bytes of a whole HTTP/1.1 response
+/// that closes its connection: for what answers off the HTTP stack (the direct listener).
+pub fn raw_response(error: &AppError) -> Bytes {
+    let status = error.status_code();
+    let body = serde_json::to_string(error).expect("an error serializes");
+    let retry_after = match error.retry_after() {
+        Some(wait) => format!("retry-after: {}\r\n", wait.to_str().unwrap_or("1")),
+        None => String::new(),
+    };
+    Bytes::from(format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         {retry_after}connection: close\r\n\r\n{body}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or(""),
+        body.len(),
+    ))
 }
 
 /// Gives the current response `error`'s status (and `Retry-After`), and passes the error on.

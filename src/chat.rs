@@ -52,5 +52,10 @@ pub fn room_topic(slug: &str) -> String {
     format!("room:{slug}")
 }
 
+/// Whether `topic` is chat's: the directory's or a room's.
+pub fn is_chat_topic(topic: &str) -> bool {
+    topic == DIRECTORY_TOPIC || topic.starts_with("room:")
+}
+
 /// The live topic of the room directory: fires when a room is created or gets a message.
 pub const DIRECTORY_TOPIC: &str = "rooms";

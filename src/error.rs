@@ -45,6 +45,9 @@ pub enum AppError {
     /// a page shown after a refused plain form post, read back).
     #[error("{message}")]
     Refused { status: u16, message: String },
+    /// A stream asked for a topic that no feature has.
+    #[error("there is no live topic “{0}”")]
+    TopicNotFound(String),
     /// No export has this id — or it is someone else's, or expired.
     #[error("no export “{0}”: exports are kept for a day, for whoever asked for them")]
     ExportNotFound(String),
@@ -83,7 +86,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => 422,
             Self::BadRequest(_) => 400,
-            Self::RoomNotFound(_) | Self::MessageNotFound(_) => 404,
+            Self::RoomNotFound(_) | Self::MessageNotFound(_) | Self::TopicNotFound(_) => 404,
             Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
             Self::Unauthorized | Self::BadCredentials => 401,
             Self::AccountNotFound(_) | Self::NotAMember(_) | Self::ExportNotFound(_) => 404,

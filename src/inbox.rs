@@ -30,6 +30,11 @@ pub fn user_topic(username: &str) -> String {
     format!("user:{username}")
 }
 
+/// Whether `topic` is a person's own.
+pub fn is_user_topic(topic: &str) -> bool {
+    topic.starts_with("user:")
+}
+
 /// Someone mentioned the person in a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {

@@ -72,10 +72,13 @@
 //! ```
 //!
 //! Topics match `[a-z0-9:_-]{1,64}`; a request may carry up to 16 of them, otherwise `400`.
-//! The app's gate admits each topic before anything is sent or replayed (a refused topic
-//! refuses the whole stream: `404` for a topic whose existence must not leak, `403`); each
-//! client address may hold a capped number of streams (`429`), the server a capped total
-//! (`503`). An event may be meant for some subscribers only: the others never see it. When
+//! The app's gate admits each topic before anything is subscribed, read, sent or replayed
+//! (a refused topic refuses the whole stream: `404` for a topic whose existence must not
+//! leak or that no feature has, `403`); each client address may open streams at a limited
+//! rate (`429` with `Retry-After`) and hold a capped number (`429`), the server a capped
+//! total (`503`). A topic is kept on the bus only while some stream carries it. A stream
+//! opened with a session ends when the session does (signed out anywhere, or expired), and
+//! sends nothing after that. An event may be meant for some subscribers only: the others never see it. When
 //! someone loses access to a topic, their streams get `resync` and stop carrying it.
 //! A stream asked for on a new connection is served by [`direct`], off the HTTP stack: its
 //! response also says `Connection: close`, and the body ends when the connection does.
@@ -115,6 +118,8 @@ mod presence;
 #[cfg(feature = "ssr")]
 mod replay;
 #[cfg(feature = "ssr")]
+mod sessions;
+#[cfg(feature = "ssr")]
 mod sse;
 #[cfg(feature = "ssr")]
 mod state;
@@ -135,6 +140,8 @@ pub use postgres_bus::PostgresBus;
 pub use presence::{PRESENCE_EVENT, Presence, Present};
 #[cfg(feature = "ssr")]
 pub use replay::{History, MAX_REPLAY};
+#[cfg(feature = "ssr")]
+pub use sessions::{Session, SessionStreams};
 #[cfg(feature = "ssr")]
 pub use sse::{Body, Closing, Frame, last_event_id, respond};
 #[cfg(feature = "ssr")]

@@ -6,6 +6,6 @@ mod client;
 mod csrf;
 mod rate;
 
-pub use client::{ClientAddr, TrustedProxies};
+pub use client::{ClientAddr, TrustedProxies, network};
 pub use csrf::is_cross_site;
 pub use rate::{PostgresBuckets, Rate, RateLimit, RateLimits, Shared, SharedBuckets};

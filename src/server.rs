@@ -4,6 +4,7 @@
 
 mod config;
 mod database;
+mod form_errors;
 mod gate;
 mod history;
 mod instances;
@@ -17,7 +18,7 @@ mod streams;
 
 pub use config::{Config, WRITE_STALL_LIMIT};
 pub use database::{Database, OpenError, open_sqlite};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MetricsToken};
 pub use state::AppState;
 pub use stores::Stores;
 

@@ -129,6 +129,7 @@ export class OwnServer {
         MURMUR_LIMIT_ROOMS: 'off',
         MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS: 'off',
         MURMUR_LIMIT_SIGN_INS_PER_ADDRESS: 'off',
+        MURMUR_LIMIT_STREAM_OPENS: 'off',
         ...this.env,
       },
     });

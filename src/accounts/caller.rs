@@ -7,20 +7,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header, request::Parts};
+use axum::http::{HeaderMap, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::cookies::{DEVICE_COOKIE, SESSION_COOKIE, cookie, name, session_cookie, sets_session};
 use super::domain::Account;
-use super::service::{AccountService, SESSION_LIFETIME};
-use super::token::SessionToken;
+use super::service::AccountService;
+use super::token::{SessionToken, to_hex};
 use crate::error::AppError;
-use crate::live::Subscriber;
 use crate::live::direct::Peer;
+use crate::live::{Session, Subscriber};
 use crate::protect::{ClientAddr, TrustedProxies, is_cross_site};
-
-/// The cookie that carries the session token.
-pub const SESSION_COOKIE: &str = "murmur_session";
 
 /// Who makes the current request.
 #[derive(Clone, Debug)]
@@ -34,6 +32,10 @@ pub struct Caller {
     /// Whether this request moved the session's expiry forward (so a cookie is sent again
     /// with the new expiry).
     pub renewed: bool,
+    /// When the live session expires (ms since the epoch).
+    pub expires_at: Option<i64>,
+    /// The device cookie the request carried, if any (see `device.rs`).
+    pub device: Option<String>,
     /// Where the request comes from, for rate limits and stream caps.
     pub addr: ClientAddr,
     /// Whether the client reached us over https (through a trusted proxy).
@@ -51,8 +53,16 @@ impl Caller {
 
     /// Who the live module sees subscribing.
     pub fn subscriber(&self) -> Subscriber {
+        let session = match (&self.token, self.expires_at) {
+            (Some(token), Some(expires_at)) if self.account.is_some() => Some(Session {
+                key: to_hex(&token.hash()).into(),
+                expires_at,
+            }),
+            _ => None,
+        };
         Subscriber {
             who: self.username().map(Arc::from),
+            session,
             addr: self.addr.0,
         }
     }
@@ -89,22 +99,22 @@ impl Caller {
         let (token, bearer) = match bearer(headers) {
             Some(token) => (token, true),
             None => (
-                cookie(headers, SESSION_COOKIE).and_then(SessionToken::parse),
+                cookie(headers, &name(SESSION_COOKIE, https)).and_then(SessionToken::parse),
                 false,
             ),
         };
-        let (account, renewed) = match &token {
-            Some(token) => match accounts.authenticate(token).await? {
-                Some((account, renewed)) => (Some(account), renewed),
-                None => (None, false),
-            },
-            None => (None, false),
+        let device = cookie(headers, &name(DEVICE_COOKIE, https)).map(str::to_owned);
+        let signed_in = match &token {
+            Some(token) => accounts.authenticate(token).await?,
+            None => None,
         };
         Ok(Self {
-            account,
+            account: signed_in.as_ref().map(|s| s.account.clone()),
             token,
             bearer,
-            renewed,
+            renewed: signed_in.as_ref().is_some_and(|s| s.renewed),
+            expires_at: signed_in.map(|s| s.expires_at),
+            device,
             addr,
             https,
         })
@@ -120,31 +130,6 @@ fn bearer(headers: &HeaderMap) -> Option<Option<SessionToken>> {
             .and_then(|value| value.strip_prefix("Bearer "))
             .and_then(|t| SessionToken::parse(t.trim())),
     )
-}
-
-/// The value of cookie `name`, if the request carries it.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
-/// The `Set-Cookie` that starts a session (`Some`) or ends it (`None`).
-pub fn session_cookie(token: Option<&SessionToken>, https: bool) -> HeaderValue {
-    let (value, max_age) = match token {
-        Some(token) => (token.as_str(), SESSION_LIFETIME.as_secs()),
-        None => ("", 0),
-    };
-    let secure = if https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-    );
-    HeaderValue::from_str(&cookie).expect("a token is plain ASCII")
 }
 
 /// What [`identify`] needs.
@@ -194,9 +179,14 @@ pub async fn identify(
                 .map(|token| session_cookie(Some(token), caller.https))
         })
         .flatten();
+    let https = caller.https;
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
-    if let Some(cookie) = renewed_cookie {
+    // A handler that set the session cookie (signing in or out) has the last word: the
+    // renewal of the session the request came with would bring that one back.
+    if let Some(cookie) = renewed_cookie
+        && !sets_session(response.headers(), https)
+    {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response

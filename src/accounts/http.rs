@@ -2,15 +2,16 @@
 //! sign out, and who am I.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::caller::{Caller, session_cookie};
-use super::service::AccountService;
+use super::caller::Caller;
+use super::cookies::{device_cookie, session_cookie};
+use super::service::{AccountService, Started};
 use crate::api::ApiJson;
 use crate::error::AppError;
 
@@ -38,12 +39,11 @@ async fn sign_up(
     caller: Caller,
     ApiJson(new): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    let (account, token) = accounts
-        .sign_up(caller.addr.0, &new.username, &new.password)
+    let started = accounts
+        .sign_up(caller.addr.network(), &new.username, &new.password)
         .await?;
-    let cookie = session_cookie(Some(&token), caller.https);
-    let body = Json(json!({ "username": account.username }));
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], body).into_response())
+    let body = Json(json!({ "username": started.account.username }));
+    Ok((StatusCode::CREATED, cookies(&started, caller.https), body).into_response())
 }
 
 /// `200 {"username", "token"}` and a session cookie.
@@ -52,12 +52,28 @@ async fn sign_in(
     caller: Caller,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    let (account, token) = accounts
-        .sign_in(caller.addr.0, &credentials.username, &credentials.password)
+    let (username, password) = (&credentials.username, &credentials.password);
+    let device = caller.device.as_deref();
+    let started = accounts
+        .sign_in(caller.addr.network(), username, password, device)
         .await?;
-    let cookie = session_cookie(Some(&token), caller.https);
-    let body = Json(json!({ "username": account.username, "token": token.as_str() }));
-    Ok(([(header::SET_COOKIE, cookie)], body).into_response())
+    let token = started.token.as_str();
+    let body = Json(json!({ "username": started.account.username, "token": token }));
+    Ok((cookies(&started, caller.https), body).into_response())
+}
+
+/// The session's cookie and the device's, for a browser (appended: both are `Set-Cookie`).
+fn cookies(
+    started: &Started,
+    https: bool,
+) -> AppendHeaders<[(header::HeaderName, HeaderValue); 2]> {
+    AppendHeaders([
+        (
+            header::SET_COOKIE,
+            session_cookie(Some(&started.token), https),
+        ),
+        (header::SET_COOKIE, device_cookie(&started.device, https)),
+    ])
 }
 
 /// `204`: the session the request carries ends, and its cookie is cleared.

@@ -15,7 +15,7 @@ pub async fn sign_up(
     use crate::api::fail;
     let caller = caller().map_err(fail)?;
     let signed_up = accounts()
-        .sign_up(caller.addr.0, &username, &password)
+        .sign_up(caller.addr.network(), &username, &password)
         .await;
     Ok(start_session(
         &caller,
@@ -34,8 +34,9 @@ pub async fn sign_in(
     use crate::accounts::{accounts, caller, start_session};
     use crate::api::fail;
     let caller = caller().map_err(fail)?;
+    let device = caller.device.as_deref();
     let signed_in = accounts()
-        .sign_in(caller.addr.0, &username, &password)
+        .sign_in(caller.addr.network(), &username, &password, device)
         .await;
     Ok(start_session(
         &caller,

@@ -10,12 +10,13 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use tokio::sync::OnceCell;
 
+use super::device::DeviceKey;
 use super::domain::{Account, Password, Username};
 use super::sessions::KeptSessions;
 use super::store::{AccountStore, AccountStoreError};
 use super::token::{SessionToken, from_hex, to_hex};
 use crate::error::AppError;
-use crate::live::{Bus, LiveEvent};
+use crate::live::{Bus, LiveEvent, SessionStreams};
 use crate::protect::{RateLimit, RateLimits};
 use crate::time::Timestamp;
 
@@ -32,10 +33,24 @@ pub struct AccountService {
     /// A hash to verify against when the username is unknown, so a wrong name takes as
     /// long to refuse as a wrong password.
     decoy: Arc<OnceCell<String>>,
+    /// What device cookies are signed with: read from (or made in) the store once.
+    device_key: Arc<OnceCell<DeviceKey>>,
     /// Live sessions, so a signed-in request costs no query.
     sessions: Arc<KeptSessions>,
     /// Where a sign-out is told to the other instances, which keep sessions too.
     bus: Arc<dyn Bus>,
+    /// The open streams, which end with their session.
+    streams: SessionStreams,
+}
+
+/// A live session, as a request that carries its token finds it.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub account: Account,
+    /// When the session expires, in ms since the epoch.
+    pub expires_at: i64,
+    /// Whether this request moved the expiry forward (so the cookie is sent again).
+    pub renewed: bool,
 }
 
 /// The bus topic sign-outs travel on between instances; not a topic clients may ask for.
@@ -43,21 +58,43 @@ const SESSIONS_TOPIC: &str = "#sessions";
 
 struct Limits {
     sign_ins_per_address: RateLimit<IpAddr>,
+    /// Failed sign-ins at a username, from browsers without its device cookie.
     sign_ins_per_username: RateLimit<String>,
+    /// Failed sign-ins from a browser with a device cookie, by its device: as many as
+    /// per username, but its own.
+    sign_ins_per_device: RateLimit<String>,
     sign_ups_per_address: RateLimit<IpAddr>,
+}
+
+/// A session just started, and the device cookie the browser gets with it.
+pub struct Started {
+    pub account: Account,
+    pub token: SessionToken,
+    /// The value of the browser's new device cookie.
+    pub device: String,
 }
 
 impl AccountService {
     /// A service keeping accounts in `store`, signing in and up within `limits`, telling
-    /// sign-outs on `bus` (and forgetting sessions other instances tell of there).
-    pub fn new(store: Arc<dyn AccountStore>, bus: Arc<dyn Bus>, limits: &RateLimits) -> Self {
+    /// sign-outs on `bus` (and forgetting sessions other instances tell of there), and
+    /// ending each session's `streams` when it ends.
+    pub fn new(
+        store: Arc<dyn AccountStore>,
+        bus: Arc<dyn Bus>,
+        limits: &RateLimits,
+        streams: SessionStreams,
+    ) -> Self {
         let sessions = Arc::new(KeptSessions::default());
-        let kept = Arc::clone(&sessions);
+        let (kept, ended) = (Arc::clone(&sessions), streams.clone());
         bus.watch(Box::new(move |event| match event {
-            None => kept.forget_all(),
+            None => {
+                kept.forget_all();
+                ended.end_all();
+            }
             Some(event) if &*event.topic == SESSIONS_TOPIC => {
                 if let Some(hash) = from_hex(&event.data) {
                     kept.forget(&hash);
+                    ended.end(&event.data);
                 }
             }
             Some(_) => {}
@@ -68,11 +105,15 @@ impl AccountService {
                 sign_ins_per_address: limits.limit("sign-ins", limits.sign_ins_per_address),
                 sign_ins_per_username: limits
                     .limit("sign-ins-per-username", limits.sign_ins_per_username),
+                sign_ins_per_device: limits
+                    .limit("sign-ins-per-device", limits.sign_ins_per_username),
                 sign_ups_per_address: limits.limit("sign-ups", limits.sign_ups_per_address),
             }),
             decoy: Arc::default(),
+            device_key: Arc::default(),
             sessions,
             bus,
+            streams,
         }
     }
 
@@ -86,7 +127,7 @@ impl AccountService {
         from: IpAddr,
         username: &str,
         password: &str,
-    ) -> Result<(Account, SessionToken), AppError> {
+    ) -> Result<Started, AppError> {
         let username = Username::parse(username)?;
         let password = Password::parse(password)?;
         self.limits.sign_ups_per_address.check(from).await?;
@@ -95,27 +136,40 @@ impl AccountService {
             .store
             .create_account(&username, &hash, Timestamp::now().millis())
             .await?;
-        let token = self.start_session(&account).await?;
-        Ok((account, token))
+        self.start_session(account).await
     }
 
-    /// Signs in with a username and password.
+    /// Signs in with a username and password, from a browser that carries `device` (its
+    /// device cookie) if it has one.
+    ///
+    /// Guesses are slowed per address, and per username — but only failures spend the
+    /// username's budget, and a browser with that username's device cookie (its owner's)
+    /// spends a budget of its own instead, so guesses elsewhere never lock the owner out.
     ///
     /// # Errors
     /// `BadCredentials` for an unknown username and a wrong password alike (also for a
-    /// malformed one), `RateLimited` after too many attempts from `from` or at `username`.
+    /// malformed one), `RateLimited` after too many attempts from `from`, or too many
+    /// failures at `username` (or from this device).
     pub async fn sign_in(
         &self,
         from: IpAddr,
         username: &str,
         password: &str,
-    ) -> Result<(Account, SessionToken), AppError> {
+        device: Option<&str>,
+    ) -> Result<Started, AppError> {
         self.limits.sign_ins_per_address.check(from).await?;
         let username = Username::parse(username).map_err(|_| AppError::BadCredentials)?;
-        self.limits
-            .sign_ins_per_username
-            .check(username.as_str().to_owned())
-            .await?;
+        let key = self.device_key().await?;
+        let (guesses, guesser) = match device.and_then(|d| key.recognise(d, username.as_str())) {
+            Some(device) => (&self.limits.sign_ins_per_device, device.to_owned()),
+            None => (
+                &self.limits.sign_ins_per_username,
+                username.as_str().to_owned(),
+            ),
+        };
+        // Spent before the password is checked, so that tries at once can't all pass;
+        // given back if it was right.
+        guesses.check(guesser.clone()).await?;
         let password = Password::parse(password).map_err(|_| AppError::BadCredentials)?;
         let found = self.store.credentials(&username).await?;
         let decoy = match found {
@@ -129,22 +183,19 @@ impl AccountService {
         let matches = blocking(move || Ok(verify(&password, &stored))).await?;
         match account {
             Some(account) if matches => {
-                let token = self.start_session(&account).await?;
-                Ok((account, token))
+                guesses.refund(guesser).await?;
+                self.start_session(account).await
             }
             _ => Err(AppError::BadCredentials),
         }
     }
 
-    /// The account a session token belongs to, if the session is live, and whether its
-    /// expiry was moved forward now (at most once a day).
+    /// The session a token belongs to, if it is live; its expiry is moved forward now and
+    /// then (at most once a day).
     ///
     /// # Errors
     /// `Internal` if the store fails.
-    pub async fn authenticate(
-        &self,
-        token: &SessionToken,
-    ) -> Result<Option<(Account, bool)>, AppError> {
+    pub async fn authenticate(&self, token: &SessionToken) -> Result<Option<SignedIn>, AppError> {
         let now = Timestamp::now().millis();
         let hash = token.hash();
         let (account, expires_at) = match self.sessions.get(&hash, now) {
@@ -160,13 +211,24 @@ impl AccountService {
             }
         };
         let slid = now + millis(SESSION_LIFETIME);
-        let renewed = slid - expires_at >= millis(SLIDE_EVERY);
-        if renewed {
-            let generation = self.sessions.generation();
-            self.store.extend_session(&hash, slid).await?;
-            self.sessions.keep(generation, hash, account.clone(), slid);
+        if slid - expires_at < millis(SLIDE_EVERY) {
+            return Ok(Some(SignedIn {
+                account,
+                expires_at,
+                renewed: false,
+            }));
         }
-        Ok(Some((account, renewed)))
+        // Kept only if no sign-out came meanwhile, and extended only if it still exists.
+        let generation = self.sessions.generation();
+        if !self.store.extend_session(&hash, slid).await? {
+            return Ok(None);
+        }
+        self.sessions.keep(generation, hash, account.clone(), slid);
+        Ok(Some(SignedIn {
+            account,
+            expires_at: slid,
+            renewed: true,
+        }))
     }
 
     /// Ends the session: its token never works again.
@@ -177,8 +239,10 @@ impl AccountService {
         let hash = token.hash();
         self.store.delete_session(&hash).await?;
         self.sessions.forget(&hash);
-        let ended = LiveEvent::new(SESSIONS_TOPIC, "ended", None, &to_hex(&hash));
-        self.bus.publish(ended);
+        let key = to_hex(&hash);
+        self.streams.end(&key);
+        self.bus
+            .publish(LiveEvent::new(SESSIONS_TOPIC, "ended", None, &key));
         Ok(())
     }
 
@@ -192,14 +256,30 @@ impl AccountService {
         self.store.account(&parsed).await?.ok_or_else(missing)
     }
 
-    async fn start_session(&self, account: &Account) -> Result<SessionToken, AppError> {
+    /// A new session for `account`, and a device cookie for the browser that started it.
+    async fn start_session(&self, account: Account) -> Result<Started, AppError> {
         let token = SessionToken::generate();
         let now = Timestamp::now().millis();
         let expires_at = now + millis(SESSION_LIFETIME);
         self.store
-            .create_session(account, &token.hash(), now, expires_at)
+            .create_session(&account, &token.hash(), now, expires_at)
             .await?;
-        Ok(token)
+        let device = self.device_key().await?.issue(&account.username);
+        Ok(Started {
+            account,
+            token,
+            device,
+        })
+    }
+
+    async fn device_key(&self) -> Result<&DeviceKey, AppError> {
+        let key = self.device_key.get_or_try_init(|| async {
+            let mut fresh = [0u8; 32];
+            getrandom::fill(&mut fresh).map_err(|_| AppError::Internal)?;
+            let key = self.store.key("device", fresh).await?;
+            Ok::<_, AppError>(DeviceKey::new(key))
+        });
+        key.await
     }
 
     async fn decoy(&self) -> Result<String, AppError> {

@@ -62,12 +62,17 @@ pub trait AccountStore: Send + Sync + 'static {
         now: i64,
     ) -> Result<Option<(Account, i64)>, AccountStoreError>;
 
-    /// Moves the session's expiry to `expires_at`.
+    /// Moves the session's expiry to `expires_at`, if it still exists: whether it does (a
+    /// renewal never brings back a session that ended meanwhile).
     async fn extend_session(
         &self,
         token: &TokenHash,
         expires_at: i64,
-    ) -> Result<(), AccountStoreError>;
+    ) -> Result<bool, AccountStoreError>;
+
+    /// The secret called `name`, made from `fresh` if the database has none yet: every
+    /// instance on the database gets the same one.
+    async fn key(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], AccountStoreError>;
 
     /// Ends the session; it never works again. Ending an unknown session does nothing.
     async fn delete_session(&self, token: &TokenHash) -> Result<(), AccountStoreError>;

@@ -19,10 +19,14 @@ use crate::live::{Gate, History, LiveEvent};
 #[async_trait]
 impl Gate for ChatService {
     /// Room topics are for those who may see the room (`404` otherwise, as if it didn't
-    /// exist); the directory is everyone's (each gets the rooms they may see).
+    /// exist); the directory is everyone's (each gets the rooms they may see). Any other
+    /// topic is not chat's: `404`.
     async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
         let Some(slug) = topic.strip_prefix("room:") else {
-            return Ok(());
+            return match topic {
+                DIRECTORY_TOPIC => Ok(()),
+                _ => Err(AppError::TopicNotFound(topic.to_owned())),
+            };
         };
         match self.room(who, slug).await {
             Ok(_) => Ok(()),

@@ -12,7 +12,7 @@ use super::store::InboxStore;
 use super::{Notification, user_topic};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, History, LiveEvent};
+use crate::live::{Bus, Gate, History, LiveEvent};
 
 /// How many notifications the list shows: the newest.
 pub const LIST_LIMIT: u32 = 50;
@@ -110,6 +110,19 @@ pub fn withdrawn_event(username: &str, message_id: i64) -> LiveEvent {
         None,
         &json!({ "message_id": message_id }),
     )
+}
+
+#[async_trait]
+impl Gate for InboxService {
+    /// A person's topic is theirs alone (`403` for anyone else); any other topic is not
+    /// the inbox's (`404`).
+    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
+        match topic.strip_prefix("user:") {
+            Some(name) if who == Some(name) => Ok(()),
+            Some(_) => Err(AppError::Forbidden("that topic is someone else's".into())),
+            None => Err(AppError::TopicNotFound(topic.to_owned())),
+        }
+    }
 }
 
 #[async_trait]

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context, Poll};
 
@@ -23,6 +24,15 @@ pub trait Bus: Send + Sync + 'static {
 
     /// Starts receiving the events published on `topic` from now on.
     fn subscribe(&self, topic: &str) -> Subscription;
+
+    /// How many topics that streams may carry this process's subscribers are subscribed
+    /// to: what the bus holds in memory for them (the app's own, such as `#presence`, are
+    /// not counted).
+    fn topics(&self) -> usize;
+
+    /// How many revocations ([`LiveEvent::revoke`]) this process's subscribers have been
+    /// sent: a stream admitted before the count changed asks its gate again.
+    fn revocations(&self) -> u64;
 
     /// Ends every subscription, and those made from now on: the server is shutting down,
     /// and each stream ends once it has sent what it has.
@@ -44,20 +54,26 @@ pub type Watcher = Box<dyn Fn(Option<&LiveEvent>) + Send + Sync>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lagged;
 
-/// A bus inside one process: one `Topic` per topic that has subscribers.
+/// A bus inside one process: one `Topic` per topic that has subscribers, forgotten when its
+/// last subscriber goes.
 pub struct InProcessBus {
-    /// `None` once closed.
-    topics: Mutex<Option<HashMap<Arc<str>, Arc<Topic>>>>,
+    topics: Arc<Topics>,
     /// Events kept per topic for subscribers that are behind.
     capacity: usize,
+    /// See [`Bus::revocations`].
+    revocations: AtomicU64,
 }
+
+/// The topics that have subscribers, by name; `None` once the bus is closed.
+type Topics = Mutex<Option<HashMap<Arc<str>, Arc<Topic>>>>;
 
 impl InProcessBus {
     /// A bus that keeps up to `capacity` events per topic for slow subscribers.
     pub fn new(capacity: usize) -> Self {
         Self {
-            topics: Mutex::new(Some(HashMap::new())),
+            topics: Arc::new(Mutex::new(Some(HashMap::new()))),
             capacity: capacity.max(1),
+            revocations: AtomicU64::new(0),
         }
     }
 
@@ -73,7 +89,7 @@ impl InProcessBus {
         }
     }
 
-    /// Whether `topic` has had subscribers since its last event.
+    /// Whether `topic` has subscribers.
     pub fn has(&self, topic: &str) -> bool {
         self.lock()
             .as_ref()
@@ -81,7 +97,7 @@ impl InProcessBus {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<Arc<str>, Arc<Topic>>>> {
-        self.topics.lock().expect("bus lock poisoned")
+        lock_topics(&self.topics)
     }
 
     fn names(&self) -> Vec<Arc<str>> {
@@ -100,22 +116,34 @@ impl InProcessBus {
         else {
             return;
         };
-        if topic.publish(kind, self.capacity) == 0 {
-            // Nobody listens any more: forget the topic, unless someone just subscribed.
-            let mut topics = self.lock();
-            if topic.listeners() == 0
-                && let Some(topics) = topics.as_mut()
-            {
-                topics.remove(name);
-            }
-        }
+        topic.publish(kind, self.capacity);
     }
+}
+
+fn lock_topics(
+    topics: &Topics,
+) -> std::sync::MutexGuard<'_, Option<HashMap<Arc<str>, Arc<Topic>>>> {
+    topics.lock().expect("bus lock poisoned")
 }
 
 impl Bus for InProcessBus {
     fn publish(&self, event: LiveEvent) {
+        if event.revokes {
+            // Counted before it is sent: whoever subscribes after it was sent sees the count.
+            self.revocations.fetch_add(1, Ordering::SeqCst);
+        }
         let topic = Arc::clone(&event.topic);
         self.append(&topic, Kind::Event(event));
+    }
+
+    fn revocations(&self) -> u64 {
+        self.revocations.load(Ordering::SeqCst)
+    }
+
+    fn topics(&self) -> usize {
+        let topics = self.lock();
+        let names = topics.iter().flat_map(HashMap::keys);
+        names.filter(|name| super::is_valid_topic(name)).count()
     }
 
     fn subscribe(&self, topic: &str) -> Subscription {
@@ -123,7 +151,13 @@ impl Bus for InProcessBus {
         let Some(topics) = topics.as_mut() else {
             return Subscription::ended();
         };
-        let topic = topics.entry(Arc::from(topic)).or_insert_with(Topic::new);
+        let bus = Arc::downgrade(&self.topics);
+        let topic = topics
+            .entry(Arc::from(topic))
+            .or_insert_with_key(|name| Topic::new(Arc::clone(name), bus));
+        // Counted under the bus's lock, so the last subscriber to go can't forget the
+        // topic while this one joins it.
+        topic.subscribers.fetch_add(1, Ordering::Relaxed);
         Topic::subscribe(topic)
     }
 
@@ -143,6 +177,11 @@ impl Bus for InProcessBus {
 /// per event, and per subscriber only to join, or to skip ahead after it lagged.
 struct Topic {
     state: Mutex<TopicState>,
+    name: Arc<str>,
+    /// Its subscriptions that have not been dropped; the last one to go forgets the topic.
+    subscribers: AtomicUsize,
+    /// The bus that holds it; none for a topic outside any bus.
+    bus: Weak<Topics>,
 }
 
 struct TopicState {
@@ -187,13 +226,37 @@ impl Link {
 }
 
 impl Topic {
-    fn new() -> Arc<Self> {
+    fn new(name: Arc<str>, bus: Weak<Topics>) -> Arc<Self> {
         Arc::new(Self {
             state: Mutex::new(TopicState {
                 recent: VecDeque::from([Link::new(Kind::Gap)]),
                 listeners: Vec::new(),
             }),
+            name,
+            subscribers: AtomicUsize::new(0),
+            bus,
         })
+    }
+
+    /// One of its subscriptions is dropped: the last one forgets the topic, and the
+    /// events it keeps, unless someone subscribed meanwhile.
+    fn leave(self: &Arc<Self>) {
+        if self.subscribers.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        let Some(bus) = self.bus.upgrade() else {
+            return;
+        };
+        let mut topics = lock_topics(&bus);
+        let Some(topics) = topics.as_mut() else {
+            return;
+        };
+        let this = topics
+            .get(&self.name)
+            .is_some_and(|kept| Arc::ptr_eq(kept, self));
+        if this && self.subscribers.load(Ordering::Acquire) == 0 {
+            topics.remove(&self.name);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, TopicState> {
@@ -222,9 +285,8 @@ impl Topic {
         }
     }
 
-    /// Appends `kind`, keeping `capacity` links, and wakes every subscriber; returns how
-    /// many there are.
-    fn publish(&self, kind: Kind, capacity: usize) -> usize {
+    /// Appends `kind`, keeping `capacity` links, and wakes every subscriber.
+    fn publish(&self, kind: Kind, capacity: usize) {
         let link = Link::new(kind);
         let mut state = self.lock();
         // Only the newest link is ever linked onward, under the lock: this is the first set.
@@ -240,15 +302,6 @@ impl Topic {
             }
             None => false,
         });
-        state.listeners.len()
-    }
-
-    fn listeners(&self) -> usize {
-        self.lock()
-            .listeners
-            .iter()
-            .filter(|listener| listener.strong_count() > 0)
-            .count()
     }
 }
 
@@ -264,9 +317,11 @@ pub struct Subscription {
 impl Subscription {
     /// A subscription that has ended: made once the bus is closed.
     fn ended() -> Self {
+        let topic = Topic::new(Arc::from(""), Weak::new());
+        topic.subscribers.fetch_add(1, Ordering::Relaxed);
         Self {
             at: Link::new(Kind::End),
-            topic: Topic::new(),
+            topic,
             waker: Arc::default(),
         }
     }
@@ -292,6 +347,12 @@ impl Subscription {
     }
 }
 
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.topic.leave();
+    }
+}
+
 impl Stream for Subscription {
     type Item = Result<LiveEvent, Lagged>;
 
@@ -311,8 +372,6 @@ impl Stream for Subscription {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use futures::task::ArcWake;
     use futures::{FutureExt, StreamExt};
 
@@ -449,11 +508,48 @@ mod tests {
     }
 
     #[test]
-    fn a_topic_without_subscribers_is_forgotten() {
+    fn a_topic_is_forgotten_when_its_last_subscriber_goes_without_waiting_for_a_publish() {
+        let bus = InProcessBus::new(2);
+        let first = bus.subscribe("t");
+        let second = bus.subscribe("t");
+        bus.publish(event("t", "x"));
+        drop(first);
+        assert!(bus.has("t"), "one subscriber is left");
+        drop(second);
+        assert!(!bus.has("t"));
+        assert_eq!(bus.topics(), 0);
+    }
+
+    #[test]
+    fn a_topic_resubscribed_after_its_last_subscriber_went_is_a_fresh_one() {
         let bus = InProcessBus::new(2);
         drop(bus.subscribe("t"));
+        let mut again = bus.subscribe("t");
         bus.publish(event("t", "x"));
-        assert!(bus.topics.lock().unwrap().as_ref().unwrap().is_empty());
+        assert!(bus.has("t"));
+        let received = again.next().now_or_never().unwrap().unwrap().unwrap();
+        assert!(received.topic_frame.ends_with(b"data: x\n\n"));
+    }
+
+    #[test]
+    fn thousands_of_short_subscriptions_to_made_up_topics_leave_nothing_behind() {
+        let bus = InProcessBus::new(2);
+        for n in 0..12_000 {
+            let subscriptions: Vec<_> = (0..16)
+                .map(|t| bus.subscribe(&format!("made-up-{n}-{t}")))
+                .collect();
+            drop(subscriptions);
+        }
+        assert_eq!(bus.topics(), 0);
+    }
+
+    #[test]
+    fn revocations_are_counted_before_they_are_sent() {
+        let bus = InProcessBus::new(2);
+        bus.publish(event("t", "x"));
+        assert_eq!(bus.revocations(), 0);
+        bus.publish(LiveEvent::revoke("t", "eve"));
+        assert_eq!(bus.revocations(), 1);
     }
 
     #[test]
@@ -465,6 +561,6 @@ mod tests {
         }
         let topic = Arc::clone(&bus.topics.lock().unwrap().as_ref().unwrap()["t"]);
         assert!(topic.lock().listeners.len() <= 2);
-        assert_eq!(topic.listeners(), 1);
+        assert_eq!(topic.subscribers.load(Ordering::Relaxed), 1);
     }
 }

@@ -1,5 +1,6 @@
 //! Caps on open streams, per client address and in total, so one client (or a crowd) can't
-//! take every socket. A stream holds a [`Permit`] for as long as it is open.
+//! take every socket, and on how often an address opens them. A stream holds a [`Permit`]
+//! for as long as it is open. An IPv6 client counts by its /64, which one host can fill.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -7,14 +8,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::error::AppError;
+use crate::protect::{Rate, RateLimit, network};
 
-/// How many streams may be open at once.
+/// How many streams may be open at once, and how often they may be opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamLimits {
     /// From one client address (`MURMUR_STREAMS_PER_ADDRESS`).
     pub per_address: u64,
     /// In all (`MURMUR_STREAMS_TOTAL`).
     pub total: u64,
+    /// Streams opened per client address (`MURMUR_LIMIT_STREAM_OPENS`): a browser opens
+    /// one per page it shows and per reconnect; `None` for no limit. Kept in each
+    /// instance, as the caps are.
+    pub opens: Option<Rate>,
 }
 
 impl Default for StreamLimits {
@@ -22,6 +28,10 @@ impl Default for StreamLimits {
         Self {
             per_address: 256,
             total: 19_000,
+            opens: Some(Rate {
+                burst: 100,
+                per_minute: 300,
+            }),
         }
     }
 }
@@ -32,6 +42,8 @@ pub struct StreamCaps {
     /// Open streams in all; also the `/metrics` gauge.
     open: Arc<AtomicU64>,
     by_address: Mutex<HashMap<IpAddr, u64>>,
+    /// Streams opened, per client address.
+    opens: RateLimit<IpAddr>,
 }
 
 /// One open stream's place under the caps, given back when dropped.
@@ -47,14 +59,18 @@ impl StreamCaps {
             limits,
             open,
             by_address: Mutex::default(),
+            opens: RateLimit::new(limits.opens),
         })
     }
 
     /// A place for one more stream from `addr`.
     ///
     /// # Errors
-    /// `TooManyStreams` (429) when `addr` has its share open, `Full` (503) when the server has.
-    pub fn acquire(caps: &Arc<Self>, addr: IpAddr) -> Result<Permit, AppError> {
+    /// `RateLimited` (429) when `addr` opens streams too often, `TooManyStreams` (429)
+    /// when it has its share open, `Full` (503) when the server has.
+    pub async fn acquire(caps: &Arc<Self>, addr: IpAddr) -> Result<Permit, AppError> {
+        let addr = network(addr);
+        caps.opens.check(addr).await?;
         let mut by_address = caps.by_address.lock().expect("stream caps lock poisoned");
         let from_addr = by_address.entry(addr).or_insert(0);
         if *from_addr >= caps.limits.per_address {
@@ -93,26 +109,71 @@ impl Drop for Permit {
 mod tests {
     use super::*;
 
-    #[test]
-    fn streams_are_capped_per_address_and_in_total_and_freed_when_dropped() {
-        let caps = StreamCaps::new(
-            StreamLimits {
-                per_address: 2,
-                total: 3,
-            },
-            Arc::default(),
-        );
-        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
-        let first = StreamCaps::acquire(&caps, a).unwrap();
-        let _second = StreamCaps::acquire(&caps, a).unwrap();
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn caps(per_address: u64, total: u64, opens: Option<Rate>) -> Arc<StreamCaps> {
+        let limits = StreamLimits {
+            per_address,
+            total,
+            opens,
+        };
+        StreamCaps::new(limits, Arc::default())
+    }
+
+    #[tokio::test]
+    async fn streams_are_capped_per_address_and_in_total_and_freed_when_dropped() {
+        let caps = caps(2, 3, None);
+        let (a, b) = (ip("127.0.0.1"), ip("127.0.0.2"));
+        let first = StreamCaps::acquire(&caps, a).await.unwrap();
+        let _second = StreamCaps::acquire(&caps, a).await.unwrap();
         assert!(matches!(
-            StreamCaps::acquire(&caps, a),
+            StreamCaps::acquire(&caps, a).await,
             Err(AppError::TooManyStreams)
         ));
-        let _third = StreamCaps::acquire(&caps, b).unwrap();
-        assert!(matches!(StreamCaps::acquire(&caps, b), Err(AppError::Full)));
+        let _third = StreamCaps::acquire(&caps, b).await.unwrap();
+        assert!(matches!(
+            StreamCaps::acquire(&caps, b).await,
+            Err(AppError::Full)
+        ));
         drop(first);
-        let _again = StreamCaps::acquire(&caps, a).expect("a closed stream frees its place");
+        let again = StreamCaps::acquire(&caps, a).await;
+        assert!(again.is_ok(), "a closed stream frees its place");
         assert_eq!(caps.open.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_client_counts_by_its_slash_64() {
+        let caps = caps(2, 100, None);
+        let _first = StreamCaps::acquire(&caps, ip("2001:db8:1:2::1"))
+            .await
+            .unwrap();
+        let _second = StreamCaps::acquire(&caps, ip("2001:db8:1:2:ffff::9"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            StreamCaps::acquire(&caps, ip("2001:db8:1:2:abcd::7")).await,
+            Err(AppError::TooManyStreams)
+        ));
+        let other_network = StreamCaps::acquire(&caps, ip("2001:db8:1:3::1")).await;
+        assert!(other_network.is_ok());
+    }
+
+    #[tokio::test]
+    async fn opening_streams_is_rate_limited_per_address_even_when_each_is_closed() {
+        let opens = Rate {
+            burst: 3,
+            per_minute: 1,
+        };
+        let caps = caps(100, 100, Some(opens));
+        for _ in 0..3 {
+            drop(StreamCaps::acquire(&caps, ip("192.0.2.1")).await.unwrap());
+        }
+        assert!(matches!(
+            StreamCaps::acquire(&caps, ip("192.0.2.1")).await,
+            Err(AppError::RateLimited(_))
+        ));
+        assert!(StreamCaps::acquire(&caps, ip("192.0.2.2")).await.is_ok());
     }
 }

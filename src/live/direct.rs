@@ -5,8 +5,8 @@
 //! tens of thousands of subscribers can't afford that. So [`DirectListener`] reads the first
 //! request head of each new connection itself. A stream request that [`Open`] accepts is
 //! answered here: a fixed response head, then the body written frame by frame from the
-//! bytes every subscriber shares, with nothing else kept per connection. Everything else —
-//! including a stream request that can't be opened, so its error is answered by the app —
+//! bytes every subscriber shares, with nothing else kept per connection; a stream that
+//! can't be opened is refused here too, with the response [`Open`] gives. Everything else
 //! goes on to the HTTP server, with the bytes read so far put back in front.
 //!
 //! A stream asked for on a connection that already served another request (keep-alive) is
@@ -66,8 +66,18 @@ where
     }
 }
 
-/// The body of the stream `Head` asks for; `None` sends the request to the HTTP server.
-pub type Open = Arc<dyn Fn(Head) -> BoxFuture<'static, Option<Body>> + Send + Sync>;
+/// What to answer the stream request `Head`: the stream, or its refusal; `None` sends the
+/// request to the HTTP server.
+pub type Open = Arc<dyn Fn(Head) -> BoxFuture<'static, Option<Opened>> + Send + Sync>;
+
+/// What [`Open`] answers a stream request with.
+pub enum Opened {
+    /// The stream's body.
+    Stream(Body),
+    /// A whole HTTP/1.1 response refusing it (its connection then closes): answered here
+    /// rather than by the HTTP server, which would ask the gate and the caps again.
+    Refused(Bytes),
+}
 
 /// A listener that serves stream requests itself and hands every other connection to the
 /// HTTP server. Stops accepting when the server shuts down.
@@ -177,9 +187,15 @@ async fn serve<Io: AsyncRead + AsyncWrite + Unpin>(
         body = head_and_body(&mut io, addr, &open) => body,
     };
     match body {
-        Some(Ok(body)) => {
+        Some(Ok(Opened::Stream(body))) => {
             drop((handed_over, open, closing));
             let _ = write_stream(io, body).await;
+        }
+        Some(Ok(Opened::Refused(response))) => {
+            drop((handed_over, open, closing));
+            if io.write_all(&response).await.is_ok() {
+                let _ = io.shutdown().await;
+            }
         }
         Some(Err(head)) => {
             tokio::select! {
@@ -191,13 +207,13 @@ async fn serve<Io: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Reads the request head; answers the stream it opens, or the head when it is not a
-/// stream request (or its stream could not be opened); `None` when no head came.
+/// Reads the request head; answers what [`Open`] makes of it, or the head when it is not
+/// a stream request (or `Open` passes it on); `None` when no head came.
 async fn head_and_body(
     io: &mut (impl AsyncRead + Unpin),
     addr: SocketAddr,
     open: &Open,
-) -> Option<Result<Body, Vec<u8>>> {
+) -> Option<Result<Opened, Vec<u8>>> {
     let Ok(Ok(head)) = tokio::time::timeout(HEAD_READ_LIMIT, read_head(io)).await else {
         return None;
     };

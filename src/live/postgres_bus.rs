@@ -150,6 +150,14 @@ impl Bus for PostgresBus {
         self.local.subscribe(topic)
     }
 
+    fn revocations(&self) -> u64 {
+        self.local.revocations()
+    }
+
+    fn topics(&self) -> usize {
+        self.local.topics()
+    }
+
     fn close(&self) {
         self.local.close();
     }

@@ -353,6 +353,7 @@ mod tests {
     fn subscriber(who: Option<&str>, last_octet: u8) -> Subscriber {
         Subscriber {
             who: who.map(Arc::from),
+            session: None,
             addr: IpAddr::V4(Ipv4Addr::new(127, 0, 0, last_octet)),
         }
     }

@@ -12,6 +12,7 @@ use super::caps::{Permit, StreamCaps, StreamLimits};
 use super::gate::Gate;
 use super::presence::Presence;
 use super::replay::{History, resume};
+use super::sessions::{Session, SessionStreams};
 use super::sse::{Body, Closing, Frame, body, framed, frames, parse_topic_cursor, parse_topics};
 use crate::error::AppError;
 
@@ -23,21 +24,25 @@ pub struct LiveState {
     gate: Arc<dyn Gate>,
     presence: Presence,
     caps: Arc<StreamCaps>,
+    sessions: SessionStreams,
 }
 
-/// Who opens a stream: their username (if signed in), and the address their stream counts
-/// against.
+/// Who opens a stream: their username and session (if signed in), and the address their
+/// stream counts against.
 #[derive(Clone, Debug)]
 pub struct Subscriber {
     /// The subscriber's username; `None` when signed out.
     pub who: Option<Arc<str>>,
+    /// The session the subscriber signed in with: the stream ends when it does.
+    pub session: Option<Session>,
     /// The client address the stream counts against.
     pub addr: IpAddr,
 }
 
 impl LiveState {
     /// Streams fed by `bus`, resumed from `history`, admitted by `gate`, counted in
-    /// `presence`, ended on `closing`, capped by `limits` and counted in `open_streams`.
+    /// `presence`, ended on `closing`, capped and rate limited by `limits` and counted in
+    /// `open_streams`.
     pub fn new(
         bus: Arc<dyn Bus>,
         history: Arc<dyn History>,
@@ -59,23 +64,40 @@ impl LiveState {
             gate,
             presence,
             caps: StreamCaps::new(limits, open_streams),
+            sessions: SessionStreams::checking_expiries(),
         }
+    }
+
+    /// How many topics open streams are subscribed to (see [`Bus::topics`]).
+    pub fn topics(&self) -> usize {
+        self.bus.topics()
+    }
+
+    /// The sessions whose streams are open: tell them when one ends
+    /// ([`SessionStreams::end`]).
+    pub fn sessions(&self) -> SessionStreams {
+        self.sessions.clone()
     }
 
     /// A stream of `topics`, each resuming after its cursor (if any), with `frame`'s
     /// framing. The stream counts against the caps until it ends.
     ///
+    /// The gate answers first, so a refused topic costs neither a subscription nor a read.
+    /// A revocation published between the gate's answer and the subscription would miss
+    /// the stream: if the bus carried one meanwhile, the gate is asked again.
+    ///
     /// # Errors
-    /// `TooManyStreams` or `Full` past the caps; the gate's refusal of any topic.
+    /// `RateLimited` when the subscriber's address opens streams too often, `TooManyStreams`
+    /// or `Full` past the caps; the gate's refusal of any topic.
     pub async fn open(
         &self,
         subscriber: &Subscriber,
         topics: &[(String, Option<i64>)],
         frame: Frame,
     ) -> Result<Body, AppError> {
-        let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
-        // Subscribed before the gate is asked: a revocation published after the check
-        // still reaches these streams.
+        let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr).await?;
+        let revocations = self.bus.revocations();
+        self.admit(subscriber, topics).await?;
         let mut streams = Vec::with_capacity(topics.len());
         for (topic, cursor) in topics {
             let items = resume(
@@ -88,8 +110,8 @@ impl LiveState {
             );
             streams.push(frames(items.await, frame, topic).boxed());
         }
-        for (topic, _) in topics {
-            self.gate.admit(subscriber.who.as_deref(), topic).await?;
+        if self.bus.revocations() != revocations {
+            self.admit(subscriber, topics).await?;
         }
         // Admitted: on a topic with presence, the subscriber is here while its stream
         // carries the topic, and first learns who else is.
@@ -114,7 +136,23 @@ impl LiveState {
             1 => streams.pop().expect("one stream"),
             _ => select_all(streams).boxed(),
         };
+        let frames = match &subscriber.session {
+            Some(session) => self.sessions.until_ended(session, frames).boxed(),
+            None => frames,
+        };
         Ok(body(frames, permit))
+    }
+
+    /// Asks the gate for each topic.
+    async fn admit(
+        &self,
+        subscriber: &Subscriber,
+        topics: &[(String, Option<i64>)],
+    ) -> Result<(), AppError> {
+        for (topic, _) in topics {
+            self.gate.admit(subscriber.who.as_deref(), topic).await?;
+        }
+        Ok(())
     }
 
     /// The multi-topic stream a browser tab holds: `/live?topic=a&topic=b@42`. A topic given

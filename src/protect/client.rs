@@ -1,12 +1,32 @@
 //! The address a request comes from: the socket's peer, or — only when that peer is a
 //! proxy the operator trusts — the client its `X-Forwarded-For` names.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 
-/// The client address of a request, as rate limits and stream caps count it.
+/// The client address of a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientAddr(pub IpAddr);
+
+impl ClientAddr {
+    /// What per-address limits count: see [`network`].
+    pub fn network(self) -> IpAddr {
+        network(self.0)
+    }
+}
+
+/// The network a client address stands for, as per-address limits and caps count it: an
+/// IPv4 address itself (an IPv4-mapped IPv6 one as IPv4), an IPv6 address by its /64 —
+/// what one host is given, so one client can't spread over 2^64 addresses.
+pub fn network(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V4(_) => addr,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+    }
+}
 
 /// The proxies whose `X-Forwarded-For` is believed (`MURMUR_TRUSTED_PROXIES`); none by
 /// default, so a client can't pick its own address.
@@ -93,6 +113,17 @@ mod tests {
         assert_eq!(
             proxies.client(ip("10.0.0.1"), Some("garbage")).0,
             ip("10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_slash_64_and_an_ipv4_one_by_itself() {
+        assert_eq!(network(ip("2001:db8:a:b:1:2:3:4")), ip("2001:db8:a:b::"));
+        assert_eq!(network(ip("::ffff:192.0.2.7")), ip("192.0.2.7"));
+        assert_eq!(network(ip("192.0.2.7")), ip("192.0.2.7"));
+        assert_ne!(
+            network(ip("2001:db8:a:b::1")),
+            network(ip("2001:db8:a:c::1"))
         );
     }
 

@@ -21,7 +21,7 @@ pub use postgres::PostgresBuckets;
 use crate::error::AppError;
 
 /// How much a key may do: `burst` at once, then `per_minute`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rate {
     pub burst: u32,
     pub per_minute: u32,
@@ -81,6 +81,10 @@ pub trait SharedBuckets: Send + Sync + 'static {
         key: &str,
         rate: Rate,
     ) -> Result<Option<Duration>, sqlx::Error>;
+
+    /// Gives back a token [`Self::spend`] took from `key`'s bucket (the bucket stays at
+    /// most full).
+    async fn refund(&self, limit: &str, key: &str, rate: Rate) -> Result<(), sqlx::Error>;
 }
 
 /// Shared buckets, as the configuration carries them.
@@ -225,6 +229,32 @@ impl<K: Hash + Eq + Display> RateLimit<K> {
         spent.map_err(|wait| AppError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64))
     }
 
+    /// Gives back the token a [`Self::check`] of `key` took: for limits that count only
+    /// what fails, spent first so that tries at once can't all pass, refunded on success.
+    ///
+    /// # Errors
+    /// `Internal` if shared buckets can't be reached.
+    pub async fn refund(&self, key: K) -> Result<(), AppError> {
+        let Some(rate) = self.rate else {
+            return Ok(());
+        };
+        if let Some(shared) = &self.shared {
+            return shared
+                .0
+                .refund(self.name, &key.to_string(), rate)
+                .await
+                .map_err(|error| {
+                    tracing::error!(%error, "rate limit buckets failed");
+                    AppError::Internal
+                });
+        }
+        let mut buckets = self.buckets.lock().expect("rate limit lock poisoned");
+        if let Some(bucket) = buckets.get_mut(&key) {
+            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(rate.burst));
+        }
+        Ok(())
+    }
+
     fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
         let Some(rate) = self.rate else {
             return Ok(());
@@ -274,6 +304,23 @@ mod tests {
             limit.check_at("ada", start + Duration::from_secs(1)),
             Ok(())
         );
+    }
+
+    #[tokio::test]
+    async fn a_refunded_token_can_be_spent_again_but_never_past_the_burst() {
+        let limit = RateLimit::new(Rate::parse("2:1").unwrap());
+        let start = Instant::now();
+        assert_eq!(limit.check_at("ada", start), Ok(()));
+        assert_eq!(limit.check_at("ada", start), Ok(()));
+        assert!(limit.check_at("ada", start).is_err());
+        limit.refund("ada").await.unwrap();
+        assert_eq!(limit.check_at("ada", start), Ok(()));
+        for _ in 0..5 {
+            limit.refund("ada").await.unwrap();
+        }
+        assert_eq!(limit.check_at("ada", start), Ok(()));
+        assert_eq!(limit.check_at("ada", start), Ok(()));
+        assert!(limit.check_at("ada", start).is_err(), "two at most");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::config::{LeptosOptions, get_configuration};
 
+use super::metrics::MetricsToken;
 use crate::live::StreamLimits;
-use crate::protect::{RateLimits, TrustedProxies};
+use crate::protect::{Rate, RateLimits, TrustedProxies};
 
 /// Where and how the server runs.
 #[derive(Clone, Debug)]
@@ -21,7 +23,8 @@ pub struct Config {
     pub write_stall_limit: Duration,
     /// Rate limits on posting, creating rooms, signing in and up (`MURMUR_LIMIT_*`).
     pub limits: RateLimits,
-    /// Caps on open event streams (`MURMUR_STREAMS_PER_ADDRESS`, `MURMUR_STREAMS_TOTAL`).
+    /// Caps on open event streams (`MURMUR_STREAMS_PER_ADDRESS`, `MURMUR_STREAMS_TOTAL`)
+    /// and on opening them (`MURMUR_LIMIT_STREAM_OPENS`).
     pub streams: StreamLimits,
     /// Proxies whose `X-Forwarded-For` names the client (`MURMUR_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
@@ -30,6 +33,8 @@ pub struct Config {
     pub presence_grace: Duration,
     /// Where room exports are written (`exports` under `MURMUR_DATA_DIR`).
     pub exports_dir: PathBuf,
+    /// Who may read `/metrics` from elsewhere (`MURMUR_METRICS_TOKEN`).
+    pub metrics_token: MetricsToken,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -58,6 +63,7 @@ impl Config {
             trusted_proxies: TrustedProxies::default(),
             presence_grace: PRESENCE_GRACE,
             exports_dir: PathBuf::from("data/exports"),
+            metrics_token: MetricsToken::default(),
         }
     }
 
@@ -87,12 +93,19 @@ impl Config {
             streams: StreamLimits {
                 per_address: count("MURMUR_STREAMS_PER_ADDRESS", defaults.per_address)?,
                 total: count("MURMUR_STREAMS_TOTAL", defaults.total)?,
+                opens: match var("MURMUR_LIMIT_STREAM_OPENS") {
+                    None => defaults.opens,
+                    Some(text) => {
+                        Rate::parse(&text).map_err(|e| format!("MURMUR_LIMIT_STREAM_OPENS: {e}"))?
+                    }
+                },
             },
             trusted_proxies: TrustedProxies::parse(
                 &var("MURMUR_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
             exports_dir: dir.join("exports"),
+            metrics_token: MetricsToken(var("MURMUR_METRICS_TOKEN").map(Arc::from)),
             ..Self::new(database_url, leptos_options()?)
         })
     }

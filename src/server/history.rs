@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 
 use crate::chat::service::ChatService;
+use crate::inbox::is_user_topic;
 use crate::inbox::service::InboxService;
 use crate::live::{History, LiveEvent};
 
@@ -17,16 +18,18 @@ pub struct AppHistory {
 #[async_trait]
 impl History for AppHistory {
     async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
-        match topic.split_once(':') {
-            Some(("user", _)) => self.inbox.after(topic, cursor, limit).await,
-            _ => self.chat.after(topic, cursor, limit).await,
+        if is_user_topic(topic) {
+            self.inbox.after(topic, cursor, limit).await
+        } else {
+            self.chat.after(topic, cursor, limit).await
         }
     }
 
     async fn latest(&self, topic: &str) -> Option<i64> {
-        match topic.split_once(':') {
-            Some(("user", _)) => self.inbox.latest(topic).await,
-            _ => self.chat.latest(topic).await,
+        if is_user_topic(topic) {
+            self.inbox.latest(topic).await
+        } else {
+            self.chat.latest(topic).await
         }
     }
 }

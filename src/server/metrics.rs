@@ -1,13 +1,20 @@
 //! `GET /metrics`: what the server has done since it started, in Prometheus' text format.
-//! The benchmark reads it to count what a post costs.
+//! The benchmark reads it to count what a post costs. It answers clients on this machine
+//! (loopback, as the client address is read through trusted proxies), and others only
+//! with `MURMUR_METRICS_TOKEN` as a bearer token.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use crate::accounts::Caller;
+use crate::error::AppError;
+use crate::live::LiveState;
 
 /// The server's counters; cheap to clone, all clones count together.
 #[derive(Clone, Debug, Default)]
@@ -37,8 +44,63 @@ pub async fn count_requests(
     next.run(request).await
 }
 
+/// Who may read `/metrics` from elsewhere than this machine: whoever sends this as a
+/// bearer token (`MURMUR_METRICS_TOKEN`). Redacted in `Debug`.
+#[derive(Clone, Default)]
+pub struct MetricsToken(pub Option<Arc<str>>);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = if self.0.is_some() { "set" } else { "unset" };
+        write!(f, "MetricsToken({set})")
+    }
+}
+
+impl MetricsToken {
+    /// Whether a request from `client` with `headers` may read the metrics.
+    fn admits(&self, client: IpAddr, headers: &HeaderMap) -> bool {
+        let loopback = match client {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            IpAddr::V4(v4) => v4.is_loopback(),
+        };
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        let matches = match (&self.0, sent) {
+            (Some(token), Some(sent)) => {
+                // In constant time: the token must not be guessable a byte at a time.
+                token.len() == sent.len()
+                    && token
+                        .bytes()
+                        .zip(sent.bytes())
+                        .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                        == 0
+            }
+            _ => false,
+        };
+        loopback || matches
+    }
+}
+
 /// `GET /metrics`.
-pub async fn metrics(State(metrics): State<Metrics>) -> impl IntoResponse {
+///
+/// # Errors
+/// `403` to a client elsewhere without the metrics token.
+pub async fn metrics(
+    State(metrics): State<Metrics>,
+    State(token): State<MetricsToken>,
+    State(live): State<LiveState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    if !token.admits(caller.addr.0, &headers) {
+        return Err(AppError::Forbidden(
+            "metrics are for this machine, or for whoever has MURMUR_METRICS_TOKEN".into(),
+        ));
+    }
     let metric = |name: &str, kind: &str, help: &str, value: &AtomicU64| {
         let value = value.load(Ordering::Relaxed);
         format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n")
@@ -62,7 +124,13 @@ pub async fn metrics(State(metrics): State<Metrics>) -> impl IntoResponse {
             "Event streams open now.",
             &metrics.streams,
         ),
+        metric(
+            "murmur_live_topics",
+            "gauge",
+            "Topics the open streams are subscribed to, each kept once on the bus.",
+            &AtomicU64::new(live.topics() as u64),
+        ),
     ]
     .concat();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
 }

@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::database::Database;
+use super::form_errors;
 use super::gate::AppGate;
 use super::history::AppHistory;
 use super::instances::Instances;
@@ -67,7 +68,6 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         limits.limit("exports", limits.exports),
     )
     .await?;
-    let accounts = AccountService::new(stores.accounts, bus.clone(), &limits);
     let (closing, closing_signal) = Closing::new();
     let history = Arc::new(AppHistory {
         chat: chat.clone(),
@@ -75,14 +75,18 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     });
     instances.read_back_from(history.clone());
     let live = LiveState::new(
-        bus,
+        bus.clone(),
         history,
-        Arc::new(AppGate { chat: chat.clone() }),
+        Arc::new(AppGate {
+            chat: chat.clone(),
+            inbox: inbox.clone(),
+        }),
         presence,
         closing_signal.clone(),
         config.streams,
         Arc::clone(&metrics.streams),
     );
+    let accounts = AccountService::new(stores.accounts, bus.clone(), &limits, live.sessions());
     let identify_state = Identify {
         accounts: accounts.clone(),
         proxies: config.trusted_proxies.clone(),
@@ -96,6 +100,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         identify: identify_state.clone(),
         live: live.clone(),
         metrics: metrics.clone(),
+        metrics_token: config.metrics_token.clone(),
     };
 
     let routes = generate_route_list(App);
@@ -131,6 +136,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         ))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
+        .layer(middleware::from_fn(form_errors::vouch_for_form_errors))
         .layer(middleware::from_fn_with_state(
             metrics.clone(),
             metrics::count_requests,

@@ -4,6 +4,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::Metrics;
+use super::metrics::MetricsToken;
 use crate::accounts::Identify;
 use crate::accounts::service::AccountService;
 use crate::chat::service::ChatService;
@@ -22,4 +23,5 @@ pub struct AppState {
     pub identify: Identify,
     pub live: LiveState,
     pub metrics: Metrics,
+    pub metrics_token: MetricsToken,
 }

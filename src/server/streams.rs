@@ -11,10 +11,11 @@ use futures::FutureExt;
 use super::Metrics;
 use crate::accounts::Caller;
 use crate::accounts::service::AccountService;
+use crate::api::raw_response;
 use crate::chat::http::open_room_stream;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
-use crate::live::direct::{Head, Open};
+use crate::live::direct::{Head, Open, Opened};
 use crate::live::{LiveState, STREAM_PATH, last_event_id, respond};
 use crate::protect::TrustedProxies;
 
@@ -63,6 +64,7 @@ impl DirectStreams {
                     path => Some(path.strip_prefix("/rooms/")?.strip_suffix("/stream")?),
                 };
                 let (accounts, proxies) = (&streams.accounts, &streams.proxies);
+                // A store that fails to say who this is: the HTTP server answers it.
                 let caller = Caller::identify(accounts, proxies, head.peer, &head.headers)
                     .await
                     .ok()?;
@@ -75,9 +77,11 @@ impl DirectStreams {
                         open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
                     }
                 };
-                let body = body.ok()?;
                 streams.metrics.request();
-                Some(body)
+                Some(match body {
+                    Ok(body) => Opened::Stream(body),
+                    Err(error) => Opened::Refused(raw_response(&error)),
+                })
             }
             .boxed()
         })

@@ -30,7 +30,8 @@ fn session_cookie(response: &reqwest::Response) -> (String, String) {
         .unwrap()
         .to_owned();
     let pair = line.split(';').next().unwrap().to_owned();
-    assert!(pair.starts_with("murmur_session="), "{line}");
+    let named = pair.strip_prefix("__Host-").unwrap_or(&pair);
+    assert!(named.starts_with("murmur_session="), "{line}");
     (pair, line)
 }
 
@@ -374,7 +375,34 @@ async fn the_cookie_is_secure_only_when_a_trusted_proxy_says_the_client_came_ove
             .post(app.url("/api/accounts"))
             .header("x-forwarded-proto", "https");
         let created = request.json(&body).send().await.unwrap();
-        let (_, line) = session_cookie(&created);
+        let (pair, line) = session_cookie(&created);
         assert_eq!(line.contains("; Secure"), secure, "{line}");
+        assert_eq!(pair.starts_with("__Host-murmur_session="), secure, "{line}");
     }
+}
+
+#[tokio::test]
+async fn over_https_only_the_host_prefixed_cookie_signs_in_so_none_can_be_planted_beside_it() {
+    let app = spawn_app_with(|config| {
+        config.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    let token = app.token("ada").await;
+    let me_over = |https: bool, cookie: String| {
+        let mut request = app.http.get(app.url("/api/me")).header("cookie", cookie);
+        if https {
+            request = request.header("x-forwarded-proto", "https");
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        me_over(true, format!("__Host-murmur_session={token}")).await,
+        200
+    );
+    assert_eq!(
+        me_over(true, format!("murmur_session={token}")).await,
+        401,
+        "a cookie without the prefix could have been set by a subdomain or over http"
+    );
+    assert_eq!(me_over(false, format!("murmur_session={token}")).await, 200);
 }

@@ -326,38 +326,6 @@ async fn a_plain_form_post_redirects_back_to_the_page_with_or_without_an_error()
     assert_eq!(app.messages("lobby").await.len(), 1);
 }
 
-/// With JavaScript off, a refused form comes back to its page, which shows why.
-#[tokio::test]
-async fn a_refused_plain_form_post_shows_its_error_on_the_page_it_came_from() {
-    let app = spawn_app().await;
-    let refused = app
-        .client_as("ada")
-        .await
-        .post(app.url("/api/create_room"))
-        .header("accept", "text/html")
-        .header("referer", app.url("/"))
-        .form(&[("slug", "lobby"), ("title", "Again")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 302);
-    let location = refused.headers()["location"].to_str().unwrap().to_owned();
-    let page = app
-        .client_as("ada")
-        .await
-        .get(location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("the room “lobby” already exists"),
-        "the directory shows the error"
-    );
-}
-
 /// The open-streams gauge follows subscribers, including ones that just hang up.
 #[tokio::test]
 async fn open_streams_are_counted_until_their_clients_hang_up() {

@@ -114,6 +114,7 @@ async fn start(
             .build(),
     );
     config.limits = RateLimits::off();
+    config.streams.opens = None;
     config.exports_dir = dir.path().join("exports");
     configure(&mut config);
     let murmur = startup::build(&config).await.expect("app builds");
@@ -397,6 +398,23 @@ impl Api {
             metric(&text, "murmur_http_requests_total"),
             metric(&text, "murmur_db_queries_total"),
         )
+    }
+
+    /// Topics the bus keeps for open streams, from `/metrics`.
+    pub async fn bus_topics(&self) -> u64 {
+        metric(&self.metrics_text().await, "murmur_live_topics")
+    }
+
+    /// Waits until the server has ended every stream (a hang, not a timing, fails).
+    pub async fn until_no_streams(&self) {
+        let deadline = tokio::time::Instant::now() + STUCK;
+        while self.open_streams().await > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "streams never closed"
+            );
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Open event streams, from `/metrics`.

@@ -119,13 +119,32 @@ impl AccountStore for SqliteAccountStore {
         &self,
         token: &TokenHash,
         expires_at: i64,
-    ) -> Result<(), AccountStoreError> {
-        sqlx::query("UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1")
+    ) -> Result<bool, AccountStoreError> {
+        let updated = sqlx::query("UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1")
             .bind(&token[..])
             .bind(expires_at)
             .execute(self.query())
             .await?;
-        Ok(())
+        Ok(updated.rows_affected() > 0)
+    }
+
+    async fn key(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], AccountStoreError> {
+        sqlx::query(
+            "INSERT INTO server_keys (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(&fresh[..])
+        .execute(self.query())
+        .await?;
+        let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_keys WHERE name = ?1")
+            .bind(name)
+            .fetch_one(self.query())
+            .await?;
+        value.try_into().map_err(|_| {
+            AccountStoreError::Database(sqlx::Error::Protocol(format!(
+                "server key {name:?} is not 32 bytes"
+            )))
+        })
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<(), AccountStoreError> {

@@ -271,6 +271,7 @@ async fn start_instance(addr: SocketAddr, url: &str, proxy: Option<&str>) -> io:
         // reconnects) come from a few loopback addresses.
         .env("MURMUR_LIMIT_POSTS", "off")
         .env("MURMUR_LIMIT_ROOMS", "off")
+        .env("MURMUR_LIMIT_STREAM_OPENS", "off")
         .env("MURMUR_STREAMS_PER_ADDRESS", "40000")
         .env("MURMUR_STREAMS_TOTAL", "40000")
         .stdout(Stdio::piped())

@@ -83,4 +83,17 @@ impl SharedBuckets for PostgresBuckets {
             Duration::from_secs_f64((1.0 - tokens).max(0.0) / per_second)
         }))
     }
+
+    async fn refund(&self, limit: &str, key: &str, rate: Rate) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE rate_buckets SET tokens = LEAST($3, tokens + 1)
+             WHERE limit_name = $1 AND key = $2",
+        )
+        .bind(limit)
+        .bind(key)
+        .bind(f64::from(rate.burst))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

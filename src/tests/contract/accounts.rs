@@ -40,7 +40,7 @@ pub async fn account_store_keeps_its_contract(store: &dyn AccountStore) {
         None,
         "expired at its expiry"
     );
-    store.extend_session(&token, 200).await.unwrap();
+    assert!(store.extend_session(&token, 200).await.unwrap());
     assert_eq!(
         store.session(&token, 150).await.unwrap(),
         Some((account.clone(), 200))
@@ -56,5 +56,10 @@ pub async fn account_store_keeps_its_contract(store: &dyn AccountStore) {
         None,
         "ended for good"
     );
+    assert!(
+        !store.extend_session(&token, 300).await.unwrap(),
+        "a renewal racing the sign-out brings nothing back"
+    );
+    assert_eq!(store.session(&token, 50).await.unwrap(), None);
     store.delete_session(&token).await.unwrap();
 }
