@@ -13,6 +13,7 @@ mod exports;
 mod faults;
 mod follower;
 mod helpers;
+mod members;
 mod migration;
 mod nginx;
 mod notifications;
