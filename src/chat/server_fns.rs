@@ -168,7 +168,8 @@ pub async fn read_room(slug: String, up_to: i64) -> Result<(), AppError> {
     inbox().mark_room_read(reader, &slug).await.map_err(fail)
 }
 
-/// The caller is typing in room `slug` (told to its readers at most every two seconds).
+/// The caller is typing in room `slug` (told to its readers at most every two seconds;
+/// sooner is refused with `429`).
 #[server(endpoint = "typing")]
 pub async fn typing(slug: String) -> Result<(), AppError> {
     use crate::{accounts::caller, api::fail, chat::service::chat};
