@@ -190,9 +190,9 @@ impl ChatService {
             .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
-    /// Stores a message by `author`, then tells the room's subscribers, each account it
-    /// mentions that may read the room (on their own topic), and, in the directory, those
-    /// who may see the room.
+    /// Stores a message by `author`, then tells the room's subscribers, the first 50
+    /// accounts it mentions that may read the room (on their own topic), and, in the
+    /// directory, those who may see the room.
     ///
     /// # Errors
     /// `Invalid` for a malformed slug or body; `RoomNotFound` as for [`Self::room`];

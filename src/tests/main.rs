@@ -14,6 +14,7 @@ mod faults;
 mod follower;
 mod helpers;
 mod members;
+mod mentions;
 mod migration;
 mod nginx;
 mod notifications;
