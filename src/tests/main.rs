@@ -22,6 +22,7 @@ mod pages;
 mod presence;
 mod private;
 mod proxy;
+mod reading;
 mod resume;
 mod rng;
 mod security;
