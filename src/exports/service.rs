@@ -1,5 +1,6 @@
 //! The export service: asking for an export, reading its state, and downloading it — each
-//! for the person who asked alone (anyone else is told it doesn't exist). The jobs
+//! for the person who asked alone, and only while they may still see the room (anyone else,
+//! or someone since removed from a private room, is told it doesn't exist). The jobs
 //! themselves run one at a time in the background (`runner.rs`).
 
 use std::path::PathBuf;
@@ -86,14 +87,28 @@ impl ExportService {
         Ok(id)
     }
 
-    /// Export `id`, if `who` asked for it and it has not expired.
+    /// Export `id`, if `who` asked for it, it has not expired, and `who` may still see its
+    /// room: someone removed from a private room loses what they exported of it (and has
+    /// it back if they are added again, while it is kept).
     ///
     /// # Errors
-    /// `ExportNotFound` otherwise.
+    /// `ExportNotFound` otherwise — one answer for all three.
     pub async fn job(&self, who: &Account, id: i64) -> Result<Job, AppError> {
         let job = self.store.job(id, kept_since()).await.map_err(failed)?;
-        job.filter(|job| job.requester == who.username)
-            .ok_or_else(|| AppError::ExportNotFound(id.to_string()))
+        let job = job.filter(|job| job.requester == who.username);
+        match job {
+            Some(job) if self.sees(who, &job).await? => Ok(job),
+            _ => Err(AppError::ExportNotFound(id.to_string())),
+        }
+    }
+
+    /// Whether `who` may see `job`'s room now.
+    async fn sees(&self, who: &Account, job: &Job) -> Result<bool, AppError> {
+        match self.chat.room(Some(&who.username), &job.room).await {
+            Ok(_) => Ok(true),
+            Err(AppError::RoomNotFound(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// The file of `who`'s ready export `id`, opened, with its job. A file that may hold a
@@ -129,13 +144,19 @@ impl ExportService {
         Ok((job, file))
     }
 
-    /// `who`'s exports of the last day, newest first.
+    /// `who`'s exports of the last day, newest first — of the rooms they may still see.
     ///
     /// # Errors
     /// `Internal` if the store fails.
     pub async fn summaries(&self, who: &Account) -> Result<Vec<ExportSummary>, AppError> {
         let jobs = self.store.jobs_of(&who.username, kept_since()).await;
-        Ok(jobs.map_err(failed)?.into_iter().map(summary).collect())
+        let mut seen = Vec::new();
+        for job in jobs.map_err(failed)? {
+            if self.sees(who, &job).await? {
+                seen.push(summary(job));
+            }
+        }
+        Ok(seen)
     }
 }
 

@@ -9,6 +9,7 @@ mod contract;
 mod crash;
 mod databases;
 mod editing;
+mod export_rules;
 mod exports;
 mod faults;
 mod follower;
