@@ -23,7 +23,9 @@ impl AppError {
     /// `Retry-After` for a rate-limited request.
     fn retry_after(&self) -> Option<HeaderValue> {
         match self {
-            Self::RateLimited(seconds) => Some(HeaderValue::from(*seconds)),
+            Self::RateLimited(seconds) | Self::ExportsBusy(seconds) => {
+                Some(HeaderValue::from(*seconds))
+            }
             _ => None,
         }
     }

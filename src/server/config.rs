@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use leptos::config::{LeptosOptions, get_configuration};
 
+use crate::exports::service::QUEUE;
 use crate::live::StreamLimits;
 use crate::protect::{RateLimits, TrustedProxies};
 
@@ -30,6 +31,9 @@ pub struct Config {
     pub presence_grace: Duration,
     /// Where room exports are written (`exports` under `MURMUR_DATA_DIR`).
     pub exports_dir: PathBuf,
+    /// How many exports this instance takes on at once, being made or waiting to be
+    /// (`MURMUR_EXPORT_QUEUE`); past it, asking for one is answered `429`.
+    pub export_queue: usize,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -58,6 +62,7 @@ impl Config {
             trusted_proxies: TrustedProxies::default(),
             presence_grace: PRESENCE_GRACE,
             exports_dir: PathBuf::from("data/exports"),
+            export_queue: QUEUE,
         }
     }
 
@@ -93,6 +98,10 @@ impl Config {
             )
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
             exports_dir: dir.join("exports"),
+            export_queue: match count("MURMUR_EXPORT_QUEUE", QUEUE as u64)? {
+                0 => return Err("MURMUR_EXPORT_QUEUE must be at least 1".into()),
+                queue => usize::try_from(queue).map_err(|e| format!("MURMUR_EXPORT_QUEUE: {e}"))?,
+            },
             ..Self::new(database_url, leptos_options()?)
         })
     }
