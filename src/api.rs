@@ -12,7 +12,9 @@ use leptos::prelude::{use_context, with_context};
 use leptos_axum::ResponseOptions;
 use serde::de::DeserializeOwned;
 
+use crate::accounts::Caller;
 use crate::error::AppError;
+use crate::protect::may_record_reading;
 
 impl AppError {
     fn status_code(&self) -> StatusCode {
@@ -22,7 +24,9 @@ impl AppError {
     /// `Retry-After` for a rate-limited request.
     fn retry_after(&self) -> Option<HeaderValue> {
         match self {
-            Self::RateLimited(seconds) => Some(HeaderValue::from(*seconds)),
+            Self::RateLimited(seconds) | Self::ExportsBusy(seconds) => {
+                Some(HeaderValue::from(*seconds))
+            }
             _ => None,
         }
     }
@@ -77,6 +81,19 @@ pub fn fail(error: AppError) -> AppError {
         }
     }
     error
+}
+
+/// Whether the current server function or page render may record that its caller read
+/// what it shows (see [`may_record_reading`]); not outside a request.
+pub fn records_reading() -> bool {
+    with_context::<Parts, _>(|parts| {
+        let bearer = parts
+            .extensions
+            .get::<Caller>()
+            .is_some_and(|caller| caller.bearer);
+        may_record_reading(&parts.method, &parts.headers, bearer)
+    })
+    .unwrap_or(false)
 }
 
 /// Adds `name: value` to the current server function's or page's response.

@@ -51,6 +51,10 @@ pub enum AppError {
     /// No export has this id — or it is someone else's, or expired.
     #[error("no export “{0}”: exports are kept for a day, for whoever asked for them")]
     ExportNotFound(String),
+    /// Asking for an export (or for one to be made again) while as many wait to be made as
+    /// the server queues; the number is the seconds to wait.
+    #[error("the server has too many exports to make just now; try again in {0} s")]
+    ExportsBusy(u64),
     /// Downloading an export that is still being made, or failed.
     #[error("this export is not ready: {0}")]
     ExportNotReady(String),
@@ -93,7 +97,7 @@ impl AppError {
             Self::ExportNotReady(_) => 409,
             Self::Refused { status, .. } => *status,
             Self::Forbidden(_) => 403,
-            Self::RateLimited(_) | Self::TooManyStreams => 429,
+            Self::RateLimited(_) | Self::ExportsBusy(_) | Self::TooManyStreams => 429,
             Self::Full => 503,
             Self::TooLarge => 413,
             Self::Unreachable => 503,

@@ -7,5 +7,5 @@ mod csrf;
 mod rate;
 
 pub use client::{ClientAddr, TrustedProxies, network};
-pub use csrf::is_cross_site;
+pub use csrf::{is_cross_site, may_record_reading};
 pub use rate::{PostgresBuckets, Rate, RateLimit, RateLimits, Shared, SharedBuckets};

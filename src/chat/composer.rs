@@ -100,7 +100,7 @@ pub fn Composer(
     })
 }
 
-/// Tells the room the writer is typing, at most every two seconds (the server drops more).
+/// Tells the room the writer is typing, at most every two seconds (the server refuses more).
 #[derive(Clone, Copy)]
 struct Typing {
     slug: StoredValue<String>,

@@ -33,6 +33,9 @@ pub(super) struct ConversationSeed {
     pub me: Option<String>,
     /// Where the reader had read up to when they opened the room (signed in).
     pub last_read: Option<i64>,
+    /// Whether opening the room read it; if not (another site opened it), the page reads
+    /// it once the reader is at the bottom with the tab in view.
+    pub read_when_opened: bool,
     pub moderator: bool,
     /// The message whose edit form is open (`?edit=<id>`, without JavaScript).
     pub editing: Option<i64>,
@@ -48,6 +51,7 @@ from_js_fields!(ConversationSeed {
     latest,
     me,
     last_read,
+    read_when_opened,
     moderator,
     editing,
     error
@@ -61,6 +65,7 @@ pub(super) fn Conversation() -> impl IntoView {
         latest,
         me,
         last_read,
+        read_when_opened,
         moderator,
         editing,
         error,
@@ -82,15 +87,20 @@ pub(super) fn Conversation() -> impl IntoView {
     let newest = move || messages.with_untracked(|m| m.last().map_or(0, |m| m.id));
     // The stream resumes after what was rendered, so nothing changed since is missed.
     topic.seen(newest());
-    // Reading to the bottom reads the room (opening it read what it showed then).
-    let marker = me
-        .is_some()
-        .then(|| ReadMarker::new(slug.clone(), newest()));
+    // Reading to the bottom reads the room; opening it read what it showed then, unless
+    // another site opened it: then what it shows is read here, once in view.
+    let marker = me.is_some().then(|| {
+        let read = if read_when_opened { newest() } else { 0 };
+        ReadMarker::new(slug.clone(), read)
+    });
     let read_to_bottom = move || {
         if let (Some(marker), true) = (marker, scroll.mark().at_bottom()) {
             marker.reached(newest());
         }
     };
+    if !read_when_opened {
+        Effect::new(move |_| read_to_bottom());
+    }
     let _ = window_event_listener(leptos::ev::visibilitychange, move |_| read_to_bottom());
 
     // New messages: the reader's own (from the composer) or from the stream.

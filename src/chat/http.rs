@@ -140,7 +140,8 @@ async fn presence(
     Ok(Json(chat.presence(caller.username(), &slug).await?).into_response())
 }
 
-/// `204`: the room's readers hear that the caller is typing (at most every two seconds).
+/// `204`: the room's readers hear that the caller is typing; `429` with `Retry-After`
+/// within two seconds of the last time.
 async fn typing(
     State(chat): State<ChatService>,
     caller: Caller,

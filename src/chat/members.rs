@@ -1,7 +1,8 @@
-//! Who is in a private room: members add others by username, anyone may leave, and the
-//! room's creator may remove anyone. Whoever is added sees the room appear in their room
-//! list, live; whoever is removed loses it at once — their open streams of the room get a
-//! resync and stop carrying it, and the gate refuses them from then on.
+//! Who is in a private room: members add others by username (within a rate per account,
+//! and telling nobody who has an account unless they could add them), anyone may leave,
+//! and the room's creator may remove anyone. Whoever is added sees the room appear in their
+//! room list, live; whoever is removed loses it at once — their open streams of the room
+//! get a resync and stop carrying it, and the gate refuses them from then on.
 
 use serde_json::json;
 
@@ -26,11 +27,14 @@ impl ChatService {
     }
 
     /// Adds the account called `username` to private room `slug`, at member `by`'s request;
-    /// answers the account added.
+    /// answers the account added. The room is checked first — that `by` sees it and that it
+    /// is private — so nobody learns from this whether a name has an account unless they
+    /// could add it; each try, found or not, counts against `by`'s rate.
     ///
     /// # Errors
-    /// `RoomNotFound` if `by` may not see the room; `AccountNotFound`; `Invalid` for a
-    /// public room.
+    /// `RoomNotFound` if `by` may not see the room; `Invalid` for a public room;
+    /// `RateLimited` after too many additions; `AccountNotFound` for a name no account has
+    /// (malformed or not: one answer).
     pub async fn add_member(
         &self,
         by: &Account,
@@ -38,10 +42,9 @@ impl ChatService {
         username: &str,
         accounts: &AccountService,
     ) -> Result<Account, AppError> {
-        // The room first: a non-member learns nothing about who has an account.
-        self.room(Some(&by.username), slug).await?;
-        let added = &accounts.account(username).await?;
         let slug = self.private_room(by, slug).await?;
+        self.limits.members.check(by.id).await?;
+        let added = &accounts.account(username).await?;
         self.store.add_member(&slug, added).await?;
         self.cache.clear_access();
         let room = self.visible_room(Some(&added.username), &slug).await?;
@@ -64,12 +67,11 @@ impl ChatService {
         accounts: &AccountService,
     ) -> Result<Account, AppError> {
         // The room first, as for adding; someone without an account is not a member.
-        self.room(Some(&by.username), slug).await?;
+        let slug = self.private_room(by, slug).await?;
         let removed = &match accounts.account(username).await {
             Err(AppError::AccountNotFound(_)) => Err(AppError::NotAMember(username.to_owned())),
             found => found,
         }?;
-        let slug = self.private_room(by, slug).await?;
         let leaving = by.username == removed.username;
         if !leaving && !self.access().await?.is_creator(slug.as_str(), &by.username) {
             return Err(AppError::Forbidden(

@@ -1,6 +1,7 @@
 //! Who a message mentions: each `@username` that starts a word (so `ada@example.com`
 //! mentions nobody), read as usernames are — capitals taken as lowercase — each name once.
-//! Whether the names belong to accounts that may read the room is the store's question.
+//! Who of them may read the room is the service's question; which name accounts, the
+//! store's, which notifies the first `NOTIFIED_AT_MOST` (50) that do, and no more.
 
 use crate::accounts::domain::USERNAME_CHARS;
 

@@ -1,7 +1,8 @@
 //! Reading to the bottom: tells the server how far a signed-in reader has read a room — the
 //! newest message shown, once they are at the bottom with the tab in view — one request at
-//! a time, the furthest place sent after it. (Opening the room read it up to then.)
-//! Called from event handlers only, which run in the browser.
+//! a time, the furthest place sent after it. (Opening the room read it up to then, unless
+//! another site opened it: then this reads it from nothing.) Called from event handlers
+//! and effects only, which run in the browser.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

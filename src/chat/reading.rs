@@ -17,11 +17,20 @@ impl ChatService {
     /// # Errors
     /// `Invalid` for a malformed slug, `RoomNotFound` as for [`Self::room`].
     pub async fn open_room(&self, reader: &Account, slug: &str) -> Result<i64, AppError> {
+        let before = self.last_read(reader, slug).await?;
+        self.mark_read(reader, &RoomSlug::parse(slug)?, i64::MAX)
+            .await?;
+        Ok(before)
+    }
+
+    /// Where `reader` has read room `slug` up to, recording nothing.
+    ///
+    /// # Errors
+    /// `Invalid` for a malformed slug, `RoomNotFound` as for [`Self::room`].
+    pub async fn last_read(&self, reader: &Account, slug: &str) -> Result<i64, AppError> {
         let slug = RoomSlug::parse(slug)?;
         self.visible_room(Some(&reader.username), &slug).await?;
-        let before = self.store.last_read(&slug, &reader.username).await?;
-        self.mark_read(reader, &slug, i64::MAX).await?;
-        Ok(before)
+        Ok(self.store.last_read(&slug, &reader.username).await?)
     }
 
     /// Records that `reader` has read room `slug` up to message `up_to`.

@@ -29,7 +29,8 @@ pub fn RoomPage() -> impl IntoView {
     let room = Resource::new(slug, get_room);
     let query = use_query_map();
     let latest = Resource::new(slug, |slug| list_messages(slug, None, None));
-    // Where the reader had read up to, for the "new" divider; opening it reads the rest.
+    // Where the reader had read up to, for the "new" divider; opening it reads the rest
+    // (unless another site opened it: then the page does, once it is in view).
     let opened = Resource::new(slug, open_room);
     // With JavaScript off, a refused form comes back here with its error in the URL.
     let refused = refused_post(&[PostMessage::PATH, EditMessage::PATH, DeleteMessage::PATH])
@@ -43,7 +44,7 @@ pub fn RoomPage() -> impl IntoView {
                 {Suspend::new(async move {
                     match (room.await, latest.await) {
                         (Ok(room), Ok(latest)) => {
-                            let last_read = opened.await.ok().flatten();
+                            let opened = opened.await.ok().flatten();
                             let slug = room.slug.clone();
                             let me = signed_in().map(|account| account.username);
                             let export = me.is_some().then(|| view! { <ExportForm slug=slug.clone()/> });
@@ -52,7 +53,8 @@ pub fn RoomPage() -> impl IntoView {
                                 latest,
                                 moderator: me.is_some() && me == room.creator,
                                 me,
-                                last_read,
+                                last_read: opened.map(|opened| opened.last_read),
+                                read_when_opened: opened.is_none_or(|opened| opened.read),
                                 editing: query.read_untracked().get("edit").and_then(|id| id.parse().ok()),
                                 error: refused,
                             });

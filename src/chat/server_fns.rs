@@ -4,6 +4,7 @@
 //! page.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::domain::{Member, Message, RoomSummary};
 use crate::error::AppError;
@@ -142,20 +143,33 @@ pub async fn remove_member(slug: String, username: String) -> Result<(), AppErro
     Ok(())
 }
 
+/// What opening a room tells its page.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Opened {
+    /// Where the reader had read up to (the "new" divider goes after it).
+    pub last_read: i64,
+    /// Whether opening it recorded that they have now read all of it.
+    pub read: bool,
+}
+
 /// For the signed-in caller opening room `slug`: where they had read it up to, and now they
-/// have read all of it (`None` signed out).
+/// have read all of it — unless the page load rode on the cookie from another site (see
+/// `protect::may_record_reading`): then nothing is recorded, and the page reads it once it
+/// is in view. `None` signed out.
 #[server(endpoint = "open_room")]
-pub async fn open_room(slug: String) -> Result<Option<i64>, AppError> {
-    use crate::{accounts::caller, api::fail, chat::service::chat};
+pub async fn open_room(slug: String) -> Result<Option<Opened>, AppError> {
+    use crate::{accounts::caller, api::fail, api::records_reading, chat::service::chat};
     let caller = caller().map_err(fail)?;
     let Some(reader) = caller.account.as_ref() else {
         return Ok(None);
     };
-    chat()
-        .open_room(reader, &slug)
-        .await
-        .map(Some)
-        .map_err(fail)
+    let read = records_reading();
+    let last_read = match read {
+        true => chat().open_room(reader, &slug).await,
+        false => chat().last_read(reader, &slug).await,
+    };
+    let last_read = last_read.map_err(fail)?;
+    Ok(Some(Opened { last_read, read }))
 }
 
 /// The caller has read room `slug` up to message `up_to` (and what mentioned them in it).
@@ -168,7 +182,8 @@ pub async fn read_room(slug: String, up_to: i64) -> Result<(), AppError> {
     inbox().mark_room_read(reader, &slug).await.map_err(fail)
 }
 
-/// The caller is typing in room `slug` (told to its readers at most every two seconds).
+/// The caller is typing in room `slug` (told to its readers at most every two seconds;
+/// sooner is refused with `429`).
 #[server(endpoint = "typing")]
 pub async fn typing(slug: String) -> Result<(), AppError> {
     use crate::{accounts::caller, api::fail, chat::service::chat};

@@ -34,20 +34,22 @@ pub struct ChatService {
     in_order: Arc<Mutex<()>>,
     /// What page loads read; each write clears what it changed.
     pub(super) cache: Arc<ReadCache>,
-    limits: Arc<Limits>,
+    pub(super) limits: Arc<Limits>,
     /// Who said they were typing, and when (see `typing.rs`).
     pub(super) typing_limit: Arc<RateLimit<i64>>,
 }
 
-struct Limits {
+pub(super) struct Limits {
     posts: RateLimit<i64>,
     rooms: RateLimit<i64>,
+    /// Members added, per account adding them (see `members.rs`).
+    pub(super) members: RateLimit<i64>,
 }
 
 impl ChatService {
     /// A service writing to `store`, publishing on `bus` (and keeping its read cache right
     /// by what other instances publish there), counting who is in each room by `presence`,
-    /// posting and creating rooms within `limits`.
+    /// posting, creating rooms and adding members within `limits`.
     pub fn new(
         store: Arc<dyn ChatStore>,
         bus: Arc<dyn Bus>,
@@ -67,6 +69,7 @@ impl ChatService {
             limits: Arc::new(Limits {
                 posts: limits.limit("posts", limits.posts),
                 rooms: limits.limit("rooms", limits.rooms),
+                members: limits.limit("members", limits.members),
             }),
         }
     }
@@ -187,9 +190,9 @@ impl ChatService {
             .ok_or_else(|| AppError::RoomNotFound(slug.as_str().to_owned()))
     }
 
-    /// Stores a message by `author`, then tells the room's subscribers, each account it
-    /// mentions that may read the room (on their own topic), and, in the directory, those
-    /// who may see the room.
+    /// Stores a message by `author`, then tells the room's subscribers, the first 50
+    /// accounts it mentions that may read the room (on their own topic), and, in the
+    /// directory, those who may see the room.
     ///
     /// # Errors
     /// `Invalid` for a malformed slug or body; `RoomNotFound` as for [`Self::room`];

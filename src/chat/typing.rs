@@ -33,17 +33,16 @@ impl ChatService {
         Ok(self.presence.of(&room_topic(&room.slug)))
     }
 
-    /// Tells room `slug`'s readers that `who` is typing — unless they were told less than
-    /// two seconds ago (then nothing is sent, and this is no error: keys keep coming).
+    /// Tells room `slug`'s readers that `who` is typing. The composer says so at most every
+    /// two seconds; sooner is refused, and nothing is sent.
     ///
     /// # Errors
-    /// `Invalid` for a malformed slug, `RoomNotFound` if `who` may not see the room.
+    /// `Invalid` for a malformed slug, `RoomNotFound` if `who` may not see the room,
+    /// `RateLimited` (with the seconds to wait) within two seconds of the last.
     pub async fn typing(&self, who: &Account, slug: &str) -> Result<(), AppError> {
         let slug = RoomSlug::parse(slug)?;
         let room = self.visible_room(Some(&who.username), &slug).await?;
-        if self.typing_limit.check(who.id).await.is_err() {
-            return Ok(());
-        }
+        self.typing_limit.check(who.id).await?;
         let payload = json!({ "username": who.username });
         let typing = event(room_topic(slug.as_str()), "typing", None, &payload);
         self.bus.publish(match room.private {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use super::download_url;
 use super::service::{file_path, kept_since};
@@ -37,16 +37,25 @@ pub(super) struct Runner {
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
+/// A job asked for on this instance, holding its place in the queue until it has run.
+pub(super) struct Queued {
+    pub job: Job,
+    pub place: OwnedSemaphorePermit,
+}
+
 impl Runner {
     /// Runs the jobs that arrive on `queue` until it closes (the app is gone), sweeping
     /// expired ones every hour.
-    pub async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
+    pub async fn run(self, mut queue: mpsc::UnboundedReceiver<Queued>) {
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
         let mut adopt = tokio::time::interval(ADOPT_EVERY);
         loop {
             tokio::select! {
                 job = queue.recv() => match job {
-                    Some(job) => self.claim(job).await,
+                    Some(Queued { job, place }) => {
+                        self.claim(job).await;
+                        drop(place);
+                    }
                     None => return,
                 },
                 _ = sweep.tick() => self.sweep().await,

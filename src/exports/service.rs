@@ -1,16 +1,17 @@
 //! The export service: asking for an export, reading its state, and downloading it — each
-//! for the person who asked alone (anyone else is told it doesn't exist). The jobs
-//! themselves run one at a time in the background (`runner.rs`).
+//! for the person who asked alone, and only while they may still see the room (anyone else,
+//! or someone since removed from a private room, is told it doesn't exist). The jobs
+//! themselves run one at a time in the background (`runner.rs`), behind a bounded queue.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::ExportSummary;
 use super::format::Format;
-use super::runner::Runner;
+use super::runner::{Queued, Runner};
 use super::store::{ExportStore, Job};
 use crate::accounts::domain::Account;
 use crate::chat::domain::RoomSlug;
@@ -23,32 +24,48 @@ use crate::time::Timestamp;
 /// How long an export is kept.
 pub const KEPT_FOR: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// How many exports an instance takes on at once, being made or waiting to be, by default
+/// (`MURMUR_EXPORT_QUEUE`).
+pub const QUEUE: usize = 100;
+
+/// What a refusal with the queue full says to wait, in seconds.
+const QUEUE_FULL_WAIT: u64 = 30;
+
 /// Exports, backed by a store, a folder of files and a background runner; cheap to clone.
 #[derive(Clone)]
 pub struct ExportService {
     store: Arc<dyn ExportStore>,
     chat: ChatService,
     dir: Arc<PathBuf>,
-    jobs: mpsc::UnboundedSender<Job>,
+    /// The runner's queue, and the places in it: a job asked for here holds one until it
+    /// has run.
+    jobs: mpsc::UnboundedSender<Queued>,
+    places: Arc<Semaphore>,
     /// How often each account may ask for an export.
     limit: Arc<RateLimit<i64>>,
 }
 
 impl ExportService {
     /// Exports kept in `store` and written into `dir` (created if missing) from `chat`'s
-    /// rooms, told on `bus`, asked for within `limit`. Starts the runner, which first takes
-    /// up again the jobs a stopped server left running.
+    /// rooms, told on `bus`, asked for within `limit`, at most `queue` of them at once
+    /// (being made or waiting to be). Starts the runner, which first takes up again the
+    /// jobs a stopped server left running.
     ///
     /// # Errors
-    /// If `dir` can't be created.
+    /// If `dir` can't be created, or `queue` is 0.
     pub async fn start(
         store: Arc<dyn ExportStore>,
         chat: ChatService,
         bus: Arc<dyn Bus>,
         dir: PathBuf,
         limit: RateLimit<i64>,
+        queue: usize,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        if queue == 0 {
+            return Err("the export queue must hold at least one export".into());
+        }
         tokio::fs::create_dir_all(&dir).await?;
+        let places = Arc::new(Semaphore::new(queue));
         let (jobs, queue) = mpsc::unbounded_channel();
         let dir = Arc::new(dir);
         let runner = Runner {
@@ -63,6 +80,7 @@ impl ExportService {
             chat,
             dir,
             jobs,
+            places,
             limit: Arc::new(limit),
         })
     }
@@ -71,10 +89,12 @@ impl ExportService {
     ///
     /// # Errors
     /// `Invalid` for an unknown format or a malformed slug, `RoomNotFound` if `who` may not
-    /// see the room, `RateLimited` after too many exports.
+    /// see the room, `ExportsBusy` while the queue is full, `RateLimited` after too many
+    /// exports. Refused, nothing is recorded.
     pub async fn request(&self, who: &Account, slug: &str, format: &str) -> Result<i64, AppError> {
         let format = Format::parse(format)?;
         let room = self.chat.room(Some(&who.username), slug).await?;
+        let place = self.place()?;
         self.limit.check(who.id).await?;
         let slug = RoomSlug::parse(&room.slug)?;
         let job = self
@@ -82,26 +102,54 @@ impl ExportService {
             .create(&who.username, &slug, format, Timestamp::now());
         let job = job.await.map_err(failed)?;
         let id = job.id;
-        self.jobs.send(job).map_err(|_| AppError::Internal)?;
+        self.run(job, place)?;
         Ok(id)
     }
 
-    /// Export `id`, if `who` asked for it and it has not expired.
+    /// Export `id`, if `who` asked for it, it has not expired, and `who` may still see its
+    /// room: someone removed from a private room loses what they exported of it (and has
+    /// it back if they are added again, while it is kept).
     ///
     /// # Errors
-    /// `ExportNotFound` otherwise.
+    /// `ExportNotFound` otherwise — one answer for all three.
     pub async fn job(&self, who: &Account, id: i64) -> Result<Job, AppError> {
         let job = self.store.job(id, kept_since()).await.map_err(failed)?;
-        job.filter(|job| job.requester == who.username)
-            .ok_or_else(|| AppError::ExportNotFound(id.to_string()))
+        let job = job.filter(|job| job.requester == who.username);
+        match job {
+            Some(job) if self.sees(who, &job).await? => Ok(job),
+            _ => Err(AppError::ExportNotFound(id.to_string())),
+        }
+    }
+
+    /// Whether `who` may see `job`'s room now.
+    async fn sees(&self, who: &Account, job: &Job) -> Result<bool, AppError> {
+        match self.chat.room(Some(&who.username), &job.room).await {
+            Ok(_) => Ok(true),
+            Err(AppError::RoomNotFound(_)) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A place in the runner's queue, if one is free.
+    fn place(&self) -> Result<OwnedSemaphorePermit, AppError> {
+        let place = Arc::clone(&self.places).try_acquire_owned();
+        place.map_err(|_| AppError::ExportsBusy(QUEUE_FULL_WAIT))
+    }
+
+    /// Has the runner make `job`, which holds `place` until it has run.
+    fn run(&self, job: Job, place: OwnedSemaphorePermit) -> Result<(), AppError> {
+        let queued = Queued { job, place };
+        self.jobs.send(queued).map_err(|_| AppError::Internal)
     }
 
     /// The file of `who`'s ready export `id`, opened, with its job. A file that may hold a
-    /// message deleted since it was made is not served: it is made again.
+    /// message deleted since it was made is not served: it is made again, which counts as
+    /// asking for an export (the same rate, the same queue).
     ///
     /// # Errors
     /// As [`Self::job`]; `ExportNotReady` while it runs, if it failed, or when it is being
-    /// made again.
+    /// made again; `ExportsBusy` or `RateLimited` when it should be made again but can't be
+    /// yet (then it stays as it is, and is not served).
     pub async fn download(
         &self,
         who: &Account,
@@ -112,12 +160,14 @@ impl ExportService {
             return Err(AppError::ExportNotReady(format!("it is {}", job.state)));
         }
         if self.store.stale(id).await.map_err(failed)? {
+            let place = self.place()?;
+            self.limit.check(who.id).await?;
             let _ = tokio::fs::remove_file(file_path(&self.dir, &job)).await;
             self.store
                 .begin(id, Timestamp::now())
                 .await
                 .map_err(failed)?;
-            self.jobs.send(job).map_err(|_| AppError::Internal)?;
+            self.run(job, place)?;
             let why = "a message in it was deleted since, so it is being made again";
             return Err(AppError::ExportNotReady(why.into()));
         }
@@ -129,13 +179,19 @@ impl ExportService {
         Ok((job, file))
     }
 
-    /// `who`'s exports of the last day, newest first.
+    /// `who`'s exports of the last day, newest first — of the rooms they may still see.
     ///
     /// # Errors
     /// `Internal` if the store fails.
     pub async fn summaries(&self, who: &Account) -> Result<Vec<ExportSummary>, AppError> {
         let jobs = self.store.jobs_of(&who.username, kept_since()).await;
-        Ok(jobs.map_err(failed)?.into_iter().map(summary).collect())
+        let mut seen = Vec::new();
+        for job in jobs.map_err(failed)? {
+            if self.sees(who, &job).await? {
+                seen.push(summary(job));
+            }
+        }
+        Ok(seen)
     }
 }
 

@@ -23,7 +23,8 @@ use crate::js::from_js_fields;
 use crate::live::use_live;
 
 /// The bell for the signed-in caller (server render only); nothing signed out. Opening a
-/// room counts as reading its notifications, so a room page's count already leaves them out.
+/// room counts as reading its notifications, so a room page's count already leaves them out
+/// (unless another site opened it: see `load_inbox`).
 #[component]
 pub fn Inbox() -> impl IntoView {
     if signed_in().is_none() {

@@ -7,16 +7,18 @@ use super::bell::InboxSeed;
 use crate::error::AppError;
 
 /// The signed-in caller's inbox for the top bar (`None` signed out). `opened`, the room
-/// being opened, counts as read first: opening a room reads what mentioned you there.
+/// being opened, counts as read first: opening a room reads what mentioned you there —
+/// unless the page load rode on the cookie from another site (see
+/// `protect::may_record_reading`; the room's page then reads them once it is in view).
 #[server(endpoint = "load_inbox")]
 pub async fn load_inbox(opened: Option<String>) -> Result<Option<InboxSeed>, AppError> {
-    use crate::{accounts::caller, api::fail, inbox::service::inbox};
+    use crate::{accounts::caller, api::fail, api::records_reading, inbox::service::inbox};
     let caller = caller().map_err(fail)?;
     let Some(reader) = caller.account.as_ref() else {
         return Ok(None);
     };
     let inbox = inbox();
-    if let Some(slug) = opened {
+    if let (Some(slug), true) = (opened, records_reading()) {
         inbox.mark_room_read(reader, &slug).await.map_err(fail)?;
     }
     // The cursor first: a notification made in between is shown and also arrives live.

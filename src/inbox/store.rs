@@ -42,6 +42,10 @@ macro_rules! event_before {
 }
 pub(crate) use event_before;
 
+/// How many accounts one message notifies at most: the first this many it names (who may
+/// read its room), so one message can't notify a crowd.
+pub const NOTIFIED_AT_MOST: i64 = 50;
+
 /// A message that mentions people, as a backend's `notify` records it.
 pub struct Mention<'a> {
     /// The slug of the message's room.
@@ -53,6 +57,21 @@ pub struct Mention<'a> {
     pub body: &'a str,
     /// When it was posted.
     pub at: Timestamp,
+}
+
+impl Mention<'_> {
+    /// Its notification `id`, new, with `excerpt` of its text.
+    pub fn notification(&self, id: i64, excerpt: &str) -> Notification {
+        Notification {
+            id,
+            room: self.room.to_owned(),
+            message_id: self.message_id,
+            from: self.from.to_owned(),
+            excerpt: excerpt.to_owned(),
+            read: false,
+            created_at: self.at,
+        }
+    }
 }
 
 /// People's notifications and the history of their topics, durable.

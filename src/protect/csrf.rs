@@ -1,7 +1,9 @@
 //! Cross-site request forgery: a state-changing request that rides on the session cookie
-//! is refused when the browser says it comes from another site.
+//! is refused when the browser says it comes from another site, and a page load that rides
+//! on it records nothing (such as what its reader has read) unless the browser says this
+//! site, or the person, asked for it.
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 
 /// Whether the browser marks this request as made by another site: `Sec-Fetch-Site` is
 /// `cross-site` or `same-site`, or — in a browser that doesn't send that header — `Origin`
@@ -20,6 +22,20 @@ pub fn is_cross_site(headers: &HeaderMap) -> bool {
         }
         None => false,
     }
+}
+
+/// Whether a request that reads something may also record that its caller read it (a room,
+/// the mentions in it). A write may (the cross-site check above has let it through), and so
+/// may a `bearer` call (nothing ambient); a GET riding on the cookie may only when the
+/// browser says the person or this site asked for it — `Sec-Fetch-Site: same-origin` or
+/// `none` — never for `cross-site` or `same-site`, nor without the header (a browser that
+/// doesn't send it has the page record it with a POST once it is in view).
+pub fn may_record_reading(method: &Method, headers: &HeaderMap, bearer: bool) -> bool {
+    let writes = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let site = headers
+        .get(header::HeaderName::from_static("sec-fetch-site"))
+        .and_then(|value| value.to_str().ok());
+    writes || bearer || matches!(site, Some("same-origin" | "none"))
 }
 
 #[cfg(test)]
@@ -71,6 +87,28 @@ mod tests {
         assert!(
             !is_cross_site(&headers(&[("host", "chat.example")])),
             "curl"
+        );
+    }
+
+    #[test]
+    fn a_page_load_on_the_cookie_records_reading_only_when_this_site_or_the_person_asked() {
+        let get = |site: Option<&'static str>| {
+            let sent =
+                site.map_or_else(HeaderMap::new, |site| headers(&[("sec-fetch-site", site)]));
+            may_record_reading(&Method::GET, &sent, false)
+        };
+        assert!(get(Some("same-origin")) && get(Some("none")));
+        for site in [Some("cross-site"), Some("same-site"), None] {
+            assert!(!get(site), "{site:?}");
+        }
+        let cross = headers(&[("sec-fetch-site", "cross-site")]);
+        assert!(
+            may_record_reading(&Method::GET, &HeaderMap::new(), true),
+            "bearer"
+        );
+        assert!(
+            may_record_reading(&Method::POST, &cross, false),
+            "a write refused already"
         );
     }
 }

@@ -56,6 +56,9 @@ pub struct RateLimits {
     pub posts: Option<Rate>,
     /// Rooms created, per account.
     pub rooms: Option<Rate>,
+    /// Members added to private rooms, per account (those refused count too): slows
+    /// trying names to learn who has an account.
+    pub members: Option<Rate>,
     /// Sign-in attempts, per client address.
     pub sign_ins_per_address: Option<Rate>,
     /// Sign-in attempts, per username tried: slows guessing one account's password from
@@ -109,6 +112,7 @@ impl Default for RateLimits {
         Self {
             posts: rate(10, 180),
             rooms: rate(5, 2),
+            members: rate(20, 10),
             sign_ins_per_address: rate(20, 10),
             sign_ins_per_username: rate(5, 5),
             sign_ups_per_address: rate(5, 2),
@@ -124,6 +128,7 @@ impl RateLimits {
         Self {
             posts: None,
             rooms: None,
+            members: None,
             sign_ins_per_address: None,
             sign_ins_per_username: None,
             sign_ups_per_address: None,
@@ -143,7 +148,7 @@ impl RateLimits {
     }
 
     /// The defaults, each replaced by its variable where `var` has one:
-    /// `MURMUR_LIMIT_POSTS`, `_ROOMS`, `_SIGN_INS_PER_ADDRESS`, `_SIGN_INS_PER_USERNAME`,
+    /// `MURMUR_LIMIT_POSTS`, `_ROOMS`, `_MEMBERS`, `_SIGN_INS_PER_ADDRESS`, `_SIGN_INS_PER_USERNAME`,
     /// `_SIGN_UPS_PER_ADDRESS`, `_EXPORTS`.
     ///
     /// # Errors
@@ -153,6 +158,7 @@ impl RateLimits {
         for (name, limit) in [
             ("MURMUR_LIMIT_POSTS", &mut limits.posts),
             ("MURMUR_LIMIT_ROOMS", &mut limits.rooms),
+            ("MURMUR_LIMIT_MEMBERS", &mut limits.members),
             (
                 "MURMUR_LIMIT_SIGN_INS_PER_ADDRESS",
                 &mut limits.sign_ins_per_address,

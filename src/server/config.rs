@@ -8,6 +8,7 @@ use std::time::Duration;
 use leptos::config::{LeptosOptions, get_configuration};
 
 use super::metrics::MetricsToken;
+use crate::exports::service::QUEUE;
 use crate::live::StreamLimits;
 use crate::protect::{Rate, RateLimits, TrustedProxies};
 
@@ -35,6 +36,9 @@ pub struct Config {
     pub exports_dir: PathBuf,
     /// Who may read `/metrics` from elsewhere (`MURMUR_METRICS_TOKEN`).
     pub metrics_token: MetricsToken,
+    /// How many exports this instance takes on at once, being made or waiting to be
+    /// (`MURMUR_EXPORT_QUEUE`); past it, asking for one is answered `429`.
+    pub export_queue: usize,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -64,6 +68,7 @@ impl Config {
             presence_grace: PRESENCE_GRACE,
             exports_dir: PathBuf::from("data/exports"),
             metrics_token: MetricsToken::default(),
+            export_queue: QUEUE,
         }
     }
 
@@ -106,6 +111,10 @@ impl Config {
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
             exports_dir: dir.join("exports"),
             metrics_token: MetricsToken(var("MURMUR_METRICS_TOKEN").map(Arc::from)),
+            export_queue: match count("MURMUR_EXPORT_QUEUE", QUEUE as u64)? {
+                0 => return Err("MURMUR_EXPORT_QUEUE must be at least 1".into()),
+                queue => usize::try_from(queue).map_err(|e| format!("MURMUR_EXPORT_QUEUE: {e}"))?,
+            },
             ..Self::new(database_url, leptos_options()?)
         })
     }

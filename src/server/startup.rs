@@ -66,6 +66,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         bus.clone(),
         config.exports_dir.clone(),
         limits.limit("exports", limits.exports),
+        config.export_queue,
     )
     .await?;
     let (closing, closing_signal) = Closing::new();

@@ -34,6 +34,9 @@ async fn the_stores_keep_the_contract(url: &str) {
     chat::chat_store_keeps_its_membership_contract(chat, &ada, &grace).await;
     chat::chat_store_keeps_its_change_contract(chat, &ada, &grace).await;
     inbox::inbox_store_keeps_its_contract(chat, &*stores.inbox, &ada, &grace).await;
+    let (notified, accounts) = (&*stores.inbox, &*stores.accounts);
+    inbox::a_message_notifies_the_first_fifty_accounts_it_names(chat, notified, accounts, &ada)
+        .await;
     let exports = &*stores.exports;
     exports::export_store_keeps_its_contract(chat, &*stores.inbox, exports, &ada).await;
     concurrency::a_rooms_changes_are_numbered_in_commit_order(stores.chat.clone(), &ada).await;

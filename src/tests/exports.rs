@@ -30,7 +30,7 @@ async fn room_with_messages(app: &TestApp, slug: &str) -> Vec<Value> {
 }
 
 /// Asks for an export as `who`: the status and the answer.
-async fn request(app: &TestApp, who: &str, slug: &str, format: &str) -> (u16, Value) {
+pub(super) async fn request(app: &TestApp, who: &str, slug: &str, format: &str) -> (u16, Value) {
     let client = app.client_as(who).await;
     let url = app.url(&format!("/api/rooms/{slug}/exports"));
     let response = client
@@ -43,7 +43,7 @@ async fn request(app: &TestApp, who: &str, slug: &str, format: &str) -> (u16, Va
 }
 
 /// `path` fetched as `who`: the status and the body's bytes.
-async fn fetch_as(app: &TestApp, who: &str, path: &str) -> (u16, Vec<u8>) {
+pub(super) async fn fetch_as(app: &TestApp, who: &str, path: &str) -> (u16, Vec<u8>) {
     let response = app
         .client_as(who)
         .await
@@ -56,7 +56,7 @@ async fn fetch_as(app: &TestApp, who: &str, path: &str) -> (u16, Vec<u8>) {
 }
 
 /// The events of export `id` on a person's topic, up to and including its end.
-async fn until_done(topic: &mut SseClient, id: i64) -> Vec<SseEvent> {
+pub(super) async fn until_done(topic: &mut SseClient, id: i64) -> Vec<SseEvent> {
     let mut seen = Vec::new();
     loop {
         let event = topic.next().await;

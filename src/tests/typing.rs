@@ -64,3 +64,29 @@ async fn typing_needs_an_account_and_a_room_the_typist_may_see() {
     assert_eq!(typing(&app, Some("ada"), "secret").await, 204);
     assert_eq!(stream.next().await.event.as_deref(), Some("typing"));
 }
+
+#[tokio::test]
+async fn typing_again_within_two_seconds_is_refused_with_retry_after_and_told_to_nobody() {
+    let app = spawn_app().await;
+    app.create_room("general").await;
+    let mut room = app.sse("/rooms/general/stream").await;
+    assert_eq!(typing(&app, Some("ada"), "general").await, 204);
+    assert_eq!(room.next().await.event.as_deref(), Some("typing"));
+
+    let ada = app.client_as("ada").await;
+    let again = ada.post(app.url("/api/rooms/general/typing")).send().await;
+    let again = again.unwrap();
+    assert_eq!(again.status(), 429);
+    let wait = again.headers()["retry-after"].to_str().unwrap().to_owned();
+    assert!(wait.parse::<u64>().is_ok(), "{wait:?}");
+    let refused: Value = again.json().await.unwrap();
+    assert!(refused["error"].as_str().unwrap().contains("try again"));
+
+    assert_eq!(typing(&app, Some("grace"), "general").await, 204, "her own");
+    let heard = room.next().await;
+    assert_eq!(
+        heard.json(),
+        json!({ "username": "grace" }),
+        "not ada again"
+    );
+}

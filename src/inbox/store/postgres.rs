@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, PgPool};
 
 use super::rows::{EventRow, NotificationRow, user_event};
-use super::{InboxStore, Mention, Notified, UserEvent, event_before};
+use super::{InboxStore, Mention, NOTIFIED_AT_MOST, Notified, UserEvent, event_before};
 use crate::inbox::{Notification, excerpt};
 
 /// Notifications and people's topics in a PostgreSQL database.
@@ -53,9 +53,9 @@ impl PostgresInboxStore {
     }
 }
 
-/// Locks the `users` rows of those of `usernames` that name an account, in ascending id
-/// order, until the caller's transaction ends: before their topics take a number. Answers
-/// each one's id and username.
+/// Locks the `users` rows of the first [`NOTIFIED_AT_MOST`] of `usernames` that name an
+/// account, in ascending id order, until the caller's transaction ends: before their topics
+/// take a number. Answers each one's id and username.
 async fn lock_people(
     tx: &mut PgConnection,
     usernames: &[String],
@@ -63,17 +63,21 @@ async fn lock_people(
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     queries.fetch_add(1, Ordering::Relaxed);
     sqlx::query_as(
-        "SELECT id, username FROM users WHERE username = ANY($1)
+        "SELECT id, username FROM users WHERE id IN (
+             SELECT u.id FROM unnest($1::text[]) WITH ORDINALITY AS named (username, at)
+             JOIN users u ON u.username = named.username ORDER BY named.at LIMIT $2)
          ORDER BY id FOR NO KEY UPDATE",
     )
     .bind(usernames)
+    .bind(NOTIFIED_AT_MOST)
     .fetch_all(tx)
     .await
 }
 
-/// Notifies each of `usernames` that names an account of `mention`, inside the caller's
-/// transaction: each gets an event on their topic and a notification with its id. Answers
-/// whom, with what; `queries` counts the statements sent.
+/// Notifies the first [`NOTIFIED_AT_MOST`] of `usernames` that name an account of
+/// `mention`, inside the caller's transaction: each gets an event on their topic and a
+/// notification with its id — in two statements however many are named. Answers whom, with
+/// what; `queries` counts the statements sent.
 ///
 /// # Errors
 /// If the database fails.
@@ -85,49 +89,41 @@ pub async fn notify(
 ) -> Result<Vec<Notified>, sqlx::Error> {
     let excerpt = excerpt(mention.body);
     let people = lock_people(&mut *tx, usernames, queries).await?;
-    let mut made = Vec::new();
-    for username in usernames {
-        let Some((user_id, _)) = people.iter().find(|(_, name)| name == username) else {
-            continue;
-        };
-        queries.fetch_add(1, Ordering::Relaxed);
-        let (id, after): (i64, i64) = sqlx::query_as(concat!(
-            "INSERT INTO user_events (user_id, name, created_at)
-             VALUES ($1, 'notification', $2) RETURNING id, ",
-            event_before!()
-        ))
-        .bind(user_id)
-        .bind(mention.at.millis())
-        .fetch_one(&mut *tx)
-        .await?;
-        queries.fetch_add(1, Ordering::Relaxed);
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, message_id, excerpt, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(mention.message_id)
-        .bind(&excerpt)
-        .bind(mention.at.millis())
-        .execute(&mut *tx)
-        .await?;
-        let notification = Notification {
-            id,
-            room: mention.room.to_owned(),
-            message_id: mention.message_id,
-            from: mention.from.to_owned(),
-            excerpt: excerpt.clone(),
-            read: false,
-            created_at: mention.at,
-        };
-        made.push(Notified {
-            username: username.clone(),
-            notification,
-            after,
-        });
+    if people.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(made)
+    let ids: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
+    queries.fetch_add(1, Ordering::Relaxed);
+    let made: Vec<(i64, i64, i64)> = sqlx::query_as(concat!(
+        "WITH events AS (
+             INSERT INTO user_events (user_id, name, created_at)
+             SELECT unnest($1::bigint[]), 'notification', $2
+             RETURNING id, user_id, ",
+        event_before!(),
+        " AS after
+         ), made AS (
+             INSERT INTO notifications (id, user_id, message_id, excerpt, created_at)
+             SELECT id, user_id, $3, $4, $2 FROM events
+         )
+         SELECT id, user_id, after FROM events"
+    ))
+    .bind(&ids)
+    .bind(mention.at.millis())
+    .bind(mention.message_id)
+    .bind(&excerpt)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(made
+        .into_iter()
+        .filter_map(|(id, user_id, after)| {
+            let (_, username) = people.iter().find(|(person, _)| *person == user_id)?;
+            Some(Notified {
+                username: username.clone(),
+                notification: mention.notification(id, &excerpt),
+                after,
+            })
+        })
+        .collect())
 }
 
 /// Keeps the excerpts of message `message_id`'s notifications in step with its new `body`,
@@ -151,7 +147,8 @@ pub async fn reword(
 }
 
 /// Takes back the notifications of deleted message `message_id` (their excerpts and their
-/// events go with them), inside the caller's transaction; answers who had them.
+/// events go with them), inside the caller's transaction, in two statements; answers who
+/// had them.
 ///
 /// # Errors
 /// If the database fails.
@@ -168,13 +165,15 @@ pub async fn withdraw(
     .bind(message_id)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, _) in &gone {
-        queries.fetch_add(1, Ordering::Relaxed);
-        sqlx::query("DELETE FROM user_events WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    if gone.is_empty() {
+        return Ok(Vec::new());
     }
+    let ids: Vec<i64> = gone.iter().map(|(id, _)| *id).collect();
+    queries.fetch_add(1, Ordering::Relaxed);
+    sqlx::query("DELETE FROM user_events WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
     Ok(gone.into_iter().map(|(_, username)| username).collect())
 }
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::rows::{EventRow, NotificationRow, user_event};
-use super::{InboxStore, Mention, Notified, UserEvent, event_before};
+use super::{InboxStore, Mention, NOTIFIED_AT_MOST, Notified, UserEvent, event_before};
 use crate::inbox::{Notification, excerpt};
 
 /// Notifications and people's topics in a SQLite database.
@@ -50,9 +50,10 @@ impl SqliteInboxStore {
     }
 }
 
-/// Notifies each of `usernames` that names an account of `mention`, inside the caller's
-/// transaction: each gets an event on their topic and a notification with its id. Answers
-/// whom, with what; `queries` counts the statements sent.
+/// Notifies the first [`NOTIFIED_AT_MOST`] of `usernames` that name an account of
+/// `mention`, inside the caller's transaction: each gets an event on their topic and a
+/// notification with its id — in two statements however many are named. Answers whom, with
+/// what; `queries` counts the statements sent.
 ///
 /// # Errors
 /// If the database fails.
@@ -63,50 +64,45 @@ pub async fn notify(
     queries: &AtomicU64,
 ) -> Result<Vec<Notified>, sqlx::Error> {
     let excerpt = excerpt(mention.body);
-    let mut made = Vec::new();
-    for username in usernames {
-        queries.fetch_add(1, Ordering::Relaxed);
-        let event: Option<(i64, i64, i64)> = sqlx::query_as(concat!(
-            "INSERT INTO user_events (user_id, name, created_at)
-             SELECT id, 'notification', ?2 FROM users WHERE username = ?1
-             RETURNING id, user_id, ",
-            event_before!()
-        ))
-        .bind(username)
-        .bind(mention.at.millis())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((id, user_id, after)) = event else {
-            continue;
-        };
-        queries.fetch_add(1, Ordering::Relaxed);
-        sqlx::query(
-            "INSERT INTO notifications (id, user_id, message_id, excerpt, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(mention.message_id)
-        .bind(&excerpt)
-        .bind(mention.at.millis())
-        .execute(&mut *tx)
-        .await?;
-        let notification = Notification {
-            id,
-            room: mention.room.to_owned(),
-            message_id: mention.message_id,
-            from: mention.from.to_owned(),
-            excerpt: excerpt.clone(),
-            read: false,
-            created_at: mention.at,
-        };
-        made.push(Notified {
-            username: username.clone(),
-            notification,
-            after,
-        });
+    let named = serde_json::to_string(usernames).expect("names serialize");
+    queries.fetch_add(1, Ordering::Relaxed);
+    let events: Vec<(i64, String, i64)> = sqlx::query_as(concat!(
+        "INSERT INTO user_events (user_id, name, created_at)
+         SELECT u.id, 'notification', ?2
+         FROM json_each(?1) AS named JOIN users u ON u.username = named.value
+         ORDER BY named.key LIMIT ?3
+         RETURNING id, (SELECT username FROM users WHERE users.id = user_events.user_id), ",
+        event_before!()
+    ))
+    .bind(&named)
+    .bind(mention.at.millis())
+    .bind(NOTIFIED_AT_MOST)
+    .fetch_all(&mut *tx)
+    .await?;
+    if events.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(made)
+    let ids: Vec<i64> = events.iter().map(|(id, _, _)| *id).collect();
+    queries.fetch_add(1, Ordering::Relaxed);
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, message_id, excerpt, created_at)
+         SELECT id, user_id, ?2, ?3, ?4 FROM user_events
+         WHERE id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(serde_json::to_string(&ids).expect("ids serialize"))
+    .bind(mention.message_id)
+    .bind(&excerpt)
+    .bind(mention.at.millis())
+    .execute(&mut *tx)
+    .await?;
+    Ok(events
+        .into_iter()
+        .map(|(id, username, after)| Notified {
+            username,
+            notification: mention.notification(id, &excerpt),
+            after,
+        })
+        .collect())
 }
 
 /// Keeps the excerpts of message `message_id`'s notifications in step with its new `body`,
@@ -130,7 +126,8 @@ pub async fn reword(
 }
 
 /// Takes back the notifications of deleted message `message_id` (their excerpts and their
-/// events go with them), inside the caller's transaction; answers who had them.
+/// events go with them), inside the caller's transaction, in two statements; answers who
+/// had them.
 ///
 /// # Errors
 /// If the database fails.
@@ -147,13 +144,15 @@ pub async fn withdraw(
     .bind(message_id)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, _) in &gone {
-        queries.fetch_add(1, Ordering::Relaxed);
-        sqlx::query("DELETE FROM user_events WHERE id = ?1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    if gone.is_empty() {
+        return Ok(Vec::new());
     }
+    let ids: Vec<i64> = gone.iter().map(|(id, _)| *id).collect();
+    queries.fetch_add(1, Ordering::Relaxed);
+    sqlx::query("DELETE FROM user_events WHERE id IN (SELECT value FROM json_each(?1))")
+        .bind(serde_json::to_string(&ids).expect("ids serialize"))
+        .execute(&mut *tx)
+        .await?;
     Ok(gone.into_iter().map(|(_, username)| username).collect())
 }
 

@@ -1,7 +1,8 @@
 //! The inbox store's contract: a mention notifies in the message's own transaction, the
 //! person's topic replays it, and edits and deletions follow it.
 
-use murmur::accounts::domain::Account;
+use murmur::accounts::domain::{Account, Username};
+use murmur::accounts::store::AccountStore;
 use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
 use murmur::chat::store::{ChatStore, Posted};
 use murmur::inbox::Notification;
@@ -109,6 +110,64 @@ pub async fn inbox_store_keeps_its_contract(
     assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
     assert_eq!(inbox.latest("grace").await.unwrap(), secret.id);
     assert_topic(inbox, second.id, &[]).await;
+}
+
+/// A message naming more accounts than `NOTIFIED_AT_MOST` notifies the first 50 it names
+/// (a name without an account takes no place), each once, numbered after their own topic's
+/// last event; deleting it takes every one back.
+pub async fn a_message_notifies_the_first_fifty_accounts_it_names(
+    chat: &dyn ChatStore,
+    inbox: &dyn InboxStore,
+    accounts: &dyn AccountStore,
+    ada: &Account,
+) {
+    let slug = RoomSlug::parse("crowd").unwrap();
+    let title = RoomTitle::parse("Crowd").unwrap();
+    chat.create_room(&slug, &title, false, ada).await.unwrap();
+    let mut names = vec!["ghost".to_owned()];
+    for fan in (1..=60).rev() {
+        let name = format!("fan{fan:02}");
+        let username = Username::parse(&name).unwrap();
+        accounts.create_account(&username, "h", 1).await.unwrap();
+        names.push(name);
+    }
+    let named: Vec<&str> = names.iter().map(String::as_str).collect();
+    let whom = |posted: &Posted| {
+        let mut whom: Vec<(String, i64)> = (posted.notified.iter())
+            .map(|n| (n.username.clone(), n.after))
+            .collect();
+        whom.sort();
+        whom
+    };
+    let first = post(chat, &slug, ada, "a crowd", &named).await;
+    let mut expected: Vec<(String, i64)> = (11..=60).map(|fan| (format!("fan{fan}"), 0)).collect();
+    assert_eq!(
+        whom(&first),
+        expected,
+        "fan60 down to fan11, each a first event"
+    );
+    for notified in &first.notified {
+        let cursor = inbox.latest(&notified.username).await.unwrap();
+        assert_eq!(cursor, notified.notification.id);
+    }
+
+    let again = post(chat, &slug, ada, "again", &named).await;
+    for (fan, after) in &mut expected {
+        let earlier = first.notified.iter().find(|n| &n.username == fan).unwrap();
+        *after = earlier.notification.id;
+    }
+    assert_eq!(whom(&again), expected, "each after their own last event");
+    let deleted = chat.delete_message(&slug, again.message.id, ada).await;
+    let (_, mut withdrawn) = deleted.unwrap().made;
+    withdrawn.sort();
+    let fans: Vec<String> = expected.into_iter().map(|(fan, _)| fan).collect();
+    assert_eq!(withdrawn, fans);
+    let fan60 = first
+        .notified
+        .iter()
+        .find(|n| n.username == "fan60")
+        .unwrap();
+    assert_eq!(inbox.latest("fan60").await.unwrap(), fan60.notification.id);
 }
 
 /// `author` posts `text` in room `slug`, mentioning `names`.
