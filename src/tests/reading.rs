@@ -15,9 +15,14 @@ async fn cookie_of(app: &TestApp, username: &str) -> String {
     let signed_in = app.http.post(app.url("/api/session")).json(&body).send();
     let signed_in = signed_in.await.unwrap();
     assert_eq!(signed_in.status(), 200);
-    let lines = signed_in.headers().get_all("set-cookie");
-    let line = lines.iter().next_back().expect("a session cookie");
-    line.to_str().unwrap().split(';').next().unwrap().to_owned()
+    let lines = signed_in.headers().get_all("set-cookie").iter();
+    let mut lines = lines.map(|line| line.to_str().unwrap());
+    let line = lines.find(|line| line.starts_with("murmur_session="));
+    line.expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// Room `slug`'s page, loaded with `cookie` and `Sec-Fetch-Site: site` (or without it).
