@@ -77,8 +77,8 @@ need_test_tools() {
     apt_install chromium
   fi
 
-  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]]; then
-    step "installing Playwright (no browser download: tests use /usr/bin/chromium)"
+  if [[ ! -d "$ROOT/end2end/node_modules/@playwright/test" || ! -d "$ROOT/end2end/node_modules/axe-core" ]]; then
+    step "installing Playwright and axe-core (no browser download: tests use /usr/bin/chromium)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-fund --no-audit)
   fi
 }

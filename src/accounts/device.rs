@@ -7,7 +7,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use super::token::to_hex;
+use super::token::{from_hex, to_hex};
 
 /// The key device cookies are signed with, shared by every instance on the database.
 #[derive(Clone)]
@@ -42,23 +42,20 @@ impl DeviceKey {
     pub fn recognise<'a>(&self, value: &'a str, username: &str) -> Option<&'a str> {
         let (signed, signature) = value.rsplit_once('.')?;
         let (named, nonce) = signed.rsplit_once('.')?;
-        let expected = self.sign(signed);
-        let genuine = named == username
-            && signature.len() == expected.len()
-            // Compared in constant time: the signature's bytes must not be guessable one
-            // at a time.
-            && signature
-                .bytes()
-                .zip(expected.bytes())
-                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-                == 0;
+        let signature = from_hex(signature)?;
+        // Verified in constant time: a signature can't be guessed a byte at a time.
+        let genuine = named == username && self.mac(signed).verify_slice(&signature).is_ok();
         genuine.then_some(nonce)
     }
 
     fn sign(&self, text: &str) -> String {
+        to_hex(&self.mac(text).finalize().into_bytes().into())
+    }
+
+    fn mac(&self, text: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("any key length works");
         mac.update(text.as_bytes());
-        to_hex(&mac.finalize().into_bytes().into())
+        mac
     }
 }
 

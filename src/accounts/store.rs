@@ -75,5 +75,6 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn key(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], AccountStoreError>;
 
     /// Ends the session; it never works again. Ending an unknown session does nothing.
-    async fn delete_session(&self, token: &TokenHash) -> Result<(), AccountStoreError>;
+    /// Whether there was one to end.
+    async fn delete_session(&self, token: &TokenHash) -> Result<bool, AccountStoreError>;
 }

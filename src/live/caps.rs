@@ -72,14 +72,15 @@ impl StreamCaps {
         let addr = network(addr);
         caps.opens.check(addr).await?;
         let mut by_address = caps.by_address.lock().expect("stream caps lock poisoned");
-        let from_addr = by_address.entry(addr).or_insert(0);
-        if *from_addr >= caps.limits.per_address {
+        let from_addr = by_address.get(&addr).copied().unwrap_or(0);
+        if from_addr >= caps.limits.per_address {
             return Err(AppError::TooManyStreams);
         }
         if caps.open.load(Ordering::Relaxed) >= caps.limits.total {
+            // Refused without an entry: an address that holds nothing keeps nothing here.
             return Err(AppError::Full);
         }
-        *from_addr += 1;
+        by_address.insert(addr, from_addr + 1);
         caps.open.fetch_add(1, Ordering::Relaxed);
         Ok(Permit {
             caps: Arc::clone(caps),
@@ -134,9 +135,14 @@ mod tests {
         ));
         let _third = StreamCaps::acquire(&caps, b).await.unwrap();
         assert!(matches!(
-            StreamCaps::acquire(&caps, b).await,
+            StreamCaps::acquire(&caps, ip("127.0.0.3")).await,
             Err(AppError::Full)
         ));
+        assert_eq!(
+            caps.by_address.lock().unwrap().len(),
+            2,
+            "nothing kept of a refusal"
+        );
         drop(first);
         let again = StreamCaps::acquire(&caps, a).await;
         assert!(again.is_ok(), "a closed stream frees its place");

@@ -219,7 +219,8 @@ impl Presence {
         }
         let reader = match &subscriber.who {
             Some(name) => Reader::User(Arc::clone(name)),
-            None => Reader::Anonymous(subscriber.addr),
+            // One host's many IPv6 addresses are one reader.
+            None => Reader::Anonymous(crate::protect::network(subscriber.addr)),
         };
         let mut topics = self.lock();
         let name: Arc<str> = topics

@@ -50,7 +50,7 @@ pub enum Item {
 /// subscriber that fell behind may have skipped a revocation, `gate` is asked again then.
 ///
 /// Subscribes before reading history, so an event committed meanwhile is in one or the
-/// other; those in both are sent once. (Subscribing first is also what makes a revocation
+/// other; those in both are sent once. The history is read before this returns. (Subscribing first is also what makes a revocation
 /// published after an access check reach the stream that passed it.) A live event that
 /// follows a change the stream has not sent (see [`LiveEvent::following`]) — one whose
 /// publish was overtaken, on another instance — has what is missing read back first.
@@ -66,33 +66,28 @@ pub async fn resume(
 ) -> impl Stream<Item = Item> + Send + 'static {
     let subscription = bus.subscribe(topic);
     let topic: Arc<str> = topic.into();
-    let now = match cursor {
-        None => history.latest(&topic).await,
-        Some(_) => None,
+    // Read before this returns, so that whoever opens the stream can still check, after
+    // the read, that no revocation came meanwhile.
+    let (replayed, last) = match cursor {
+        None => (Vec::new(), history.latest(&topic).await),
+        Some(cursor) => match read_back(&*history, &topic, cursor).await {
+            Some(events) => {
+                let last = events.last().and_then(|event| event.id).unwrap_or(cursor);
+                (events.into_iter().map(Item::Event).collect(), Some(last))
+            }
+            None => (vec![Item::Resync], None),
+        },
     };
-    let items = stream::once(async move {
-        let (replayed, last) = match cursor {
-            None => (Vec::new(), now),
-            Some(cursor) => match read_back(&*history, &topic, cursor).await {
-                Some(events) => {
-                    let last = events.last().and_then(|event| event.id).unwrap_or(cursor);
-                    (events.into_iter().map(Item::Event).collect(), Some(last))
-                }
-                None => (vec![Item::Resync], None),
-            },
-        };
-        let live = Follow {
-            subscription,
-            history,
-            gate,
-            topic,
-            who,
-            last,
-            pending: VecDeque::new(),
-        };
-        stream::iter(replayed).chain(live.into_stream())
-    })
-    .flatten();
+    let live = Follow {
+        subscription,
+        history,
+        gate,
+        topic,
+        who,
+        last,
+        pending: VecDeque::new(),
+    };
+    let items = stream::iter(replayed).chain(live.into_stream());
     UntilRevoked {
         items: Some(Box::pin(items)),
     }

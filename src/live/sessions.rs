@@ -64,15 +64,14 @@ impl Ending {
 impl SessionStreams {
     /// `frames`, ending when `session` ends; at once if it already has.
     pub(super) fn until_ended<S>(&self, session: &Session, frames: S) -> UntilEnded<S> {
-        let ending = {
-            let mut sessions = self.lock();
-            let ending = sessions.entry(Arc::clone(&session.key)).or_default();
-            if !ending.is_ended() {
-                ending.at.fetch_max(session.expires_at, Ordering::SeqCst);
-            }
-            Arc::clone(ending)
-        };
         let waker = Arc::new(AtomicWaker::new());
+        // Joined under the sessions' lock: a sweep can't forget the entry in between, which
+        // would leave this stream on an entry that no end reaches.
+        let mut sessions = self.lock();
+        let ending = sessions.entry(Arc::clone(&session.key)).or_default();
+        if !ending.is_ended() {
+            ending.at.fetch_max(session.expires_at, Ordering::SeqCst);
+        }
         let mut streams = ending
             .streams
             .lock()
@@ -82,6 +81,8 @@ impl SessionStreams {
         }
         streams.push(Arc::downgrade(&waker));
         drop(streams);
+        let ending = Arc::clone(ending);
+        drop(sessions);
         UntilEnded {
             frames,
             ending,
@@ -93,30 +94,38 @@ impl SessionStreams {
     /// nothing more, and a stream it opens from now on ends at once.
     pub fn end(&self, key: &str) {
         let now = now();
-        let ending = Arc::clone(self.lock().entry(Arc::from(key)).or_default());
-        ending.end(now);
+        // Under the sessions' lock, so a sweep can't forget the entry before it is ended.
+        self.lock().entry(Arc::from(key)).or_default().end(now);
     }
 
     /// Ends every session's streams: sign-outs may have been missed. Their browsers
-    /// reconnect, and are asked who they are again (so nothing is remembered as ended).
+    /// reconnect, and are asked who they are again; the sessions known to have ended stay
+    /// remembered as such.
     pub fn end_all(&self) {
         let now = now();
-        for ending in std::mem::take(&mut *self.lock()).values() {
-            ending.end(now);
-        }
+        self.lock().retain(|_, ending| {
+            let signed_out = ending.is_ended();
+            if !signed_out {
+                ending.end(now);
+            }
+            signed_out
+        });
     }
 
-    /// Ends the sessions expired at `now` (ms since the epoch), and forgets those whose
-    /// streams are gone (an ended one after [`REMEMBER_ENDED`]).
+    /// Ends the streams of the sessions expired at `now` (ms since the epoch), and forgets
+    /// those sessions, and those whose streams are gone (one that ended, after
+    /// [`REMEMBER_ENDED`]). An expiry is not remembered as an end: a session renewed since
+    /// its stream opened reconnects, asked who it is again.
     pub(super) fn sweep(&self, now: i64) {
         let remember = i64::try_from(REMEMBER_ENDED.as_millis()).unwrap_or(i64::MAX);
         self.lock().retain(|_, ending| {
             let at = ending.at.load(Ordering::SeqCst);
-            if !ending.is_ended() && at <= now {
-                ending.end(now);
-            }
             if ending.is_ended() {
-                return now - ending.at.load(Ordering::SeqCst) < remember;
+                return now - at < remember;
+            }
+            if at <= now {
+                ending.end(now);
+                return false;
             }
             let streams = ending
                 .streams
@@ -232,9 +241,22 @@ mod tests {
         assert!(stream.next().now_or_never().is_none(), "not expired yet");
         sessions.sweep(1_000);
         assert_eq!(stream.next().await, None);
-        sessions.sweep(1_000 + 59_999);
+        assert!(sessions.lock().is_empty(), "not remembered as signed out");
+        let mut renewed = sessions.until_ended(&session("ada", 5_000), stream::pending::<u8>());
+        assert!(
+            renewed.next().now_or_never().is_none(),
+            "a renewed session reconnects"
+        );
+    }
+
+    #[test]
+    fn a_signed_out_session_is_remembered_for_a_minute() {
+        let sessions = SessionStreams::default();
+        sessions.end("ada");
+        let ended_at = sessions.lock()["ada"].at.load(Ordering::SeqCst);
+        sessions.sweep(ended_at + 59_999);
         assert_eq!(sessions.lock().len(), 1, "remembered as ended");
-        sessions.sweep(1_000 + 60_000);
+        sessions.sweep(ended_at + 60_000);
         assert!(sessions.lock().is_empty());
     }
 
@@ -242,10 +264,13 @@ mod tests {
     async fn ending_every_session_ends_their_streams_but_not_later_ones() {
         let sessions = SessionStreams::default();
         let mut before = sessions.until_ended(&session("ada", i64::MAX), stream::pending::<u8>());
+        sessions.end("grace");
         sessions.end_all();
         assert_eq!(before.next().await, None);
         let mut after = sessions.until_ended(&session("ada", i64::MAX), stream::pending::<u8>());
         assert!(after.next().now_or_never().is_none(), "reconnected");
+        let mut late = sessions.until_ended(&session("grace", i64::MAX), stream::pending::<u8>());
+        assert_eq!(late.next().await, None, "a sign-out stays remembered");
     }
 
     #[test]

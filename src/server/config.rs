@@ -110,7 +110,12 @@ impl Config {
             )
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
             exports_dir: dir.join("exports"),
-            metrics_token: MetricsToken(var("MURMUR_METRICS_TOKEN").map(Arc::from)),
+            metrics_token: match var("MURMUR_METRICS_TOKEN") {
+                Some(token) if token.len() < 16 => {
+                    return Err("MURMUR_METRICS_TOKEN: at least 16 characters, or unset".into());
+                }
+                token => MetricsToken(token.map(Arc::from)),
+            },
             export_queue: match count("MURMUR_EXPORT_QUEUE", QUEUE as u64)? {
                 0 => return Err("MURMUR_EXPORT_QUEUE must be at least 1".into()),
                 queue => usize::try_from(queue).map_err(|e| format!("MURMUR_EXPORT_QUEUE: {e}"))?,

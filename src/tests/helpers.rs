@@ -548,6 +548,13 @@ impl SseClient {
         }
     }
 
+    /// Whether the stream ends before it sends another event that carries data (presence
+    /// passed over); a stream that goes on sending nothing fails the test.
+    pub async fn ended(&mut self) -> bool {
+        let next = tokio::time::timeout(STUCK, self.try_next()).await;
+        next.expect("the stream ends or sends an event").is_none()
+    }
+
     /// The next event that carries data, of any kind (presence included).
     pub async fn next_raw(&mut self) -> SseEvent {
         let next = tokio::time::timeout(STUCK, self.read()).await;

@@ -76,10 +76,7 @@ async fn signing_out_ends_every_stream_the_session_opened_and_nothing_more_reach
     // After the sign-out: a message in the private room that mentions ada.
     app.post("secret", "grace", "@ada the plan").await;
     for stream in &mut streams {
-        assert!(
-            stream.try_next().await.is_none(),
-            "ended, with nothing sent"
-        );
+        assert!(stream.ended().await, "ended, with nothing sent");
     }
     assert_eq!(
         stays.next().await.json()["body"],
@@ -117,7 +114,7 @@ async fn signing_out_through_one_instance_ends_the_sessions_streams_on_the_other
         .await
         .unwrap();
     sign_out(&a, &stolen).await;
-    assert!(on_b.try_next().await.is_none(), "ended on B too");
+    assert!(on_b.ended().await, "ended on B too");
     let again = b
         .http
         .get(b.url("/live?topic=room:secret"))

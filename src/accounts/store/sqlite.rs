@@ -147,11 +147,11 @@ impl AccountStore for SqliteAccountStore {
         })
     }
 
-    async fn delete_session(&self, token: &TokenHash) -> Result<(), AccountStoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
+    async fn delete_session(&self, token: &TokenHash) -> Result<bool, AccountStoreError> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
             .bind(&token[..])
             .execute(self.query())
             .await?;
-        Ok(())
+        Ok(deleted.rows_affected() > 0)
     }
 }

@@ -50,7 +50,7 @@ pub async fn account_store_keeps_its_contract(store: &dyn AccountStore) {
         None,
         "an unknown token"
     );
-    store.delete_session(&token).await.unwrap();
+    assert!(store.delete_session(&token).await.unwrap());
     assert_eq!(
         store.session(&token, 50).await.unwrap(),
         None,
@@ -61,5 +61,8 @@ pub async fn account_store_keeps_its_contract(store: &dyn AccountStore) {
         "a renewal racing the sign-out brings nothing back"
     );
     assert_eq!(store.session(&token, 50).await.unwrap(), None);
-    store.delete_session(&token).await.unwrap();
+    assert!(
+        !store.delete_session(&token).await.unwrap(),
+        "nothing left to end"
+    );
 }
