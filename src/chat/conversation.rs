@@ -193,7 +193,7 @@ pub(super) fn Conversation() -> impl IntoView {
     };
     let room = slug.clone();
     view! {
-        <p class="here" aria-label="Here now" aria-live="polite">{here}</p>
+        <p class="here" role="note" aria-label="Here now" aria-live="polite">{here}</p>
         <div class="viewport">
             <div class="scroller" node_ref=scroll.node on:scroll=move |_| {
                 scroll.moved();
