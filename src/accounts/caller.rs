@@ -63,7 +63,7 @@ impl Caller {
         Subscriber {
             who: self.username().map(Arc::from),
             session,
-            addr: self.addr.0,
+            addr: self.addr.network(),
         }
     }
 

@@ -183,8 +183,7 @@ impl AccountService {
         let matches = blocking(move || Ok(verify(&password, &stored))).await?;
         match account {
             Some(account) if matches => {
-                // A refund that fails (logged) leaves the budget a token short, no more.
-                let _ = guesses.refund(guesser).await;
+                guesses.refund(guesser).await;
                 self.start_session(account).await
             }
             _ => Err(AppError::BadCredentials),
@@ -280,7 +279,11 @@ impl AccountService {
         let key = self.device_key.get_or_try_init(|| async {
             let mut fresh = [0u8; 32];
             getrandom::fill(&mut fresh).map_err(|_| AppError::Internal)?;
-            let key = self.store.key("device", fresh).await?;
+            let key = self.store.key("device", &fresh).await?;
+            let key = <[u8; 32]>::try_from(key).map_err(|_| {
+                tracing::error!("the device key in the database is not 32 bytes");
+                AppError::Internal
+            })?;
             Ok::<_, AppError>(DeviceKey::new(key))
         });
         key.await

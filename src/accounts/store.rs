@@ -72,7 +72,7 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// The secret called `name`, made from `fresh` if the database has none yet: every
     /// instance on the database gets the same one.
-    async fn key(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], AccountStoreError>;
+    async fn key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, AccountStoreError>;
 
     /// Ends the session; it never works again. Ending an unknown session does nothing.
     /// Whether there was one to end.

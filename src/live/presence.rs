@@ -219,8 +219,7 @@ impl Presence {
         }
         let reader = match &subscriber.who {
             Some(name) => Reader::User(Arc::clone(name)),
-            // One host's many IPv6 addresses are one reader.
-            None => Reader::Anonymous(crate::protect::network(subscriber.addr)),
+            None => Reader::Anonymous(subscriber.addr),
         };
         let mut topics = self.lock();
         let name: Arc<str> = topics

@@ -50,8 +50,9 @@ pub enum Item {
 /// subscriber that fell behind may have skipped a revocation, `gate` is asked again then.
 ///
 /// Subscribes before reading history, so an event committed meanwhile is in one or the
-/// other; those in both are sent once. The history is read before this returns. (Subscribing first is also what makes a revocation
-/// published after an access check reach the stream that passed it.) A live event that
+/// other; those in both are sent once. The history is read before this returns.
+/// (Subscribing first is also what makes a revocation published after an access check
+/// reach the stream that passed it.) A live event that
 /// follows a change the stream has not sent (see [`LiveEvent::following`]) — one whose
 /// publish was overtaken, on another instance — has what is missing read back first.
 /// Without a cursor, the stream starts from where the topic is when this returns (read

@@ -35,7 +35,8 @@ pub struct Subscriber {
     pub who: Option<Arc<str>>,
     /// The session the subscriber signed in with: the stream ends when it does.
     pub session: Option<Session>,
-    /// The client address the stream counts against.
+    /// The client address the stream counts against, in caps, rate limits and presence:
+    /// the app gives an IPv6 client's /64, which one host can fill, as one address.
     pub addr: IpAddr,
 }
 

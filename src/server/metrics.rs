@@ -59,12 +59,7 @@ impl std::fmt::Debug for MetricsToken {
 impl MetricsToken {
     /// Whether a request from `client` with `headers` may read the metrics.
     fn admits(&self, client: IpAddr, headers: &HeaderMap) -> bool {
-        let loopback = match client {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
-            IpAddr::V4(v4) => v4.is_loopback(),
-        };
+        let loopback = client.to_canonical().is_loopback();
         let sent = headers
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
@@ -101,8 +96,7 @@ pub async fn metrics(
             "metrics are for this machine, or for whoever has MURMUR_METRICS_TOKEN".into(),
         ));
     }
-    let metric = |name: &str, kind: &str, help: &str, value: &AtomicU64| {
-        let value = value.load(Ordering::Relaxed);
+    let metric = |name: &str, kind: &str, help: &str, value: u64| {
         format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n")
     };
     let text = [
@@ -110,25 +104,25 @@ pub async fn metrics(
             "murmur_http_requests_total",
             "counter",
             "Requests answered, event streams included.",
-            &metrics.requests,
+            metrics.requests.load(Ordering::Relaxed),
         ),
         metric(
             "murmur_db_queries_total",
             "counter",
             "SQL statements sent to the database.",
-            &metrics.queries,
+            metrics.queries.load(Ordering::Relaxed),
         ),
         metric(
             "murmur_live_streams",
             "gauge",
             "Event streams open now.",
-            &metrics.streams,
+            metrics.streams.load(Ordering::Relaxed),
         ),
         metric(
             "murmur_live_topics",
             "gauge",
             "Topics the open streams are subscribed to, each kept once on the bus.",
-            &AtomicU64::new(live.topics() as u64),
+            live.topics() as u64,
         ),
     ]
     .concat();

@@ -6,7 +6,7 @@ use serde_json::json;
 use murmur::protect::{Rate, RateLimits, TrustedProxies};
 use murmur::server::MetricsToken;
 
-use super::helpers::{PASSWORD, spawn_app_with};
+use super::helpers::{PASSWORD, SseClient, spawn_app_with};
 
 #[tokio::test]
 async fn metrics_answer_this_machine_and_elsewhere_only_the_holder_of_the_token() {
@@ -156,4 +156,34 @@ async fn an_ipv6_client_is_limited_by_its_slash_64_not_by_each_address() {
         201,
         "another network"
     );
+}
+
+#[tokio::test]
+async fn an_ipv6_client_holds_its_share_of_streams_by_its_slash_64() {
+    let app = spawn_app_with(|config| {
+        config.trusted_proxies = TrustedProxies::parse("127.0.0.1").unwrap();
+        config.streams.per_address = 2;
+    })
+    .await;
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let open = |from: &'static str| {
+        let request = fresh.get(app.url("/live?topic=rooms"));
+        async move {
+            request
+                .header("x-forwarded-for", from)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = SseClient::from_response(open("2001:db8:1:2::1").await).expect("first");
+    let second = SseClient::from_response(open("2001:db8:1:2:ffff::9").await).expect("second");
+    let third = open("2001:db8:1:2:abcd::7").await;
+    assert_eq!(third.status(), 429, "the same /64 holds two");
+    let elsewhere = SseClient::from_response(open("2001:db8:1:3::1").await);
+    assert!(elsewhere.is_some(), "another network");
+    drop((first, second));
 }

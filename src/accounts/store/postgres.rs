@@ -128,23 +128,19 @@ impl AccountStore for PostgresAccountStore {
         Ok(updated.rows_affected() > 0)
     }
 
-    async fn key(&self, name: &str, fresh: [u8; 32]) -> Result<[u8; 32], AccountStoreError> {
+    async fn key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, AccountStoreError> {
         sqlx::query(
             "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
-        .bind(&fresh[..])
+        .bind(fresh)
         .execute(self.query())
         .await?;
         let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_keys WHERE name = $1")
             .bind(name)
             .fetch_one(self.query())
             .await?;
-        value.try_into().map_err(|_| {
-            AccountStoreError::Database(sqlx::Error::Protocol(format!(
-                "server key {name:?} is not 32 bytes"
-            )))
-        })
+        Ok(value)
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<bool, AccountStoreError> {
