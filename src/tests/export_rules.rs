@@ -101,18 +101,24 @@ async fn a_stale_export_is_made_again_only_within_the_export_rate() {
 
     let download = app.url(&format!("/api/exports/{id}/download"));
     for _ in 0..2 {
-        let refused = ada.get(&download).send().await.unwrap();
-        assert_eq!(refused.status(), 429);
-        let wait = refused.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .to_owned();
-        assert!(wait.parse::<u64>().is_ok(), "{wait:?}");
-        let refused: Value = refused.json().await.unwrap();
-        assert!(refused["error"].as_str().unwrap().contains("try again"));
+        let message = too_many(ada.get(&download).send().await.unwrap()).await;
+        assert!(message.contains("try again"), "{message}");
     }
     let (_, state) = app.get_json_as("ada", &format!("/api/exports/{id}")).await;
     assert_eq!(state["state"], "ready", "not queued again: {state}");
+}
+
+/// The message of `refused`, which must be a 429 that says in `Retry-After` how many
+/// seconds to wait.
+async fn too_many(refused: reqwest::Response) -> String {
+    assert_eq!(refused.status(), 429);
+    let wait = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(wait.parse::<u64>().is_ok(), "{wait:?}");
+    let refused: Value = refused.json().await.unwrap();
+    refused["error"].as_str().unwrap().to_owned()
 }
 
 /// Makes a named pipe at `path`: a file whose writer waits, at its opening, for a reader.
@@ -140,14 +146,7 @@ async fn an_instance_takes_on_so_many_exports_at_once_and_refuses_more_until_one
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status(), 429);
-    let wait = refused.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(wait.parse::<u64>().is_ok(), "{wait:?}");
-    let refused: Value = refused.json().await.unwrap();
-    let message = refused["error"].as_str().unwrap();
+    let message = too_many(refused).await;
     assert!(message.contains("too many exports"), "{message}");
     let (_, listed) = app.get_json_as("ada", "/api/exports").await;
     assert_eq!(listed.as_array().unwrap().len(), 1, "nothing kept of it");
