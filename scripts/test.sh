@@ -38,6 +38,8 @@ fi
 (
   export MURMUR_LIMIT_POSTS=off MURMUR_LIMIT_ROOMS=off MURMUR_LIMIT_STREAM_OPENS=off
   export MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS=off MURMUR_LIMIT_SIGN_INS_PER_ADDRESS=off
+  # The comment-thread specs serve an article on localhost:4173 (4174 is not listed).
+  export MURMUR_EMBED_ORIGINS=http://localhost:4173
   E2E_DATA="$(mktemp -d)"
   DATABASE_URL="sqlite://$E2E_DATA/murmur.db" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &
   SERVER=$!

@@ -6,6 +6,8 @@
 //! [`Caller`], and the JSON API.
 
 #[cfg(feature = "ssr")]
+mod admins;
+#[cfg(feature = "ssr")]
 mod caller;
 #[cfg(feature = "ssr")]
 mod cookies;
@@ -25,6 +27,8 @@ pub mod store;
 #[cfg(feature = "ssr")]
 mod token;
 
+#[cfg(feature = "ssr")]
+pub use admins::Admins;
 #[cfg(feature = "ssr")]
 pub use caller::{Caller, Identify, caller, identify};
 #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 //! What every feature's endpoints share on the server: how an [`AppError`] is answered
 //! (JSON with the right status for API clients, the status code on server functions and
-//! server-rendered pages) and reading a JSON body.
+//! server-rendered pages), a live stream's [`Refusal`] as one, and reading a JSON body.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::accounts::Caller;
 use crate::error::AppError;
+use crate::live::Refusal;
 use crate::protect::may_record_reading;
 
 impl AppError {
@@ -39,6 +40,26 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(header::RETRY_AFTER, wait);
         }
         response
+    }
+}
+
+/// A stream the live module refused, answered as the app answers everything, in its own
+/// words: the caps' refusals as the app says them, the gate's in the gate's words, each
+/// with the status the live protocol gives it ([`Refusal::status`]).
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::BadRequest(reason) => Self::BadRequest(reason),
+            Refusal::NotFound(message) => Self::Refused {
+                status: 404,
+                message,
+            },
+            Refusal::Forbidden(reason) => Self::Forbidden(reason),
+            Refusal::Failed => Self::Internal,
+            Refusal::TooOften(seconds) => Self::RateLimited(seconds),
+            Refusal::TooMany => Self::TooManyStreams,
+            Refusal::Full => Self::Full,
+        }
     }
 }
 
@@ -117,5 +138,41 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge),
             Err(e) => Err(AppError::BadRequest(e.body_text())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_stream_is_answered_as_the_app_answers_its_own_refusals() {
+        let room = AppError::RoomNotFound("secret".into());
+        let forbidden = || "that topic is someone else's".to_owned();
+        let malformed = || "name at least one topic: /live?topic=…".to_owned();
+        let answers = [
+            (
+                Refusal::BadRequest(malformed()),
+                AppError::BadRequest(malformed()),
+            ),
+            (Refusal::NotFound(room.to_string()), room),
+            (
+                Refusal::Forbidden(forbidden()),
+                AppError::Forbidden(forbidden()),
+            ),
+            (Refusal::Failed, AppError::Internal),
+            (Refusal::TooOften(7), AppError::RateLimited(7)),
+            (Refusal::TooMany, AppError::TooManyStreams),
+            (Refusal::Full, AppError::Full),
+        ];
+        for (refusal, answer) in answers {
+            let status = refusal.status();
+            let refused = AppError::from(refusal.clone());
+            assert_eq!(refused.status(), status, "{refusal:?}");
+            assert_eq!(raw_response(&refused), raw_response(&answer), "{refusal:?}");
+        }
+        let waited = raw_response(&Refusal::TooOften(7).into());
+        let waited = String::from_utf8(waited.to_vec()).unwrap();
+        assert!(waited.contains("\r\nretry-after: 7\r\n"), "{waited}");
     }
 }

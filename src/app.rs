@@ -6,8 +6,9 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::accounts::{SignInPage, SignUpPage, UserMenu, signed_in};
-use crate::chat::{DirectoryPage, RoomPage};
+use crate::chat::{DirectoryPage, RoomPage, ThreadPage, ThreadsPage};
 use crate::clock::provide_clock;
+use crate::exports::form::ExportForm;
 use crate::exports::status::Exports;
 use crate::inbox::Inbox;
 use crate::live::{LiveIndicator, provide_live};
@@ -42,22 +43,44 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/murmur.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Murmur".into() } else { format!("{page} · Murmur") }/>
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Murmur"</A>
-                <LiveIndicator scope=signed_in().map(|account| account.username).unwrap_or_default()/>
-                <Exports/>
-                <Inbox/>
-                <UserMenu/>
-            </header>
+            <TopBar/>
             // Async: the HTML carries the data, so pages work before (and without) the WASM.
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=DirectoryPage ssr=SsrMode::Async/>
-                <Route path=path!("/rooms/:slug") view=RoomPage ssr=SsrMode::Async/>
+                <Route path=path!("/rooms/:slug") view=Room ssr=SsrMode::Async/>
+                <Route path=path!("/threads") view=ThreadsPage ssr=SsrMode::Async/>
+                <Route path=path!("/embed/thread") view=ThreadPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage/>
                 <Route path=path!("/signup") view=SignUpPage/>
             </Routes>
         </Router>
     }
+}
+
+/// The bar atop every page but the embedded ones (`/embed/…`, framed in other sites'
+/// pages, which have their own).
+#[component]
+fn TopBar() -> impl IntoView {
+    let embedded = leptos_router::hooks::use_location()
+        .pathname
+        .get_untracked()
+        .starts_with("/embed/");
+    (!embedded).then(|| view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Murmur"</A>
+            <LiveIndicator scope=signed_in().map(|account| account.username).unwrap_or_default()/>
+            <Exports/>
+            <Inbox/>
+            <UserMenu/>
+        </header>
+    })
+}
+
+/// A room's page, with the export form in its header.
+#[component]
+fn Room() -> impl IntoView {
+    let actions = |slug: String| view! { <ExportForm slug/> }.into_any();
+    view! { <RoomPage not_found=NotFound actions/> }
 }
 
 /// Any path no route matches.

@@ -7,9 +7,8 @@
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use wasm_bindgen::JsValue;
 
-use crate::js::{FromJs, field};
+use crate::js::{FromJs, Json, field};
 
 /// What went wrong, in words a person understands.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +22,9 @@ pub enum AppError {
     /// No room has this slug.
     #[error("no room is called “{0}”")]
     RoomNotFound(String),
+    /// No page at this address has a comment thread yet.
+    #[error("no comments yet under {0}")]
+    ThreadNotFound(String),
     /// No message of the room has this id (or it was deleted).
     #[error("this room has no message “{0}”")]
     MessageNotFound(String),
@@ -42,7 +44,8 @@ pub enum AppError {
     #[error("no account is called “{0}”")]
     AccountNotFound(String),
     /// An error as it came over the wire: its status and its message (what the browser, and
-    /// a page shown after a refused plain form post, read back).
+    /// a page shown after a refused plain form post, read back); on the server, also a
+    /// stream's topic the live gate found no such thing as, in the owning feature's words.
     #[error("{message}")]
     Refused { status: u16, message: String },
     /// A stream asked for a topic that no feature has.
@@ -91,6 +94,7 @@ impl AppError {
             Self::Invalid(_) => 422,
             Self::BadRequest(_) => 400,
             Self::RoomNotFound(_) | Self::MessageNotFound(_) | Self::TopicNotFound(_) => 404,
+            Self::ThreadNotFound(_) => 404,
             Self::SlugTaken(_) | Self::UsernameTaken(_) => 409,
             Self::Unauthorized | Self::BadCredentials => 401,
             Self::AccountNotFound(_) | Self::NotAMember(_) | Self::ExportNotFound(_) => 404,
@@ -153,7 +157,7 @@ struct Wire {
 
 /// As it is written on the wire.
 impl FromJs for AppError {
-    fn from_js(value: &JsValue) -> Option<Self> {
+    fn from_js<J: Json>(value: &J) -> Option<Self> {
         Some(Self::Refused {
             message: field(value, "error")?,
             status: u16::try_from(field::<i64>(value, "status")?).ok()?,
@@ -164,6 +168,7 @@ impl FromJs for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::js::native::round_trip;
 
     #[test]
     fn every_error_is_written_as_its_message_and_status_and_read_back_alike() {
@@ -175,5 +180,43 @@ mod tests {
         );
         let back: AppError = serde_json::from_str(&json).unwrap();
         assert_eq!((back.to_string(), back.status()), (error.to_string(), 429));
+    }
+
+    #[test]
+    fn every_error_reads_back_in_the_browser_as_its_status_and_message() {
+        let errors = [
+            AppError::Invalid("the message is empty".into()),
+            AppError::BadRequest("could not read the request: \"x\"".into()),
+            AppError::RoomNotFound("lobby".into()),
+            AppError::MessageNotFound("7".into()),
+            AppError::SlugTaken("lobby".into()),
+            AppError::Unauthorized,
+            AppError::BadCredentials,
+            AppError::UsernameTaken("ada".into()),
+            AppError::AccountNotFound("ada".into()),
+            AppError::Refused {
+                status: 418,
+                message: "I'm a <teapot>".into(),
+            },
+            AppError::TopicNotFound("nope".into()),
+            AppError::ExportNotFound("3".into()),
+            AppError::ExportsBusy(30),
+            AppError::ExportNotReady("it is still being made".into()),
+            AppError::NotAMember("bob".into()),
+            AppError::Forbidden("only the room's creator can remove other members".into()),
+            AppError::RateLimited(3),
+            AppError::TooManyStreams,
+            AppError::Full,
+            AppError::TooLarge,
+            AppError::Unreachable,
+            AppError::Internal,
+        ];
+        for error in errors {
+            let refused = AppError::Refused {
+                status: error.status(),
+                message: error.to_string(),
+            };
+            assert_eq!(round_trip(&error), Some(refused));
+        }
     }
 }

@@ -4,9 +4,10 @@
 //! file is served to the requester alone, streamed from disk, for a day.
 //!
 //! Shared code (both targets): [`ExportSummary`], what the top bar shows of a person's
-//! exports, and the server function that asks for one. Server only: the formats, the
+//! exports, and the form and server function that ask for one. Server only: the formats, the
 //! store, the service with its runner, and the JSON API.
 
+pub mod form;
 #[cfg(feature = "ssr")]
 pub mod format;
 #[cfg(feature = "ssr")]

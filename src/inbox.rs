@@ -25,14 +25,23 @@ pub use bell::Inbox;
 use crate::js::from_js_fields;
 use crate::time::Timestamp;
 
+/// What a person's topic starts with; the rest is their username.
+const USER_TOPIC_PREFIX: &str = "user:";
+
 /// The live topic of one person's own events.
 pub fn user_topic(username: &str) -> String {
-    format!("user:{username}")
+    format!("{USER_TOPIC_PREFIX}{username}")
+}
+
+/// The username, as written, of the person whose topic `topic` is; `None` if it is no
+/// person's.
+pub fn user_of_topic(topic: &str) -> Option<&str> {
+    topic.strip_prefix(USER_TOPIC_PREFIX)
 }
 
 /// Whether `topic` is a person's own.
 pub fn is_user_topic(topic: &str) -> bool {
-    topic.starts_with("user:")
+    user_of_topic(topic).is_some()
 }
 
 /// Someone mentioned the person in a message.

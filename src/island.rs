@@ -40,6 +40,12 @@ pub fn seed<T: Seed>() -> T {
     expect_context()
 }
 
+/// What the island reads of `seed` as [`plant`] puts it into the page, read natively.
+#[cfg(test)]
+pub(crate) fn planted<T: Seed>(seed: &T) -> Option<T> {
+    crate::js::native::parse(&to_json(seed))
+}
+
 /// JSON that can sit inside `<script>`: `<` is written as `\u003c` (it only occurs in
 /// strings), so no text a user typed can close the element.
 fn to_json(seed: &impl Serialize) -> String {

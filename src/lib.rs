@@ -5,8 +5,9 @@
 //! components, server-function signatures — is compiled for both.
 //!
 //! Pages are Leptos *islands*: the server renders everything, and only the components marked
-//! `#[island]` (the live message list and composer, the room list, the room form) hydrate in
-//! the browser. Navigation is plain links; the bundle carries no router.
+//! `#[island]` (the live message list and composer, the room list, the room form, the
+//! notifications bell, the exports list) hydrate in the browser. Navigation is plain
+//! links; the bundle carries no router.
 
 // Leptos views are deeply nested types; hydrating them asynchronously needs more depth.
 #![recursion_limit = "512"]
@@ -28,6 +29,8 @@ pub mod live;
 pub mod protect;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod sql;
 pub mod time;
 
 /// Browser entry point: hydrates the islands of the server-rendered page.

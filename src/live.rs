@@ -23,7 +23,9 @@
 //!   `LiveEvent` on the bus after the write commits — to everyone, `only_for` some users,
 //!   or as a `revoke` that ends a topic for someone who lost access; open every stream with
 //!   `LiveState::open` / `open_live` and serve it at [`STREAM_PATH`] (and, for fewer bytes
-//!   per subscriber, put `direct::DirectListener` in front of the HTTP server).
+//!   per subscriber, put `direct::DirectListener` in front of the HTTP server). A stream
+//!   that can't be opened is a `Refusal` (the request's, the gate's or the caps'), which
+//!   the app answers in its own words with the status the protocol below gives it.
 //! - Presence comes with the streams: give `LiveState` a [`Presence`] that tracks some
 //!   topics, and each stream of one counts its subscriber as here (see `presence.rs`, also
 //!   for merging presence across instances); ask it `of(topic)` for the set.
@@ -116,6 +118,8 @@ mod postgres_bus;
 #[cfg(feature = "ssr")]
 mod presence;
 #[cfg(feature = "ssr")]
+mod refusal;
+#[cfg(feature = "ssr")]
 mod replay;
 #[cfg(feature = "ssr")]
 mod sessions;
@@ -123,8 +127,13 @@ mod sessions;
 mod sse;
 #[cfg(feature = "ssr")]
 mod state;
+// The leader tab's bookkeeping: the browser's, compiled for native tests too.
+#[cfg(any(feature = "hydrate", test))]
+mod streams;
 #[cfg(feature = "hydrate")]
 mod tabs;
+#[cfg(any(feature = "hydrate", test))]
+mod wants;
 
 #[cfg(feature = "ssr")]
 pub use bus::{Bus, InProcessBus, Lagged, Subscription, Watcher};
@@ -138,6 +147,8 @@ pub use gate::Gate;
 pub use postgres_bus::PostgresBus;
 #[cfg(feature = "ssr")]
 pub use presence::{PRESENCE_EVENT, Presence, Present};
+#[cfg(feature = "ssr")]
+pub use refusal::Refusal;
 #[cfg(feature = "ssr")]
 pub use replay::{History, MAX_REPLAY};
 #[cfg(feature = "ssr")]

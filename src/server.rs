@@ -3,6 +3,7 @@
 //! and `/metrics`. Features don't import this module; it imports them.
 
 mod config;
+mod cors;
 mod database;
 mod form_errors;
 mod gate;

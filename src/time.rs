@@ -7,9 +7,8 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use wasm_bindgen::JsValue;
 
-use crate::js::FromJs;
+use crate::js::{FromJs, Json};
 
 /// A moment in time, to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,8 +134,8 @@ impl Serialize for Timestamp {
 }
 
 impl FromJs for Timestamp {
-    fn from_js(value: &JsValue) -> Option<Self> {
-        Self::parse(&value.as_string()?)
+    fn from_js<J: Json>(value: &J) -> Option<Self> {
+        Self::parse(&value.text()?)
     }
 }
 
@@ -175,6 +174,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::js::native::{parse, round_trip};
 
     #[test]
     fn the_epoch_and_a_leap_day_are_written_in_rfc_3339() {
@@ -233,5 +233,22 @@ mod tests {
             Timestamp::exact_of(&Timestamp(951_782_400_123).to_string()),
             "2000-02-29 00:00:00 UTC"
         );
+    }
+
+    #[test]
+    fn a_timestamp_reads_back_in_the_browser_as_it_was_written() {
+        let moments = [
+            -1,
+            0,
+            999,
+            951_782_400_123,
+            1_795_000_000_000,
+            253_402_300_799_999,
+        ];
+        for ms in moments {
+            assert_eq!(round_trip(&Timestamp(ms)), Some(Timestamp(ms)));
+        }
+        assert_eq!(parse::<Timestamp>("\"yesterday\""), None);
+        assert_eq!(parse::<Timestamp>("1795000000000"), None);
     }
 }

@@ -1,6 +1,7 @@
 // What Murmur costs as browsers see it: post-to-visible latency between two Chromium
 // contexts, and the HTTP requests and database queries one post triggers when N browsers
-// show the room. Prints rows for the README's table. `MURMUR_BENCH_QUICK=1` runs a few.
+// show the room. Prints rows for the table in docs/performance.md. `MURMUR_BENCH_QUICK=1`
+// runs a few.
 import { type Browser, type Page, expect, test } from '@playwright/test';
 import { OwnServer, Script, expectLive, signUp } from '../tests/server';
 

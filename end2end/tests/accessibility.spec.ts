@@ -44,3 +44,17 @@ test('the directory and a room with messages, mentions and members pass axe sign
   }
   await context.close();
 });
+
+test('a comment thread as another site frames it passes axe, with comments and without', async ({ page, request }) => {
+  await signUp(request);
+  const url = `http://localhost:4173/posts/${Date.now().toString(36)}`;
+  const embed = `/embed/thread?url=${encodeURIComponent(url)}`;
+  await page.goto(embed);
+  expect(await violations(page), 'before any comment').toEqual([]);
+  const made = await request.post('/api/threads', { data: { url, title: 'An article' } });
+  const { room } = await made.json();
+  expect((await request.post(`/api/rooms/${room}/messages`, { data: { body: 'A first comment' } })).status()).toBe(201);
+  // The page shows the thread once it is made (it reloads itself), and its comment live.
+  await expect(page.getByText('A first comment')).toBeVisible();
+  expect(await violations(page), 'with a comment').toEqual([]);
+});

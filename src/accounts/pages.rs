@@ -2,12 +2,13 @@
 //! same with JavaScript on or off.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_query_map};
 
 use super::domain::{PASSWORD_CHARS, USERNAME_CHARS};
-use super::server_fns::{SignIn, SignUp};
+use super::server_fns::{SignIn, SignOut, SignUp};
 use super::signed_in;
 
 /// Who is signed in, with a sign-out button; or links to sign in and up that come back here.
@@ -15,7 +16,7 @@ use super::signed_in;
 pub fn UserMenu() -> impl IntoView {
     match signed_in() {
         Some(account) => view! {
-            <form method="post" action="/api/sign_out" class="user-menu">
+            <form method="post" action=SignOut::PATH class="user-menu">
                 <span class="signed-in">"Signed in as " <strong>{account.username}</strong></span>
                 <button type="submit" class="link">"Sign out"</button>
             </form>
@@ -42,7 +43,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = refused.value().get_untracked().and_then(Result::err);
     view! {
         <Title text="Sign in"/>
-        <AccountForm action="/api/sign_in" heading="Sign in" error=error.map(|e| e.to_string())
+        <AccountForm action=SignIn::PATH heading="Sign in" error=error.map(|e| e.to_string())
             password_autocomplete="current-password"/>
         <p class="page narrow muted">"New here? " <A href="/signup">"Create an account"</A></p>
     }
@@ -55,7 +56,7 @@ pub fn SignUpPage() -> impl IntoView {
     let error = refused.value().get_untracked().and_then(Result::err);
     view! {
         <Title text="Sign up"/>
-        <AccountForm action="/api/sign_up" heading="Create an account" error=error.map(|e| e.to_string())
+        <AccountForm action=SignUp::PATH heading="Create an account" error=error.map(|e| e.to_string())
             password_autocomplete="new-password"/>
         <p class="page narrow muted">"Have an account? " <A href="/signin">"Sign in"</A></p>
     }

@@ -1,13 +1,12 @@
-//! Where accounts and sessions are kept: one trait, one implementation per database.
+//! Where accounts and sessions are kept: one trait, and its implementation in SQL that
+//! SQLite and PostgreSQL share.
 
-mod postgres;
 mod rows;
-mod sqlite;
+mod sql;
 
 use async_trait::async_trait;
 
-pub use postgres::PostgresAccountStore;
-pub use sqlite::SqliteAccountStore;
+pub use sql::SqlAccountStore;
 
 use super::domain::{Account, Username};
 use super::token::TokenHash;

@@ -84,6 +84,7 @@ mod tests {
             creator: None,
             unread: None,
             here: 0,
+            thread: None,
         }
     }
 

@@ -147,6 +147,7 @@ mod tests {
             creator: None,
             unread: None,
             here: 0,
+            thread: None,
         }
     }
 

@@ -6,11 +6,13 @@
 use leptos::either::Either;
 use leptos::ev::{Event, KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlTextAreaElement};
 
 use super::domain::Message;
+use super::server_fns::{self, PostMessage};
 use crate::fetch::{call, submit};
 
 /// The form under a room's messages, posting as `me`; `error` is a refused post to show.
@@ -80,7 +82,7 @@ pub fn Composer(
         });
     };
     Either::Right(view! {
-        <form method="post" action="/api/post_message" class="composer" on:submit=on_submit>
+        <form method="post" action=PostMessage::PATH class="composer" on:submit=on_submit>
             <input type="hidden" name="slug" value=slug.clone()/>
             <p class="posting-as">"Posting as " <strong>{me}</strong></p>
             <div class="compose-row">
@@ -126,7 +128,7 @@ impl Typing {
         self.told.set_value(now);
         let slug = self.slug.get_value();
         spawn_local(async move {
-            let _ = call::<()>("/api/typing", &[("slug", slug.as_str())]).await;
+            let _ = call::<()>(server_fns::Typing::PATH, &[("slug", slug.as_str())]).await;
         });
     }
 }

@@ -12,9 +12,10 @@ use super::message_actions;
 use super::message_item::{Actions, MessageItem};
 use super::older::OlderMessages;
 use super::read_marker::ReadMarker;
+use super::reread;
 use super::room_topic;
 use super::scroll::{NewBelow, Scroll};
-use super::timeline::{RoomChange, grouped, insert};
+use super::timeline::{self, RoomChange, grouped, insert};
 use super::typists::{TypingLine, Typists, here_line};
 use crate::error::AppError;
 use crate::fetch::get_json;
@@ -26,7 +27,7 @@ use crate::time::Timestamp;
 /// What [`Conversation`] starts from: the room, its latest page, who is signed in (if
 /// anyone), whether they created the room (and may delete any message), and a refused
 /// form post to show.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub(super) struct ConversationSeed {
     pub slug: String,
     pub latest: Vec<Message>,
@@ -40,6 +41,22 @@ pub(super) struct ConversationSeed {
     /// The message whose edit form is open (`?edit=<id>`, without JavaScript).
     pub editing: Option<i64>,
     pub error: Option<String>,
+}
+
+impl ConversationSeed {
+    /// Room `slug`'s conversation from its `latest` page, for a reader not signed in.
+    pub fn reading(slug: String, latest: Vec<Message>) -> Self {
+        Self {
+            slug,
+            latest,
+            me: None,
+            last_read: None,
+            read_when_opened: true,
+            moderator: false,
+            editing: None,
+            error: None,
+        }
+    }
 }
 
 impl Seed for ConversationSeed {
@@ -113,21 +130,10 @@ pub(super) fn Conversation() -> impl IntoView {
             marker.reached(newest());
         }
     };
-    let replace = move |changed: Message| {
-        messages.update(|shown| {
-            if let Ok(at) = shown.binary_search_by_key(&changed.id, |m| m.id) {
-                shown[at] = changed;
-            }
-        });
-    };
-    let delete = move |id: i64| {
-        messages.update(|shown| {
-            if let Some(gone) = shown.iter_mut().find(|m| m.id == id) {
-                gone.body.clear();
-                gone.deleted_at.get_or_insert(Timestamp::now());
-            }
-        });
-    };
+    let replace =
+        move |changed: Message| messages.update(|shown| timeline::replace(shown, changed));
+    let delete =
+        move |id: i64| messages.update(|shown| timeline::delete(shown, id, Timestamp::now()));
     let typists = Typists::new();
     let here = RwSignal::new(String::new());
     let myself = me.clone();
@@ -158,21 +164,12 @@ pub(super) fn Conversation() -> impl IntoView {
             let slug = slug.clone();
             async move {
                 let oldest = messages.with_untracked(|m| m.first().map_or(0, |m| m.id - 1));
-                match read_after(&slug, oldest).await {
+                let slug = &slug;
+                match reread::read_after(oldest, |after| page_after(slug, after)).await {
                     Ok(current) => {
                         let mark = scroll.mark();
                         let mut added = 0;
-                        messages.update(|shown| {
-                            let known = shown.last().map_or(0, |m| m.id);
-                            added = current.iter().filter(|m| m.id > known).count() as u32;
-                            // Messages that arrived as events while the read was under way
-                            // are newer than what it saw: keep them.
-                            let read_up_to = current.last().map_or(oldest, |m| m.id);
-                            let arrived = shown.iter().filter(|m| m.id > read_up_to).cloned();
-                            let arrived: Vec<_> = arrived.collect();
-                            *shown = current;
-                            shown.extend(arrived);
-                        });
+                        messages.update(|shown| added = reread::merge(shown, current, oldest));
                         scroll.arrived(mark, added, false);
                     }
                     Err(error) if error.status() == 404 => {
@@ -237,16 +234,54 @@ pub(super) async fn messages_page(slug: &str, cursor: &str) -> Result<Vec<Messag
     get_json(&format!("/api/rooms/{slug}/messages?{cursor}")).await
 }
 
-/// Every message after `after`, page by page, as they are now.
-async fn read_after(slug: &str, mut after: i64) -> Result<Vec<Message>, AppError> {
-    let mut read = Vec::new();
-    loop {
-        let page = messages_page(slug, &format!("after={after}")).await?;
-        let full = page.len() == Page::DEFAULT_LIMIT as usize;
-        after = page.last().map_or(after, |m| m.id);
-        read.extend(page);
-        if !full {
-            return Ok(read);
+/// The page of room `slug`'s messages after `after`.
+async fn page_after(slug: &str, after: i64) -> Result<Vec<Message>, AppError> {
+    messages_page(slug, &format!("after={after}")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::island::planted;
+
+    #[test]
+    fn the_conversations_seed_reads_back_in_the_browser_as_the_server_planted_it() {
+        let message = |id, edited_at, deleted_at| Message {
+            id,
+            room: "lobby".into(),
+            author: "ada".into(),
+            body: "</script><script>alert(1)</script>\n\"ü\"".into(),
+            created_at: Timestamp(1_795_000_000_000 + id),
+            edited_at,
+            deleted_at,
+        };
+        let latest = vec![
+            message(1, None, None),
+            message(2, Some(Timestamp(1_795_000_060_000)), None),
+            message(3, None, Some(Timestamp(1_795_000_120_000))),
+        ];
+        let signed_in = ConversationSeed {
+            slug: "lobby".into(),
+            latest,
+            me: Some("ada".into()),
+            last_read: Some(2),
+            read_when_opened: true,
+            moderator: true,
+            editing: Some(1),
+            error: Some("the message is empty".into()),
+        };
+        let signed_out = ConversationSeed {
+            slug: "lobby".into(),
+            latest: vec![],
+            me: None,
+            last_read: None,
+            read_when_opened: false,
+            moderator: false,
+            editing: None,
+            error: None,
+        };
+        for seed in [signed_in, signed_out] {
+            assert_eq!(planted(&seed), Some(seed));
         }
     }
 }

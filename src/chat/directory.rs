@@ -1,6 +1,7 @@
 //! `/`: every room, live, and a form to start a new one.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use serde::Serialize;
@@ -40,6 +41,7 @@ pub fn DirectoryPage() -> impl IntoView {
             <section class="card">
                 <h1>"Rooms"</h1>
                 <Rooms/>
+                <p class="muted"><a href="/threads">"Comment threads"</a>" under other sites’ pages are listed apart."</p>
             </section>
             {new_room}
         </main>
@@ -47,7 +49,7 @@ pub fn DirectoryPage() -> impl IntoView {
 }
 
 /// What [`NewRoomForm`] starts from: a refused form post to show.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 struct NewRoomSeed {
     error: Option<String>,
 }
@@ -82,7 +84,7 @@ fn NewRoomForm() -> impl IntoView {
         });
     };
     view! {
-        <form method="post" action="/api/create_room" class="card new-room" on:submit=on_submit>
+        <form method="post" action=CreateRoom::PATH class="card new-room" on:submit=on_submit>
             <h2>"Start a room"</h2>
             <label>
                 "Title"
@@ -109,5 +111,19 @@ fn NewRoomForm() -> impl IntoView {
             <button type="submit" disabled=move || pending.get()>"Create room"</button>
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::island::planted;
+
+    #[test]
+    fn the_room_forms_seed_reads_back_in_the_browser_as_the_server_planted_it() {
+        let refused = Some("the room “<a>” already exists".to_owned());
+        for seed in [NewRoomSeed { error: None }, NewRoomSeed { error: refused }] {
+            assert_eq!(planted(&seed), Some(seed));
+        }
     }
 }

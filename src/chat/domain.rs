@@ -129,6 +129,9 @@ pub struct RoomSummary {
     /// How many are reading it now: signed-in people, and signed-out readers by address.
     #[serde(default)]
     pub here: i64,
+    /// For a comment thread, the page it is under; absent for a chat room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
 }
 
 /// The most unread messages counted in a room ("99+" past it).
@@ -160,7 +163,8 @@ from_js_fields!(RoomSummary {
     last_activity,
     creator,
     unread,
-    here
+    here,
+    thread
 });
 
 /// Which slice of a room's history to read. Messages come back oldest first.
@@ -198,6 +202,7 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::js::native::round_trip;
 
     #[test]
     fn a_slug_of_lowercase_letters_digits_and_hyphens_is_accepted() {
@@ -244,5 +249,57 @@ mod tests {
         assert_eq!(page(200).limit(), Ok(200));
         assert!(page(0).limit().is_err());
         assert!(page(201).limit().is_err());
+    }
+
+    #[test]
+    fn messages_and_rooms_read_back_in_the_browser_as_the_api_writes_them() {
+        let message = Message {
+            id: 7,
+            room: "lobby".into(),
+            author: "ada".into(),
+            body: "<b>hi</b>\n\"ü\"".into(),
+            created_at: Timestamp(1_795_000_000_000),
+            edited_at: None,
+            deleted_at: None,
+        };
+        let messages = vec![
+            message.clone(),
+            Message {
+                edited_at: Some(Timestamp(1_795_000_060_000)),
+                ..message.clone()
+            },
+            Message {
+                body: String::new(),
+                deleted_at: Some(Timestamp(1_795_000_120_000)),
+                ..message
+            },
+        ];
+        assert_eq!(round_trip(&messages), Some(messages));
+        let room = RoomSummary {
+            slug: "lobby".into(),
+            title: "The lobby".into(),
+            private: false,
+            message_count: 12,
+            last_activity: Timestamp(1_795_000_000_000),
+            creator: None,
+            unread: None,
+            here: 0,
+            thread: None,
+        };
+        let rooms = vec![
+            room.clone(),
+            RoomSummary {
+                private: true,
+                creator: Some("ada".into()),
+                unread: Some(UNREAD_CAP),
+                here: 3,
+                ..room.clone()
+            },
+            RoomSummary {
+                thread: Some("https://blog.example/a-post".into()),
+                ..room
+            },
+        ];
+        assert_eq!(round_trip(&rooms), Some(rooms));
     }
 }

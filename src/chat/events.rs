@@ -1,7 +1,7 @@
 //! Chat on the live bus: how rooms' changes are carried as events (`message`, `edited`,
 //! `deleted`, each with the number of its change as its cursor; `room` in the directory),
 //! which chat replays from the store (its [`History`]), and who chat admits to its topics
-//! (its [`Gate`]).
+//! (what the app's live gate asks it).
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -11,20 +11,23 @@ use super::cache::ReadCache;
 use super::domain::{Message, RoomSlug, RoomSummary};
 use super::service::ChatService;
 use super::store::{Change, Posted};
-use super::{DIRECTORY_TOPIC, room_topic};
+use super::{DIRECTORY_TOPIC, THREADS_TOPIC, room_of_topic, room_topic};
 use crate::error::AppError;
 use crate::inbox::service::notification_event;
-use crate::live::{Gate, History, LiveEvent};
+use crate::live::{History, LiveEvent};
 
-#[async_trait]
-impl Gate for ChatService {
-    /// Room topics are for those who may see the room (`404` otherwise, as if it didn't
-    /// exist); the directory is everyone's (each gets the rooms they may see). Any other
-    /// topic is not chat's: `404`.
-    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
-        let Some(slug) = topic.strip_prefix("room:") else {
+impl ChatService {
+    /// Whether `who` may subscribe to `topic` (the live gate asks): a room's topic is for those who may see
+    /// the room; the directory is everyone's (each gets the rooms they may see), and so
+    /// are the threads' topic.
+    ///
+    /// # Errors
+    /// `RoomNotFound` for a room `who` may not see, as if it didn't exist;
+    /// `TopicNotFound` for a topic that is not chat's; `Internal` if the store fails.
+    pub async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
+        let Some(slug) = room_of_topic(topic) else {
             return match topic {
-                DIRECTORY_TOPIC => Ok(()),
+                DIRECTORY_TOPIC | THREADS_TOPIC => Ok(()),
                 _ => Err(AppError::TopicNotFound(topic.to_owned())),
             };
         };
@@ -43,7 +46,7 @@ impl History for ChatService {
     /// cursor), otherwise `edited`, or `deleted` if it is gone. An edit superseded by a
     /// later edit or the deletion is not replayed: the text it carried is no longer kept.
     async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
-        let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
+        let slug = RoomSlug::parse(room_of_topic(topic)?).ok()?;
         let changes = self
             .store
             .changes_after(&slug, cursor, limit)
@@ -68,7 +71,7 @@ impl History for ChatService {
 
     /// Room topics only: the number of the room's latest change.
     async fn latest(&self, topic: &str) -> Option<i64> {
-        let slug = RoomSlug::parse(topic.strip_prefix("room:")?).ok()?;
+        let slug = RoomSlug::parse(room_of_topic(topic)?).ok()?;
         self.store.latest_change(&slug).await.ok()
     }
 }
@@ -124,7 +127,7 @@ pub(super) fn forget_changed(cache: &ReadCache, event: Option<&LiveEvent>) {
     let Some(event) = event else {
         return cache.clear_all();
     };
-    match (event.topic.strip_prefix("room:"), &*event.name) {
+    match (room_of_topic(&event.topic), &*event.name) {
         (Some(slug), "message" | "edited" | "deleted") => cache.clear(Some(slug)),
         (Some(_), "revoked") => cache.clear_access(),
         // A public room's summary (a post, a new room) changes no one's access; a private
@@ -133,6 +136,7 @@ pub(super) fn forget_changed(cache: &ReadCache, event: Option<&LiveEvent>) {
             cache.clear(None);
         }
         (None, _) if &*event.topic == DIRECTORY_TOPIC => cache.clear_access(),
+        (None, _) if &*event.topic == THREADS_TOPIC => cache.clear(None),
         _ => {}
     }
 }
@@ -150,4 +154,81 @@ pub(super) fn event(
 ) -> LiveEvent {
     let data = serde_json::to_string(payload).expect("chat payloads serialize");
     LiveEvent::new(&topic, name, id, &data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::timeline::RoomChange;
+    use crate::js::native::parse;
+    use crate::time::Timestamp;
+
+    fn message() -> Message {
+        Message {
+            id: 7,
+            room: "lobby".into(),
+            author: "ada".into(),
+            body: "<b>hi</b> \"there\"\nü".into(),
+            created_at: Timestamp(1_795_000_000_123),
+            edited_at: None,
+            deleted_at: None,
+        }
+    }
+
+    #[test]
+    fn a_new_message_reads_back_in_the_browser_as_it_was_written() {
+        let read = parse(&message_event(&message()).live_data());
+        assert_eq!(read, Some(RoomChange::New(message())));
+    }
+
+    #[test]
+    fn an_edit_reads_back_in_the_browser_as_the_message_now_reads() {
+        let edited = Message {
+            edited_at: Some(Timestamp(1_795_000_060_000)),
+            ..message()
+        };
+        let change = Change {
+            seq: 9,
+            message: edited.clone(),
+        };
+        let read = parse(&edited_event(&change).live_data());
+        assert_eq!(read, Some(RoomChange::Edited(edited)));
+    }
+
+    #[test]
+    fn a_deletion_reads_back_in_the_browser_as_the_messages_id() {
+        let deleted = Message {
+            body: String::new(),
+            deleted_at: Some(Timestamp(1_795_000_060_000)),
+            ..message()
+        };
+        let change = Change {
+            seq: 9,
+            message: deleted,
+        };
+        let read = parse(&deleted_event(&change).live_data());
+        assert_eq!(read, Some(RoomChange::Deleted(7)));
+    }
+
+    #[test]
+    fn a_rooms_summary_reads_back_in_the_browser_as_it_was_written() {
+        let room = |creator: Option<&str>, unread| RoomSummary {
+            slug: "lobby".into(),
+            title: "The <lobby>".into(),
+            private: creator.is_some(),
+            message_count: 12,
+            last_activity: Timestamp(1_795_000_000_000),
+            creator: creator.map(str::to_owned),
+            unread,
+            here: 3,
+            thread: None,
+        };
+        for room in [
+            room(None, None),
+            room(Some("ada"), Some(0)),
+            room(Some("ada"), Some(100)),
+        ] {
+            assert_eq!(parse(&directory_event(&room).live_data()), Some(room));
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! The JSON API and the per-room event stream, for scripts and other clients. Same
 //! validation, access rules and broadcast as the pages: both go through [`ChatService`].
 
+mod threads;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -19,7 +21,7 @@ use crate::api::ApiJson;
 use crate::error::AppError;
 use crate::live::{Body, Frame, LiveState, Subscriber, last_event_id, respond};
 
-/// `/api/rooms…` and `/rooms/{slug}/stream`.
+/// `/api/rooms…`, `/rooms/{slug}/stream` and `/api/threads`.
 pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
@@ -48,6 +50,10 @@ where
         .route("/api/rooms/{slug}/presence", get(presence))
         .route("/api/rooms/{slug}/typing", post(typing))
         .route("/rooms/{slug}/stream", get(room_stream))
+        .route(
+            "/api/threads",
+            get(threads::find_thread).post(threads::open_thread),
+        )
 }
 
 #[derive(Deserialize)]
@@ -245,5 +251,5 @@ pub async fn open_room_stream(
         .transpose()?;
     let room = chat.room(subscriber.who.as_deref(), slug).await?;
     let topics = [(room_topic(&room.slug), cursor)];
-    live.open(subscriber, &topics, Frame::Topic).await
+    Ok(live.open(subscriber, &topics, Frame::Topic).await?)
 }

@@ -85,13 +85,8 @@ impl ChatService {
         let who = removed.username.as_str();
         self.bus
             .publish(LiveEvent::revoke(&room_topic(slug.as_str()), who));
-        let gone = event(
-            DIRECTORY_TOPIC.into(),
-            "gone",
-            None,
-            &json!({ "gone": slug.as_str() }),
-        );
-        self.bus.publish(gone.only_for(vec![who.to_owned()]));
+        self.bus
+            .publish(gone_event(&slug).only_for(vec![who.to_owned()]));
         Ok(removed.clone())
     }
 
@@ -105,5 +100,28 @@ impl ChatService {
             ));
         }
         Ok(slug)
+    }
+}
+
+/// That room `slug` is gone from someone's list, as the directory's topic carries it:
+/// `gone`, with the slug.
+fn gone_event(slug: &RoomSlug) -> LiveEvent {
+    let payload = json!({ "gone": slug.as_str() });
+    event(DIRECTORY_TOPIC.into(), "gone", None, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::domain::RoomSummary;
+    use crate::chat::room_list::Gone;
+    use crate::js::native::parse;
+
+    #[test]
+    fn a_room_gone_reads_back_in_the_browser_as_its_slug_and_not_as_a_room() {
+        let data = gone_event(&RoomSlug::parse("lobby").unwrap()).live_data();
+        let gone = "lobby".to_owned();
+        assert_eq!(parse(&data), Some(Gone { gone }));
+        assert_eq!(parse::<RoomSummary>(&data), None);
     }
 }

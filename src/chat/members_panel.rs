@@ -2,6 +2,7 @@
 //! by username, to leave, and — for the room's creator — to remove anyone.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::domain::Member;
@@ -30,24 +31,16 @@ pub fn MembersPanel(slug: String) -> impl IntoView {
         .map(|error| error.to_string());
     // Open after one of its forms, which come back with `?members`.
     let open = use_query_map().with_untracked(|query| query.get("members").is_some());
-    let members = Resource::new(
-        {
-            let slug = slug.clone();
-            move || slug.clone()
-        },
-        list_members,
-    );
+    let members = list_members(slug.clone());
     view! {
-        <Suspense>
-            {Suspend::new({
-                let (slug, me, error) = (slug.clone(), me.clone(), error.clone());
-                async move {
-                    let members = members.await.unwrap_or_default();
-                    let open = open || error.is_some();
-                    view! { <MemberList slug members me error open/> }
-                }
-            })}
-        </Suspense>
+        {Suspend::new({
+            let (slug, me, error) = (slug.clone(), me.clone(), error.clone());
+            async move {
+                let members = members.await.unwrap_or_default();
+                let open = open || error.is_some();
+                view! { <MemberList slug members me error open/> }
+            }
+        })}
     }
 }
 
@@ -74,7 +67,7 @@ fn MemberList(
                     <span class="member">{member.username.clone()}</span>
                     {member.creator.then_some(view! { <span class="muted">" (creator)"</span> })}
                     {removable.then(|| view! {
-                        <form method="post" action="/api/remove_member" class="inline">
+                        <form method="post" action=RemoveMember::PATH class="inline">
                             <input type="hidden" name="slug" value=slug.clone()/>
                             <input type="hidden" name="username" value=member.username.clone()/>
                             <button type="submit" class="link">{label}</button>
@@ -88,7 +81,7 @@ fn MemberList(
         <details class="members" open=open>
             <summary>"Members"</summary>
             <ul aria-label="Members">{rows}</ul>
-            <form method="post" action="/api/add_member" class="add-member">
+            <form method="post" action=AddMember::PATH class="add-member">
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <label>"Add someone" <input name="username" required placeholder="username" autocapitalize="none"/></label>
                 <button type="submit">"Add"</button>

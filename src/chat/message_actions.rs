@@ -5,12 +5,14 @@
 
 use leptos::ev::{KeyboardEvent, MouseEvent, SubmitEvent};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlFormElement, HtmlTextAreaElement};
 
 use super::composer::send_on_enter;
 use super::domain::Message;
+use super::server_fns::DeleteMessage;
 use crate::fetch::submit;
 
 /// A message's form was submitted: sends it, then `replace`s the edited message or
@@ -26,7 +28,7 @@ pub fn submitted(
         return;
     };
     event.prevent_default();
-    let deleting = form.action().ends_with("/api/delete_message");
+    let deleting = form.action().ends_with(DeleteMessage::PATH);
     spawn_local(async move {
         let done = match deleting {
             true => submit::<()>(&form).await.map(|()| delete(id)),

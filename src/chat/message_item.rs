@@ -8,9 +8,11 @@
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::domain::Message;
 use super::links::to_html;
+use super::server_fns::{DeleteMessage, EditMessage};
 use crate::clock::Ago;
 
 /// What the reader may do to a message.
@@ -79,7 +81,7 @@ pub fn MessageItem(
             <details class="actions">
                 <summary title="Message actions">"⋯"</summary>
                 {edit}
-                <form method="post" action="/api/delete_message">
+                <form method="post" action=DeleteMessage::PATH>
                     <input type="hidden" name="slug" value=slug/>
                     <input type="hidden" name="id" value=id/>
                     <button type="submit" class="danger">"Delete message"</button>
@@ -102,7 +104,7 @@ pub fn MessageItem(
 /// leaves it as it was.
 fn edit_form(slug: &str, id: i64, body: String) -> impl IntoView + use<> {
     view! {
-        <form method="post" action="/api/edit_message" class="edit-form">
+        <form method="post" action=EditMessage::PATH class="edit-form">
             <input type="hidden" name="slug" value=slug.to_owned()/>
             <input type="hidden" name="id" value=id/>
             <textarea name="body" rows="2" aria-label="Edit message" autofocus>{body}</textarea>

@@ -5,8 +5,10 @@
 //! and effects only, which run in the browser.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 
+use super::server_fns::ReadRoom;
 use crate::fetch::call;
 
 /// Where the reader has read a room up to, as told to the server; cheap to copy.
@@ -47,7 +49,7 @@ impl ReadMarker {
                 let up_to = marker.wanted.get_value();
                 let slug = marker.slug.get_value();
                 let fields = [("slug", slug.as_str()), ("up_to", &up_to.to_string())];
-                let _ = call::<()>("/api/read_room", &fields).await;
+                let _ = call::<()>(ReadRoom::PATH, &fields).await;
                 if marker.wanted.get_value() == up_to {
                     break;
                 }

@@ -9,6 +9,7 @@ use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
 use crate::inbox::service::personal_event;
+use crate::live::LiveEvent;
 
 impl ChatService {
     /// Where `reader` had read room `slug` up to (the "new" divider goes after it), and
@@ -56,10 +57,30 @@ impl ChatService {
     ) -> Result<(), AppError> {
         let username = &reader.username;
         if self.store.mark_read(slug, username, up_to).await? {
-            let payload = json!({ "room": slug.as_str() });
-            self.bus
-                .publish(personal_event(username, "room-read", None, &payload));
+            self.bus.publish(room_read_event(username, slug));
         }
         Ok(())
+    }
+}
+
+/// That `username` has read room `slug`, as their own topic carries it: `room-read`, with
+/// no cursor.
+fn room_read_event(username: &str, slug: &RoomSlug) -> LiveEvent {
+    let payload = json!({ "room": slug.as_str() });
+    personal_event(username, "room-read", None, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::room_list::RoomRead;
+    use crate::js::native::parse;
+
+    #[test]
+    fn a_room_read_reads_back_in_the_browser_as_the_room() {
+        let slug = RoomSlug::parse("lobby").unwrap();
+        let read = parse(&room_read_event("ada", &slug).live_data());
+        let room = "lobby".to_owned();
+        assert_eq!(read, Some(RoomRead { room }));
     }
 }

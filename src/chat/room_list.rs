@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use serde::Serialize;
-use wasm_bindgen::JsValue;
 
 use super::DIRECTORY_TOPIC;
 use super::domain::{RoomSummary, UNREAD_CAP};
@@ -12,35 +11,33 @@ use crate::clock::Ago;
 use crate::fetch::get_json;
 use crate::inbox::user_topic;
 use crate::island::{Seed, plant, seed};
-use crate::js::{self, FromJs, field, from_js_fields};
+use crate::js::{self, FromJs, Json, field, from_js_fields};
 use crate::live::use_live;
 
 /// The rooms, loaded during the server render and live from then on; `current` is
 /// highlighted.
 #[component]
 pub fn Rooms(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
-    let rooms = Resource::new(|| (), |()| list_rooms());
+    let rooms = list_rooms();
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
-            {Suspend::new({
-                let current = current.clone();
-                async move {
-                    match rooms.await {
-                        Ok(rooms) => view! {
-                            {plant(RoomListSeed { rooms, current, me: signed_in().map(|a| a.username) })}
-                            <RoomList/>
-                        }
-                        .into_any(),
-                        Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
+        {Suspend::new({
+            let current = current.clone();
+            async move {
+                match rooms.await {
+                    Ok(rooms) => view! {
+                        {plant(RoomListSeed { rooms, current, me: signed_in().map(|a| a.username) })}
+                        <RoomList/>
                     }
+                    .into_any(),
+                    Err(error) => view! { <p class="error">{error.to_string()}</p> }.into_any(),
                 }
-            })}
-        </Suspense>
+            }
+        })}
     }
 }
 
 /// What [`RoomList`] starts from: the rooms, which one is open, and who reads them.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 struct RoomListSeed {
     rooms: Vec<RoomSummary>,
     current: Option<String>,
@@ -108,12 +105,13 @@ fn RoomList() -> impl IntoView {
 }
 
 /// The reader read room `room` (a `room-read` event of their own topic).
-struct RoomRead {
-    room: String,
+#[derive(Debug, PartialEq)]
+pub(super) struct RoomRead {
+    pub(super) room: String,
 }
 
 impl FromJs for RoomRead {
-    fn from_js(value: &JsValue) -> Option<Self> {
+    fn from_js<J: Json>(value: &J) -> Option<Self> {
         let kind = field::<String>(value, "kind")?;
         let room = field(value, "room")?;
         (kind == "room-read").then_some(Self { room })
@@ -121,8 +119,9 @@ impl FromJs for RoomRead {
 }
 
 /// A room the reader may no longer see.
-struct Gone {
-    gone: String,
+#[derive(Debug, PartialEq)]
+pub(super) struct Gone {
+    pub(super) gone: String,
 }
 
 from_js_fields!(Gone { gone });
@@ -188,6 +187,7 @@ fn RoomLink(room: RoomSummary, current: bool) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::island::planted;
     use crate::time::Timestamp;
 
     fn room(slug: &str, count: i64, at: i64) -> RoomSummary {
@@ -200,6 +200,7 @@ mod tests {
             creator: None,
             unread: None,
             here: 0,
+            thread: None,
         }
     }
 
@@ -229,5 +230,29 @@ mod tests {
         merge(&mut list, room("a", 4, 40), false, false);
         merge(&mut list, room("new", 0, 60), false, false);
         assert_eq!(list, [room("new", 0, 60), room("a", 5, 50)]);
+    }
+
+    #[test]
+    fn the_room_lists_seed_reads_back_in_the_browser_as_the_server_planted_it() {
+        let private = RoomSummary {
+            private: true,
+            creator: Some("ada".into()),
+            unread: Some(3),
+            here: 2,
+            ..room("</script>", 0, -1)
+        };
+        let rooms = vec![room("a", 1, 10), private];
+        let (current, me) = (Some("a".to_owned()), Some("ada".to_owned()));
+        let seeds = [
+            RoomListSeed { rooms, current, me },
+            RoomListSeed {
+                rooms: vec![],
+                current: None,
+                me: None,
+            },
+        ];
+        for seed in seeds {
+            assert_eq!(planted(&seed), Some(seed));
+        }
     }
 }

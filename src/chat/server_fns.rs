@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Member, Message, RoomSummary};
+use super::thread::Thread;
 use crate::error::AppError;
 
 /// Every room the caller may see, most recently active first.
@@ -15,6 +16,50 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, AppError> {
     use crate::{accounts::caller, api::fail, chat::service::chat};
     let caller = caller().map_err(fail)?;
     chat().rooms(caller.username()).await.map_err(fail)
+}
+
+/// What the page of a thread shows: the thread under page `url` (if anyone commented there
+/// yet) and its newest comments; and `parent`, if it is a site that may embed Murmur (the
+/// frame tells it its height).
+#[server(endpoint = "thread_page")]
+pub async fn thread_page(url: String, parent: Option<String>) -> Result<ThreadView, AppError> {
+    use crate::{api::fail, chat::domain::Page, chat::service::chat};
+    let chat = chat();
+    let thread = match chat.thread(&url).await {
+        Ok(thread) => Some(thread),
+        Err(AppError::ThreadNotFound(_)) => None,
+        Err(error) => return Err(fail(error)),
+    };
+    let latest = match &thread {
+        Some(thread) => chat
+            .messages(None, &thread.room, Page::default())
+            .await
+            .map_err(fail)?,
+        None => Vec::new(),
+    };
+    let parent = parent.filter(|origin| chat.may_embed(origin));
+    Ok(ThreadView {
+        url,
+        thread,
+        latest,
+        parent,
+    })
+}
+
+/// See [`thread_page`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThreadView {
+    pub url: String,
+    pub thread: Option<Thread>,
+    pub latest: Vec<Message>,
+    pub parent: Option<String>,
+}
+
+/// Every comment thread, most recently active first.
+#[server(endpoint = "list_threads")]
+pub async fn list_threads() -> Result<Vec<RoomSummary>, AppError> {
+    use crate::{api::fail, chat::service::chat};
+    chat().threads().await.map_err(fail)
 }
 
 /// Creates a room (private when the `private` box is ticked) and answers its summary; a

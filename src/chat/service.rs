@@ -16,6 +16,7 @@ use super::events::{directory_event, forget_changed, posted_events};
 use super::mentions::mentioned;
 use super::room_topic;
 use super::store::{ChatStore, StoreError};
+use super::threads::{ThreadRules, thread_event};
 use super::typing::typing_limit;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
@@ -37,11 +38,13 @@ pub struct ChatService {
     pub(super) limits: Arc<Limits>,
     /// Who said they were typing, and when (see `typing.rs`).
     pub(super) typing_limit: Arc<RateLimit<i64>>,
+    /// Which pages may have comment threads, and who moderates them (see `threads.rs`).
+    pub(super) threads: ThreadRules,
 }
 
 pub(super) struct Limits {
     posts: RateLimit<i64>,
-    rooms: RateLimit<i64>,
+    pub(super) rooms: RateLimit<i64>,
     /// Members added, per account adding them (see `members.rs`).
     pub(super) members: RateLimit<i64>,
 }
@@ -49,12 +52,14 @@ pub(super) struct Limits {
 impl ChatService {
     /// A service writing to `store`, publishing on `bus` (and keeping its read cache right
     /// by what other instances publish there), counting who is in each room by `presence`,
-    /// posting, creating rooms and adding members within `limits`.
+    /// posting, creating rooms and adding members within `limits`, with comment threads
+    /// under the pages `threads` allows.
     pub fn new(
         store: Arc<dyn ChatStore>,
         bus: Arc<dyn Bus>,
         presence: Presence,
         limits: &RateLimits,
+        threads: ThreadRules,
     ) -> Self {
         let cache = Arc::new(ReadCache::default());
         let kept = Arc::clone(&cache);
@@ -66,6 +71,7 @@ impl ChatService {
             in_order: Arc::default(),
             cache,
             typing_limit: Arc::new(typing_limit()),
+            threads,
             limits: Arc::new(Limits {
                 posts: limits.limit("posts", limits.posts),
                 rooms: limits.limit("rooms", limits.rooms),
@@ -104,7 +110,7 @@ impl ChatService {
         Ok(room)
     }
 
-    /// Every room `who` may see, most recently active first.
+    /// Every chat room `who` may see (not the comment threads), most recently active first.
     ///
     /// # Errors
     /// `Internal` if the store fails.
@@ -122,7 +128,7 @@ impl ChatService {
         };
         Ok(rooms
             .iter()
-            .filter(|room| access.can_see(room, who))
+            .filter(|room| room.thread.is_none() && access.can_see(room, who))
             .map(|room| RoomSummary {
                 unread: unread_in(&room.slug),
                 here: self.here(&room.slug),
@@ -136,8 +142,8 @@ impl ChatService {
         self.presence.count(&room_topic(slug)).into()
     }
 
-    /// Every room, from the read cache or the store.
-    async fn kept_rooms(&self) -> Result<Arc<Vec<RoomSummary>>, StoreError> {
+    /// Every room, threads included, from the read cache or the store.
+    pub(super) async fn kept_rooms(&self) -> Result<Arc<Vec<RoomSummary>>, StoreError> {
         self.cache.rooms(self.store.rooms()).await
     }
 
@@ -256,12 +262,18 @@ impl ChatService {
     }
 
     /// Tells the directory about `room`'s new count and activity: everyone for a public
-    /// room, its members (as of now, after the commit) for a private one.
+    /// room, its members (as of now, after the commit) for a private one; a thread's, the
+    /// threads' topic.
     pub(super) async fn publish_summary(&self, room: &RoomSummary) -> Result<(), StoreError> {
-        let summary = directory_event(&RoomSummary {
+        let room = RoomSummary {
             here: self.here(&room.slug),
             ..room.clone()
-        });
+        };
+        if room.thread.is_some() {
+            self.bus.publish(thread_event(&room));
+            return Ok(());
+        }
+        let summary = directory_event(&room);
         self.bus.publish(match room.private {
             true => summary.only_for(self.access().await?.members(&room.slug).to_vec()),
             false => summary,

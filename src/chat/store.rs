@@ -1,14 +1,13 @@
-//! Where rooms and messages are kept. One trait, one implementation per database; the
-//! backend is picked once at startup from the `DATABASE_URL` scheme.
+//! Where rooms and messages are kept: one trait, and its implementation in SQL that SQLite
+//! and PostgreSQL share; the database is picked once at startup from the `DATABASE_URL`
+//! scheme.
 
-mod postgres;
 mod rows;
-mod sqlite;
+mod sql;
 
 use async_trait::async_trait;
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use sql::SqlChatStore;
 
 use super::domain::{Message, MessageBody, Page, RoomSlug, RoomSummary, RoomTitle};
 use crate::accounts::domain::Account;
@@ -71,6 +70,22 @@ pub struct Posted {
 pub struct Changed<T> {
     pub made: T,
     pub after: i64,
+}
+
+/// On whose say a message is deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteAs {
+    /// Its author's, or its room's creator's.
+    Member,
+    /// A moderator's: any message.
+    Moderator,
+}
+
+/// A thread as its page finds it: the room, and how many comments stand in it.
+#[derive(Clone, Debug)]
+pub struct ThreadRoom {
+    pub room: RoomSummary,
+    pub count: i64,
 }
 
 /// Rooms, their members and their messages, durable.
@@ -149,9 +164,10 @@ pub trait ChatStore: Send + Sync + 'static {
         body: &MessageBody,
     ) -> Result<Changed<Change>, StoreError>;
 
-    /// Deletes message `id`, by its author or the room's creator: its text is erased, and
-    /// the message stays as a marker (and in the room's count), and its notifications are
-    /// taken back. Answers the change, and who had a notification of it.
+    /// Deletes message `id`, by its author or the room's creator (or anyone `as`
+    /// [`DeleteAs::Moderator`]): its text is erased, and the message stays as a marker (and
+    /// in the room's count), and its notifications are taken back. Answers the change, and
+    /// who had a notification of it.
     ///
     /// # Errors
     /// [`StoreError::MessageNotFound`] if the room has no such message standing,
@@ -161,7 +177,21 @@ pub trait ChatStore: Send + Sync + 'static {
         slug: &RoomSlug,
         id: i64,
         by: &Account,
+        on: DeleteAs,
     ) -> Result<Changed<(Change, Vec<String>)>, StoreError>;
+
+    /// The thread for page `url`, titled `title`, created by `creator` with the slug `slug`
+    /// unless the page has one already; answers the thread and whether it was made now.
+    async fn open_thread(
+        &self,
+        url: &str,
+        title: &RoomTitle,
+        slug: &RoomSlug,
+        creator: &Account,
+    ) -> Result<(RoomSummary, bool), StoreError>;
+
+    /// The thread for page `url`, if there is one.
+    async fn thread(&self, url: &str) -> Result<Option<ThreadRoom>, StoreError>;
 
     /// How many messages by others each room has that `username` has not read — after
     /// where they last read it, or for a room they never opened, posted since they signed

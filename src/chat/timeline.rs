@@ -1,15 +1,15 @@
 //! The list of messages a room shows, as plain functions the island calls: what an event
 //! changes, where arrivals go, and which messages share a name header.
 
-use wasm_bindgen::JsValue;
-
 use super::domain::Message;
-use crate::js::{FromJs, field};
+use crate::js::{FromJs, Json, field};
+use crate::time::Timestamp;
 
 /// Messages by one author within this long of the one before sit under one name.
 const GROUP_MS: i64 = 5 * 60 * 1000;
 
 /// A change to the room as its topic carries it on the multi-topic stream.
+#[derive(Debug, PartialEq)]
 pub(super) enum RoomChange {
     New(Message),
     Edited(Message),
@@ -21,7 +21,7 @@ pub(super) enum RoomChange {
 }
 
 impl FromJs for RoomChange {
-    fn from_js(value: &JsValue) -> Option<Self> {
+    fn from_js<J: Json>(value: &J) -> Option<Self> {
         match field::<String>(value, "kind")?.as_str() {
             "message" => Message::from_js(value).map(Self::New),
             "edited" => Message::from_js(value).map(Self::Edited),
@@ -41,10 +41,9 @@ impl FromJs for RoomChange {
 /// deleted since). How many were new.
 pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> u32 {
     let mut added = 0;
-    let state = |m: &Message| (m.deleted_at.is_some(), m.edited_at);
     for message in arrived {
         match shown.binary_search_by_key(&message.id, |m| m.id) {
-            Ok(at) if state(&message) > state(&shown[at]) => shown[at] = message,
+            Ok(at) if is_later(&message, &shown[at]) => shown[at] = message,
             Ok(_) => {}
             Err(at) => {
                 shown.insert(at, message);
@@ -53,6 +52,30 @@ pub(super) fn insert(shown: &mut Vec<Message>, arrived: Vec<Message>) -> u32 {
         }
     }
     added
+}
+
+/// Whether `message` is a later state of the same message than `than`: deleted since, or
+/// edited since.
+pub(super) fn is_later(message: &Message, than: &Message) -> bool {
+    let state = |m: &Message| (m.deleted_at.is_some(), m.edited_at);
+    state(message) > state(than)
+}
+
+/// Puts `changed`, a message as it now reads, in place of the one shown with its id, if
+/// any.
+pub(super) fn replace(shown: &mut [Message], changed: Message) {
+    if let Ok(at) = shown.binary_search_by_key(&changed.id, |m| m.id) {
+        shown[at] = changed;
+    }
+}
+
+/// Shows message `id` as deleted (`at`, unless it was known to be deleted already): no
+/// text, in its place.
+pub(super) fn delete(shown: &mut [Message], id: i64, at: Timestamp) {
+    if let Some(gone) = shown.iter_mut().find(|m| m.id == id) {
+        gone.body.clear();
+        gone.deleted_at.get_or_insert(at);
+    }
 }
 
 /// Each message with whether it continues the one before: same author, within
@@ -75,7 +98,6 @@ pub(super) fn grouped(messages: &[Message]) -> Vec<(Message, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
 
     fn message(id: i64, author: &str, minute: i64) -> Message {
         Message {
@@ -127,5 +149,33 @@ mod tests {
             [edited],
             "the original, arriving late, changes nothing"
         );
+    }
+
+    #[test]
+    fn an_edit_replaces_the_message_shown_and_one_of_a_message_not_shown_changes_nothing() {
+        let mut shown = vec![message(1, "a", 0), message(3, "a", 0)];
+        let edited = Message {
+            body: "edited".into(),
+            edited_at: Some(Timestamp(5)),
+            ..message(3, "a", 0)
+        };
+        replace(&mut shown, edited.clone());
+        assert_eq!(shown, [message(1, "a", 0), edited.clone()]);
+        replace(&mut shown, message(2, "a", 0));
+        assert_eq!(shown, [message(1, "a", 0), edited]);
+    }
+
+    #[test]
+    fn a_deleted_message_keeps_its_place_without_its_text_and_the_first_time_it_went() {
+        let mut shown = vec![message(1, "a", 0), message(2, "a", 0)];
+        delete(&mut shown, 2, Timestamp(7));
+        delete(&mut shown, 2, Timestamp(9));
+        delete(&mut shown, 3, Timestamp(9));
+        let gone = Message {
+            body: String::new(),
+            deleted_at: Some(Timestamp(7)),
+            ..message(2, "a", 0)
+        };
+        assert_eq!(shown, [message(1, "a", 0), gone]);
     }
 }

@@ -12,7 +12,7 @@ use super::room_topic;
 use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::Present;
+use crate::live::{LiveEvent, Present};
 use crate::protect::{Rate, RateLimit};
 
 /// At most one typing event per person every two seconds: a burst of one, 30 a minute.
@@ -43,12 +43,44 @@ impl ChatService {
         let slug = RoomSlug::parse(slug)?;
         let room = self.visible_room(Some(&who.username), &slug).await?;
         self.typing_limit.check(who.id).await?;
-        let payload = json!({ "username": who.username });
-        let typing = event(room_topic(slug.as_str()), "typing", None, &payload);
+        let typing = typing_event(&slug, &who.username);
         self.bus.publish(match room.private {
             true => typing.only_for(self.access().await?.members(&room.slug).to_vec()),
             false => typing,
         });
         Ok(())
+    }
+}
+
+/// That `username` is typing, as room `slug`'s topic carries it: `typing`, with no cursor.
+fn typing_event(slug: &RoomSlug, username: &str) -> LiveEvent {
+    let payload = json!({ "username": username });
+    event(room_topic(slug.as_str()), "typing", None, &payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chat::timeline::RoomChange;
+    use crate::js::native::parse;
+
+    #[test]
+    fn someone_typing_reads_back_in_the_browser_as_their_name() {
+        let slug = RoomSlug::parse("lobby").unwrap();
+        let read = parse(&typing_event(&slug, "ada").live_data());
+        assert_eq!(read, Some(RoomChange::Typing("ada".into())));
+    }
+
+    #[test]
+    fn who_is_here_reads_back_in_the_browser_as_it_was_written() {
+        for (users, anonymous) in [(vec![], 0), (vec!["ada".to_owned(), "bob".into()], 2)] {
+            let present = Present {
+                users: users.clone(),
+                anonymous,
+            };
+            let read = parse(&present.event(&room_topic("lobby")).live_data());
+            let here = RoomChange::Presence(users, i64::from(anonymous));
+            assert_eq!(read, Some(here));
+        }
     }
 }

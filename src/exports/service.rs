@@ -74,7 +74,7 @@ impl ExportService {
             bus,
             dir: Arc::clone(&dir),
         };
-        tokio::spawn(runner.run(queue));
+        runner.start(queue).await;
         Ok(Self {
             store,
             chat,

@@ -5,14 +5,13 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
 
 use super::server_fns::load_exports;
 use super::{ExportSummary, download_url};
 use crate::accounts::signed_in;
 use crate::inbox::user_topic;
 use crate::island::{Seed, plant, seed};
-use crate::js::{self, FromJs, field, from_js_fields};
+use crate::js::{self, FromJs, Json, field, from_js_fields};
 use crate::live::use_live;
 
 /// The signed-in caller's exports (server render only); nothing signed out.
@@ -21,22 +20,20 @@ pub fn Exports() -> impl IntoView {
     if signed_in().is_none() {
         return ().into_any();
     }
-    let exports = Resource::new(|| (), |()| load_exports());
+    let exports = load_exports();
     view! {
-        <Suspense>
-            {Suspend::new(async move {
-                match exports.await {
-                    Ok(Some(seed)) => view! { {plant(seed)} <ExportList/> }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match exports.await {
+                Ok(Some(seed)) => view! { {plant(seed)} <ExportList/> }.into_any(),
+                _ => ().into_any(),
+            }
+        })}
     }
     .into_any()
 }
 
 /// What [`ExportList`] starts from: whose exports, and those of the last day.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportsSeed {
     pub username: String,
     pub exports: Vec<ExportSummary>,
@@ -52,6 +49,7 @@ from_js_fields!(ExportsSeed { username, exports });
 const SHOWN: usize = 3;
 
 /// An export event of a person's topic.
+#[derive(Debug, PartialEq)]
 pub enum ExportChange {
     Progress {
         id: i64,
@@ -65,7 +63,7 @@ pub enum ExportChange {
 }
 
 impl FromJs for ExportChange {
-    fn from_js(value: &JsValue) -> Option<Self> {
+    fn from_js<J: Json>(value: &J) -> Option<Self> {
         let id = field(value, "export")?;
         let ended = |state| {
             let room = field(value, "room")?;
@@ -163,6 +161,7 @@ fn ExportItem(export: ExportSummary) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::island::planted;
 
     fn summary(id: i64, state: &str, percent: i64) -> ExportSummary {
         ExportSummary {
@@ -194,5 +193,22 @@ mod tests {
             );
             assert_eq!(list[1], summary(2, "running", 40));
         });
+    }
+
+    #[test]
+    fn the_exports_seed_reads_back_in_the_browser_as_the_server_planted_it() {
+        let exports = vec![
+            summary(3, "running", 40),
+            summary(2, "ready", 100),
+            summary(1, "failed", 7),
+        ];
+        let username = "ada".to_owned();
+        for exports in [exports, vec![]] {
+            let seed = ExportsSeed {
+                username: username.clone(),
+                exports,
+            };
+            assert_eq!(planted(&seed), Some(seed));
+        }
     }
 }

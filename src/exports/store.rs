@@ -1,15 +1,15 @@
-//! Where export jobs are kept: one trait, one implementation per database. A job's progress
+//! Where export jobs are kept: one trait, and its implementation in SQL that SQLite and
+//! PostgreSQL share (with claims that differ: `claims.rs`). A job's progress
 //! and its end are each recorded with the event that tells its requester, in one
 //! transaction, so the requester's topic replays exactly what the job did.
 
-pub mod postgres;
+mod claims;
 mod rows;
-pub mod sqlite;
+mod sql;
 
 use async_trait::async_trait;
 
-pub use postgres::PostgresExportStore;
-pub use sqlite::SqliteExportStore;
+pub use sql::SqlExportStore;
 
 use super::format::Format;
 use crate::chat::domain::RoomSlug;

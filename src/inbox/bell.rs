@@ -8,12 +8,13 @@
 //! also works without JavaScript.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 use web_sys::{Element, HtmlFormElement};
 
-use super::server_fns::load_inbox;
+use super::server_fns::{ReadNotifications, load_inbox};
 use super::{Notification, user_topic};
 use crate::accounts::signed_in;
 use crate::clock::Ago;
@@ -32,23 +33,21 @@ pub fn Inbox() -> impl IntoView {
     }
     let path = use_location().pathname.get_untracked();
     let opened = path.strip_prefix("/rooms/").map(str::to_owned);
-    let inbox = Resource::new(move || opened.clone(), load_inbox);
+    let inbox = load_inbox(opened);
     view! {
-        <Suspense>
-            {Suspend::new(async move {
-                match inbox.await {
-                    Ok(Some(seed)) => view! { {plant(seed)} <Bell/> }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
-        </Suspense>
+        {Suspend::new(async move {
+            match inbox.await {
+                Ok(Some(seed)) => view! { {plant(seed)} <Bell/> }.into_any(),
+                _ => ().into_any(),
+            }
+        })}
     }
     .into_any()
 }
 
 /// What [`Bell`] starts from: whose it is, the cursor of their topic when rendered, and
 /// their newest notifications.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InboxSeed {
     pub username: String,
     pub cursor: i64,
@@ -118,7 +117,7 @@ fn Bell() -> impl IntoView {
                     {move || list.get().into_iter().map(|n| view! { <NotificationItem n/> }).collect_view()}
                 </ul>
                 <p class="muted empty">"Nobody has mentioned you yet."</p>
-                <form method="post" action="/api/read_notifications" node_ref=form>
+                <form method="post" action=ReadNotifications::PATH node_ref=form>
                     <input type="hidden" name="up_to" value=newest/>
                     <button type="submit" class="link">"Mark all read"</button>
                 </form>
@@ -144,5 +143,35 @@ fn NotificationItem(n: Notification) -> impl IntoView {
                 <Ago at=n.created_at/>
             </a>
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::island::planted;
+    use crate::time::Timestamp;
+
+    #[test]
+    fn the_bells_seed_reads_back_in_the_browser_as_the_server_planted_it() {
+        let notification = |id, read| Notification {
+            id,
+            room: "lobby".into(),
+            message_id: 40 + id,
+            from: "bob".into(),
+            excerpt: "hi @ada </script> …".into(),
+            read,
+            created_at: Timestamp(1_795_000_000_000 + id),
+        };
+        let notifications = vec![notification(2, false), notification(1, true)];
+        let username = "ada".to_owned();
+        for notifications in [notifications, vec![]] {
+            let seed = InboxSeed {
+                username: username.clone(),
+                cursor: 9,
+                notifications,
+            };
+            assert_eq!(planted(&seed), Some(seed));
+        }
     }
 }

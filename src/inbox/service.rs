@@ -9,10 +9,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::store::InboxStore;
-use super::{Notification, user_topic};
+use super::{Notification, user_of_topic, user_topic};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, Gate, History, LiveEvent};
+use crate::live::{Bus, History, LiveEvent};
 
 /// How many notifications the list shows: the newest.
 pub const LIST_LIMIT: u32 = 50;
@@ -71,6 +71,20 @@ impl InboxService {
         Ok(())
     }
 
+    /// Whether `who` may subscribe to `topic` (the live gate asks): a person's topic is
+    /// theirs alone.
+    ///
+    /// # Errors
+    /// `Forbidden` for someone else's topic; `TopicNotFound` for a topic that is not the
+    /// inbox's.
+    pub fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
+        match user_of_topic(topic) {
+            Some(name) if who == Some(name) => Ok(()),
+            Some(_) => Err(AppError::Forbidden("that topic is someone else's".into())),
+            None => Err(AppError::TopicNotFound(topic.to_owned())),
+        }
+    }
+
     /// Tells `username`'s tabs something that is not kept (no cursor): it changes what
     /// they show, and a tab that misses it re-reads everything after reconnecting anyway.
     fn tell(&self, username: &str, name: &'static str, payload: &impl Serialize) {
@@ -113,23 +127,10 @@ pub fn withdrawn_event(username: &str, message_id: i64) -> LiveEvent {
 }
 
 #[async_trait]
-impl Gate for InboxService {
-    /// A person's topic is theirs alone (`403` for anyone else); any other topic is not
-    /// the inbox's (`404`).
-    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError> {
-        match topic.strip_prefix("user:") {
-            Some(name) if who == Some(name) => Ok(()),
-            Some(_) => Err(AppError::Forbidden("that topic is someone else's".into())),
-            None => Err(AppError::TopicNotFound(topic.to_owned())),
-        }
-    }
-}
-
-#[async_trait]
 impl History for InboxService {
     /// People's topics: their kept events after `cursor`, each only for them.
     async fn after(&self, topic: &str, cursor: i64, limit: u32) -> Option<Vec<LiveEvent>> {
-        let username = topic.strip_prefix("user:")?;
+        let username = user_of_topic(topic)?;
         let events = self
             .store
             .events_after(username, cursor, limit)
@@ -149,7 +150,7 @@ impl History for InboxService {
 
     /// People's topics: the cursor of their newest kept event.
     async fn latest(&self, topic: &str) -> Option<i64> {
-        let username = topic.strip_prefix("user:")?;
+        let username = user_of_topic(topic)?;
         self.store.latest(username).await.map_err(failed).ok()
     }
 }

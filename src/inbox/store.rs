@@ -1,16 +1,16 @@
-//! Where a person's events and notifications are kept: one trait, one implementation per
-//! database. Notifications are made by whoever writes the message that mentions someone,
-//! in that write's own transaction (see [`sqlite::notify`] and [`postgres::notify`]), so a
+//! Where a person's events and notifications are kept: one trait, and its implementation
+//! in SQL that SQLite and PostgreSQL share. Notifications are made by whoever writes the
+//! message that mentions someone, in that write's own transaction (see [`notify()`]), so a
 //! stored mention always has its notification.
 
-pub mod postgres;
+mod notify;
 mod rows;
-pub mod sqlite;
+mod sql;
 
 use async_trait::async_trait;
 
-pub use postgres::PostgresInboxStore;
-pub use sqlite::SqliteInboxStore;
+pub use notify::{notify, reword, withdraw};
+pub use sql::SqlInboxStore;
 
 use super::Notification;
 use crate::time::Timestamp;

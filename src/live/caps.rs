@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::error::AppError;
+use super::Refusal;
 use crate::protect::{Rate, RateLimit};
 
 /// How many streams may be open at once, and how often they may be opened.
@@ -67,18 +67,18 @@ impl StreamCaps {
     /// A place for one more stream from `addr`.
     ///
     /// # Errors
-    /// `RateLimited` (429) when `addr` opens streams too often, `TooManyStreams` (429)
-    /// when it has its share open, `Full` (503) when the server has.
-    pub async fn acquire(caps: &Arc<Self>, addr: IpAddr) -> Result<Permit, AppError> {
-        caps.opens.check(addr).await?;
+    /// [`Refusal::TooOften`] when `addr` opens streams too often, [`Refusal::TooMany`] when
+    /// it has its share open, [`Refusal::Full`] when the server has.
+    pub fn acquire(caps: &Arc<Self>, addr: IpAddr) -> Result<Permit, Refusal> {
+        caps.opens.check_here(addr).map_err(Refusal::TooOften)?;
         let mut by_address = caps.by_address.lock().expect("stream caps lock poisoned");
         let from_addr = by_address.get(&addr).copied().unwrap_or(0);
         if from_addr >= caps.limits.per_address {
-            return Err(AppError::TooManyStreams);
+            return Err(Refusal::TooMany);
         }
         if caps.open.load(Ordering::Relaxed) >= caps.limits.total {
             // Refused without an entry: an address that holds nothing keeps nothing here.
-            return Err(AppError::Full);
+            return Err(Refusal::Full);
         }
         by_address.insert(addr, from_addr + 1);
         caps.open.fetch_add(1, Ordering::Relaxed);
@@ -123,20 +123,20 @@ mod tests {
         StreamCaps::new(limits, Arc::default())
     }
 
-    #[tokio::test]
-    async fn streams_are_capped_per_address_and_in_total_and_freed_when_dropped() {
+    #[test]
+    fn streams_are_capped_per_address_and_in_total_and_freed_when_dropped() {
         let caps = caps(2, 3, None);
         let (a, b) = (ip("127.0.0.1"), ip("127.0.0.2"));
-        let first = StreamCaps::acquire(&caps, a).await.unwrap();
-        let _second = StreamCaps::acquire(&caps, a).await.unwrap();
+        let first = StreamCaps::acquire(&caps, a).unwrap();
+        let _second = StreamCaps::acquire(&caps, a).unwrap();
         assert!(matches!(
-            StreamCaps::acquire(&caps, a).await,
-            Err(AppError::TooManyStreams)
+            StreamCaps::acquire(&caps, a),
+            Err(Refusal::TooMany)
         ));
-        let _third = StreamCaps::acquire(&caps, b).await.unwrap();
+        let _third = StreamCaps::acquire(&caps, b).unwrap();
         assert!(matches!(
-            StreamCaps::acquire(&caps, ip("127.0.0.3")).await,
-            Err(AppError::Full)
+            StreamCaps::acquire(&caps, ip("127.0.0.3")),
+            Err(Refusal::Full)
         ));
         assert_eq!(
             caps.by_address.lock().unwrap().len(),
@@ -144,25 +144,25 @@ mod tests {
             "nothing kept of a refusal"
         );
         drop(first);
-        let again = StreamCaps::acquire(&caps, a).await;
+        let again = StreamCaps::acquire(&caps, a);
         assert!(again.is_ok(), "a closed stream frees its place");
         assert_eq!(caps.open.load(Ordering::Relaxed), 3);
     }
 
-    #[tokio::test]
-    async fn opening_streams_is_rate_limited_per_address_even_when_each_is_closed() {
+    #[test]
+    fn opening_streams_is_rate_limited_per_address_even_when_each_is_closed() {
         let opens = Rate {
             burst: 3,
             per_minute: 1,
         };
         let caps = caps(100, 100, Some(opens));
         for _ in 0..3 {
-            drop(StreamCaps::acquire(&caps, ip("192.0.2.1")).await.unwrap());
+            drop(StreamCaps::acquire(&caps, ip("192.0.2.1")).unwrap());
         }
         assert!(matches!(
-            StreamCaps::acquire(&caps, ip("192.0.2.1")).await,
-            Err(AppError::RateLimited(_))
+            StreamCaps::acquire(&caps, ip("192.0.2.1")),
+            Err(Refusal::TooOften(_))
         ));
-        assert!(StreamCaps::acquire(&caps, ip("192.0.2.2")).await.is_ok());
+        assert!(StreamCaps::acquire(&caps, ip("192.0.2.2")).is_ok());
     }
 }

@@ -12,7 +12,9 @@ use leptos::prelude::*;
 
 use super::hooks::{LiveContext, LiveStatus, entry};
 use super::leader::Leader;
-use super::tabs::{self, Channel, Gap, Message, Tab};
+use super::streams::Gap;
+use super::tabs::{self, Channel, Message};
+use super::wants::Tab;
 
 /// What this tab is to the others.
 enum Role {

@@ -99,6 +99,17 @@ impl LiveEvent {
     }
 }
 
+#[cfg(test)]
+impl LiveEvent {
+    /// What a browser's `EventSource` hands over as the data of the multi-topic stream's
+    /// frame.
+    pub fn live_data(&self) -> String {
+        let frame = std::str::from_utf8(&self.live_frame).expect("frames are text");
+        let lines = frame.lines().filter_map(|line| line.strip_prefix("data: "));
+        lines.collect::<Vec<_>>().join("\n")
+    }
+}
+
 impl Deref for LiveEvent {
     type Target = EventData;
 
@@ -156,6 +167,16 @@ mod tests {
         assert_eq!(
             &two_lines.topic_frame[..],
             b"event: note\ndata: a\ndata: b\n\n"
+        );
+    }
+
+    #[test]
+    fn the_browser_gets_the_payload_with_its_kind_and_its_line_breaks() {
+        let event = LiveEvent::new("room:a", "message", Some(7), "{\"x\":1}");
+        assert_eq!(event.live_data(), "{\"kind\":\"message\",\"x\":1}");
+        assert_eq!(
+            LiveEvent::new("t", "note", None, "a\nb").live_data(),
+            "a\nb"
         );
     }
 

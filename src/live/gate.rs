@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::error::AppError;
+use super::Refusal;
 
 /// Decides whether a subscriber may have a topic. Topics are the app's; the live module
 /// only asks.
@@ -12,6 +12,8 @@ pub trait Gate: Send + Sync + 'static {
     /// Whether `who` (a username, or `None` when signed out) may subscribe to `topic`.
     ///
     /// # Errors
-    /// The refusal to answer with: say `404` for a topic whose existence must not leak.
-    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), AppError>;
+    /// The refusal to answer with: [`Refusal::NotFound`] for a topic that isn't there or
+    /// whose existence must not leak, [`Refusal::Forbidden`] for one `who` may not have,
+    /// [`Refusal::Failed`] when the gate can't tell.
+    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), Refusal>;
 }

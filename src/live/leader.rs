@@ -3,6 +3,10 @@
 //! those tabs has, rebuilt when the union changes, the network comes back, or the browser
 //! gives up on it. It hands each event to its own page and passes it on to the others.
 //! Without sharing (see `tabs.rs`) every tab leads itself alone.
+//!
+//! What it keeps count of — which topics the streams are for (`wants.rs`), where they
+//! resume each and what may have missed events (`streams.rs`) — is plain bookkeeping that
+//! native tests reach; this file does what that bookkeeping decides, in the browser.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,8 +23,10 @@ use wasm_bindgen::JsCast;
 
 use super::connection::{catch_up, cursor_of, deliver, fire_all, is_online};
 use super::hooks::{LiveContext, LiveStatus};
-use super::tabs::{Channel, Gap, Message, Tab};
-use super::{MAX_TOPICS, RESYNC_EVENT, REVOKED_EVENT, STREAM_PATH};
+use super::streams::Streams;
+use super::tabs::{Channel, Message};
+use super::wants::{self, Next, Tab, Wants};
+use super::{MAX_TOPICS, RESYNC_EVENT, STREAM_PATH};
 
 /// Longest wait between attempts to rebuild a stream the browser gave up on.
 const MAX_BACKOFF_MS: f64 = 30_000.0;
@@ -37,34 +43,12 @@ pub(super) struct Leader {
     live: LiveContext,
     tab: Tab,
     channel: Option<Rc<Channel>>,
-    state: RefCell<Topics>,
+    /// What the streams are for.
+    wants: RefCell<Wants>,
+    /// What they are asked for and carry.
+    streams: RefCell<Streams>,
     /// Bumped to rebuild the streams: the union changed, or the network came back.
     rebuild: RwSignal<u32>,
-}
-
-#[derive(Default)]
-struct Topics {
-    /// Each tab's topics, this one's included.
-    wants: Vec<(Tab, Vec<String>)>,
-    /// What the streams are for: every tab's topics, but the refused.
-    union: Vec<String>,
-    /// Topics the person lost access to (a `revoked` event): left out while a tab wants
-    /// them, since the server would refuse the whole stream for them.
-    refused: Vec<String>,
-    /// Whether a check for topics no tab wants is due.
-    shrinking: bool,
-    /// Where a stream resumes each topic: no tab wanting it has seen less.
-    positions: Vec<(String, i64)>,
-    /// The topics streams have been asked for, open or opening: a tab that wants one from
-    /// further back than its position re-reads it.
-    requested: Vec<String>,
-    /// The topics of the streams now open.
-    carried: Vec<String>,
-    /// Topics that open streams carried and no longer do: the ones without cursors may
-    /// have missed something, and catch up when a stream carries them again.
-    carried_before: Vec<String>,
-    /// Whether the first streams follow another tab's: every topic catches up then.
-    took_over: bool,
 }
 
 impl Leader {
@@ -80,10 +64,8 @@ impl Leader {
             live,
             tab,
             channel,
-            state: RefCell::new(Topics {
-                took_over,
-                ..Topics::default()
-            }),
+            wants: RefCell::default(),
+            streams: RefCell::new(Streams::new(took_over)),
             rebuild: RwSignal::new(0),
         });
         if took_over {
@@ -95,7 +77,10 @@ impl Leader {
             let prune = set_interval_with_handle(
                 move || {
                     if let Some(this) = this.upgrade() {
-                        channel.open_tabs(move |open| this.keep(&open));
+                        channel.open_tabs(move |open| {
+                            let next = this.wants.borrow_mut().keep(this.tab, &open);
+                            this.carry_out(next);
+                        });
                     }
                 },
                 std::time::Duration::from_millis(PRUNE_MS),
@@ -109,25 +94,8 @@ impl Leader {
         Effect::new(move |_| {
             rebuild.track();
             // The streams before are cancelled now: one set of streams at a time.
-            let topics = {
-                let mut state = this.state.borrow_mut();
-                let Topics {
-                    union,
-                    positions,
-                    requested,
-                    carried,
-                    carried_before,
-                    ..
-                } = &mut *state;
-                requested.clear();
-                for topic in carried.drain(..) {
-                    if !carried_before.contains(&topic) {
-                        carried_before.push(topic);
-                    }
-                }
-                positions.retain(|(topic, _)| union.contains(topic));
-                union.clone()
-            };
+            let topics = this.wants.borrow().union().to_vec();
+            this.streams.borrow_mut().rebuild(&topics);
             // Untracked, so that nothing the streams read rebuilds them. Cancelled when the
             // effect runs again.
             untrack(|| {
@@ -144,26 +112,12 @@ impl Leader {
     /// for from further on than the tab has is asked for again from the tab's cursor, so
     /// that the tab gets what it missed as a replay (the others drop what they have).
     pub(super) fn want(self: &Rc<Self>, tab: Tab, topics: Vec<(String, Option<i64>)>) {
-        let mut behind = false;
-        {
-            let mut state = self.state.borrow_mut();
-            for (topic, cursor) in &topics {
-                let Some(cursor) = *cursor else { continue };
-                if state
-                    .position(topic)
-                    .is_none_or(|position| cursor < position)
-                {
-                    state.set_position(topic, cursor);
-                    behind |= state.requested.contains(topic);
-                }
-            }
-            let names = topics.into_iter().map(|(topic, _)| topic).collect();
-            state.wants.retain(|(known, _)| *known != tab);
-            state.wants.push((tab, names));
-        }
+        let behind = self.streams.borrow_mut().want(&topics);
+        let names = topics.into_iter().map(|(topic, _)| topic).collect();
+        let next = self.wants.borrow_mut().want(tab, names);
         // A new tab learns the state of the connection it now shares.
         self.post(&Message::Status(self.live.status.get_untracked()));
-        self.update_union(false);
+        self.carry_out(next);
         if behind {
             self.rebuild.update(|n| *n += 1);
         }
@@ -171,121 +125,41 @@ impl Leader {
 
     /// `tab` has gone.
     pub(super) fn leave(self: &Rc<Self>, tab: Tab) {
-        let mut state = self.state.borrow_mut();
-        state.wants.retain(|(known, _)| *known != tab);
-        drop(state);
-        self.update_union(false);
+        let next = self.wants.borrow_mut().leave(tab);
+        self.carry_out(next);
     }
 
-    /// Forgets the wants of tabs not among the `open` ones: they went without saying so.
-    fn keep(self: &Rc<Self>, open: &[Tab]) {
-        let own = self.tab;
-        let mut state = self.state.borrow_mut();
-        let before = state.wants.len();
-        state
-            .wants
-            .retain(|(known, _)| *known == own || open.contains(known));
-        let forgot = state.wants.len() < before;
-        drop(state);
-        if forgot {
-            self.update_union(false);
-        }
-    }
-
-    /// Rebuilds the streams for what the tabs want: at once when that is more than they
-    /// carry (or `now`), after [`SHRINK_MS`] when it is less.
-    fn update_union(self: &Rc<Self>, now: bool) {
-        let mut state = self.state.borrow_mut();
-        let Topics { wants, refused, .. } = &mut *state;
-        refused.retain(|topic| wants.iter().any(|(_, topics)| topics.contains(topic)));
-        let mut union: Vec<String> = Vec::new();
-        for topic in wants.iter().flat_map(|(_, topics)| topics) {
-            if !union.contains(topic) && !refused.contains(topic) {
-                union.push(topic.clone());
+    /// Does what a change to the wants asks for: rebuilds the streams at once, or checks
+    /// again after [`SHRINK_MS`] for topics no tab wants.
+    fn carry_out(self: &Rc<Self>, next: Next) {
+        match next {
+            Next::Nothing => {}
+            Next::Rebuild => self.rebuild.update(|n| *n += 1),
+            Next::ShrinkLater => {
+                let this = Rc::clone(self);
+                set_timeout(
+                    move || {
+                        let next = this.wants.borrow_mut().shrink();
+                        this.carry_out(next);
+                    },
+                    std::time::Duration::from_millis(SHRINK_MS),
+                );
             }
         }
-        let grows = union.iter().any(|topic| !state.union.contains(topic));
-        let shrinks = state.union.iter().any(|topic| !union.contains(topic));
-        if grows || (shrinks && now) {
-            state.union = union;
-            drop(state);
-            self.rebuild.update(|n| *n += 1);
-        } else if shrinks && !state.shrinking {
-            state.shrinking = true;
-            let this = Rc::clone(self);
-            set_timeout(
-                move || {
-                    this.state.borrow_mut().shrinking = false;
-                    this.update_union(true);
-                },
-                std::time::Duration::from_millis(SHRINK_MS),
-            );
-        }
-    }
-
-    /// `/live?topic=…`, each topic from its position, so the stream resumes there.
-    fn stream_url(&self, topics: &[String]) -> String {
-        let mut state = self.state.borrow_mut();
-        state.requested.extend(topics.iter().cloned());
-        let query: Vec<String> = topics
-            .iter()
-            .map(|topic| match state.position(topic) {
-                Some(cursor) if cursor >= 0 => format!("topic={topic}@{cursor}"),
-                _ => format!("topic={topic}"),
-            })
-            .collect();
-        format!("{STREAM_PATH}?{}", query.join("&"))
     }
 
     /// A stream of `topics` opened; `after_gap` when it follows one that dropped.
     fn opened(&self, topics: &[String], after_gap: bool) {
-        let gap = {
-            let mut state = self.state.borrow_mut();
-            let gap = if after_gap {
-                Gap::All
-            } else {
-                let missed = topics.iter().filter(|topic| {
-                    state.carried_before.contains(topic) && state.position(topic).is_none()
-                });
-                Gap::Topics(missed.cloned().collect())
-            };
-            state.carried_before.retain(|topic| !topics.contains(topic));
-            state.carried.extend(topics.iter().cloned());
-            state.took_over = false;
-            gap
-        };
+        let gap = self.streams.borrow_mut().opened(topics, after_gap);
         self.set_status(LiveStatus::Live);
         catch_up(self.live, &gap);
         self.post(&Message::Open(gap));
     }
 
-    /// A stream of `topics` ended.
-    fn dropped(&self, topics: &[String]) {
-        let mut state = self.state.borrow_mut();
-        let Topics {
-            requested,
-            carried,
-            carried_before,
-            ..
-        } = &mut *state;
-        requested.retain(|topic| !topics.contains(topic));
-        for topic in topics {
-            if carried.contains(topic) && !carried_before.contains(topic) {
-                carried_before.push(topic.clone());
-            }
-        }
-        carried.retain(|topic| !topics.contains(topic));
-    }
-
     /// An event of `topic`: to this page and to the others.
     fn deliver(&self, topic: &str, id: Option<&str>, data: &str) {
-        let cursor = id.and_then(|id| cursor_of(topic, id));
-        if let Some(cursor) = cursor {
-            let mut state = self.state.borrow_mut();
-            let newest = state
-                .position(topic)
-                .map_or(cursor, |known| known.max(cursor));
-            state.set_position(topic, newest);
+        if let Some(cursor) = id.and_then(|id| cursor_of(topic, id)) {
+            self.streams.borrow_mut().delivered(topic, cursor);
         }
         deliver(self.live, topic, id, data);
         self.post(&Message::Event {
@@ -298,11 +172,7 @@ impl Leader {
     /// A resync; one that says the person lost access to a topic (`{"revoked":"room:a"}`)
     /// leaves the topic out of the streams from now on.
     fn resync(self: &Rc<Self>, data: &str) {
-        let prefix = format!("{{\"{REVOKED_EVENT}\":\"");
-        if let Some(topic) = data
-            .strip_prefix(&prefix)
-            .and_then(|rest| rest.split('"').next())
-        {
+        if let Some(topic) = wants::revoked(data) {
             self.refuse(topic);
         }
         fire_all(self.live);
@@ -311,12 +181,8 @@ impl Leader {
 
     /// Leaves `topic` out of the streams while a tab wants it: the server refuses it.
     fn refuse(self: &Rc<Self>, topic: &str) {
-        let mut state = self.state.borrow_mut();
-        if !state.refused.iter().any(|known| known == topic) {
-            state.refused.push(topic.to_owned());
-        }
-        drop(state);
-        self.update_union(true);
+        let next = self.wants.borrow_mut().refuse(topic);
+        self.carry_out(next);
     }
 
     fn set_status(&self, status: LiveStatus) {
@@ -331,22 +197,6 @@ impl Leader {
     }
 }
 
-impl Topics {
-    fn position(&self, topic: &str) -> Option<i64> {
-        self.positions
-            .iter()
-            .find(|(known, _)| known == topic)
-            .map(|(_, cursor)| *cursor)
-    }
-
-    fn set_position(&mut self, topic: &str, cursor: i64) {
-        match self.positions.iter_mut().find(|(known, _)| known == topic) {
-            Some((_, known)) => *known = cursor,
-            None => self.positions.push((topic.to_owned(), cursor)),
-        }
-    }
-}
-
 /// Holds one stream for `topics` until cancelled, rebuilding it with backoff whenever the
 /// browser closes it.
 async fn hold(leader: Rc<Leader>, topics: Vec<String>) {
@@ -354,10 +204,10 @@ async fn hold(leader: Rc<Leader>, topics: Vec<String>) {
     let (leader, topics) = (&leader, &topics[..]);
     let mut failures = 0;
     // After a drop or a take-over, topics without cursors may have missed something.
-    let mut opened_before = leader.state.borrow().took_over;
+    let mut opened_before = leader.streams.borrow().took_over();
     loop {
         let opened = listen(leader, topics, &mut opened_before, &mut failures).await;
-        leader.dropped(topics);
+        leader.streams.borrow_mut().dropped(topics);
         // Refused as a whole before it opened: some tab may want a topic this person may no
         // longer read (its revocation came while no stream carried it). Ask for each topic
         // alone, and leave out the refused (which rebuilds the streams, ending this).
@@ -399,7 +249,8 @@ async fn listen(
     failures: &mut u32,
 ) -> bool {
     let mut opened = false;
-    let Ok(mut source) = EventSource::new(&leader.stream_url(topics)) else {
+    let url = leader.streams.borrow_mut().url(topics);
+    let Ok(mut source) = EventSource::new(&url) else {
         return opened;
     };
     let mut subscriptions = Vec::with_capacity(topics.len() + 3);

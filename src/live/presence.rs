@@ -237,10 +237,7 @@ impl Presence {
                 entry.newcomers = true;
                 None
             }
-            false => Some(presence_event(
-                &name,
-                &self.with_others(&name, entry.present()),
-            )),
+            false => Some(self.with_others(&name, entry.present()).event(&name)),
         };
         let here = Here {
             presence: self.clone(),
@@ -297,7 +294,7 @@ impl Presence {
             }
             let present = self.with_others(name, here);
             let news = present != topic.published || std::mem::take(&mut topic.newcomers);
-            let event = news.then(|| presence_event(name, &present));
+            let event = news.then(|| present.event(name));
             topic.published = present;
             if topic.streams.is_empty() {
                 topics.remove(name);
@@ -336,9 +333,12 @@ impl Drop for Here {
     }
 }
 
-fn presence_event(topic: &str, present: &Present) -> LiveEvent {
-    let data = serde_json::to_string(present).expect("presence serializes");
-    LiveEvent::new(topic, PRESENCE_EVENT, None, &data)
+impl Present {
+    /// The event that says so on `topic`: [`PRESENCE_EVENT`], with no cursor.
+    pub fn event(&self, topic: &str) -> LiveEvent {
+        let data = serde_json::to_string(self).expect("presence serializes");
+        LiveEvent::new(topic, PRESENCE_EVENT, None, &data)
+    }
 }
 
 #[cfg(test)]

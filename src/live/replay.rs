@@ -234,7 +234,7 @@ pub(super) mod tests {
     use futures::FutureExt;
 
     use super::*;
-    use crate::error::AppError;
+    use crate::live::Refusal;
     use crate::live::bus::InProcessBus;
 
     /// A topic without history: these tests resume from now.
@@ -298,10 +298,10 @@ pub(super) mod tests {
 
     #[async_trait]
     impl Gate for OnlyAda {
-        async fn admit(&self, who: Option<&str>, _: &str) -> Result<(), AppError> {
+        async fn admit(&self, who: Option<&str>, _: &str) -> Result<(), Refusal> {
             match who {
                 Some("ada") => Ok(()),
-                _ => Err(AppError::RoomNotFound("t".into())),
+                _ => Err(Refusal::NotFound("no t".into())),
             }
         }
     }

@@ -11,10 +11,10 @@ use super::bus::Bus;
 use super::caps::{Permit, StreamCaps, StreamLimits};
 use super::gate::Gate;
 use super::presence::Presence;
+use super::refusal::Refusal;
 use super::replay::{History, resume};
 use super::sessions::{Session, SessionStreams};
 use super::sse::{Body, Closing, Frame, body, framed, frames, parse_topic_cursor, parse_topics};
-use crate::error::AppError;
 
 /// The live module's server side, as the app wired it; cheap to clone.
 #[derive(Clone)]
@@ -88,15 +88,16 @@ impl LiveState {
     /// the stream: if the bus carried one meanwhile, the gate is asked again.
     ///
     /// # Errors
-    /// `RateLimited` when the subscriber's address opens streams too often, `TooManyStreams`
-    /// or `Full` past the caps; the gate's refusal of any topic.
+    /// [`Refusal::TooOften`] when the subscriber's address opens streams too often,
+    /// [`Refusal::TooMany`] or [`Refusal::Full`] past the caps; the gate's refusal of any
+    /// topic.
     pub async fn open(
         &self,
         subscriber: &Subscriber,
         topics: &[(String, Option<i64>)],
         frame: Frame,
-    ) -> Result<Body, AppError> {
-        let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr).await?;
+    ) -> Result<Body, Refusal> {
+        let permit: Permit = StreamCaps::acquire(&self.caps, subscriber.addr)?;
         let revocations = self.bus.revocations();
         self.admit(subscriber, topics).await?;
         let mut streams = Vec::with_capacity(topics.len());
@@ -149,7 +150,7 @@ impl LiveState {
         &self,
         subscriber: &Subscriber,
         topics: &[(String, Option<i64>)],
-    ) -> Result<(), AppError> {
+    ) -> Result<(), Refusal> {
         for (topic, _) in topics {
             self.gate.admit(subscriber.who.as_deref(), topic).await?;
         }
@@ -161,15 +162,15 @@ impl LiveState {
     /// `last_event_id` (`topic@cursor`, which the browser sends when it reconnects).
     ///
     /// # Errors
-    /// `BadRequest` when no topic is given, more than [`super::MAX_TOPICS`], or a malformed
+    /// [`Refusal::BadRequest`] when no topic is given, more than [`super::MAX_TOPICS`], or a malformed
     /// one; otherwise as [`Self::open`].
     pub async fn open_live(
         &self,
         subscriber: &Subscriber,
         query: Option<&str>,
         last_event_id: Option<&str>,
-    ) -> Result<Body, AppError> {
-        let mut topics = parse_topics(query.unwrap_or_default()).map_err(AppError::BadRequest)?;
+    ) -> Result<Body, Refusal> {
+        let mut topics = parse_topics(query.unwrap_or_default()).map_err(Refusal::BadRequest)?;
         if let Some((topic, cursor)) = last_event_id.and_then(parse_topic_cursor) {
             for (known, known_cursor) in &mut topics {
                 if *known == topic && known_cursor.is_none_or(|known| known < cursor) {

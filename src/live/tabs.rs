@@ -8,7 +8,8 @@
 //! the page's one WASM module. A `SharedWorker` would need a second entry point and script,
 //! cannot tell that a tab crashed, and does not exist in Chrome on Android.
 //! The cost: Web Locks exist only in secure contexts (HTTPS, or `localhost`); elsewhere,
-//! and in browsers without either API, each tab holds a stream of its own, as before.
+//! in browsers without either API, and in frames on other sites' pages that are kept from
+//! storage, each tab holds a stream of its own, as before.
 //!
 //! Each tab also holds a lock of its own while it lives, so that the leader can forget the
 //! topics of a tab that went without saying so (crashed, or discarded in the background).
@@ -27,6 +28,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{BroadcastChannel, MessageEvent};
 
 use super::hooks::LiveStatus;
+use super::streams::Gap;
+use super::wants::Tab;
 
 /// Prefix of the channel and lock names; the scope follows it.
 const NAME: &str = "murmur-live";
@@ -42,15 +45,6 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn query(this: &LockManager) -> Promise;
-}
-
-/// A tab's id among the browser's tabs, random.
-pub(super) type Tab = u32;
-
-/// The topics that may have missed events while no stream carried them.
-pub(super) enum Gap {
-    All,
-    Topics(Vec<String>),
 }
 
 pub(super) enum Message {
@@ -84,6 +78,9 @@ pub(super) struct Channel {
 impl Channel {
     /// The channel of the tabs of `scope`; `None` where the browser lacks what sharing needs.
     pub(super) fn open(scope: &str) -> Option<Rc<Self>> {
+        // A frame on another site's page whose storage the browser withholds (third-party
+        // storage blocked) is denied the locks as well, only later: it goes alone at once.
+        window().local_storage().ok()?;
         let locks = Reflect::get(&window().navigator(), &"locks".into()).ok()?;
         if locks.is_undefined() || locks.is_null() {
             return None;

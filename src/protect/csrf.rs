@@ -5,6 +5,8 @@
 
 use axum::http::{HeaderMap, Method, header};
 
+use super::origins::foreign_origin;
+
 /// Whether the browser marks this request as made by another site: `Sec-Fetch-Site` is
 /// `cross-site` or `same-site`, or — in a browser that doesn't send that header — `Origin`
 /// names a host other than `Host`. Requests from scripts and curl carry neither and pass.
@@ -13,15 +15,7 @@ pub fn is_cross_site(headers: &HeaderMap) -> bool {
     if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
         return matches!(site, "cross-site" | "same-site");
     }
-    match text(header::ORIGIN) {
-        // An opaque origin (sandboxed frames, some redirects) is nobody we know.
-        Some("null") => true,
-        Some(origin) => {
-            let host = origin.split_once("://").map_or(origin, |(_, host)| host);
-            text(header::HOST).is_none_or(|expected| !host.eq_ignore_ascii_case(expected))
-        }
-        None => false,
-    }
+    foreign_origin(headers).is_some()
 }
 
 /// Whether a request that reads something may also record that its caller read it (a room,

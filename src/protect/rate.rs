@@ -218,21 +218,26 @@ impl<K: Hash + Eq + Display> RateLimit<K> {
     /// `RateLimited` when it has none, with the seconds until it has one again; `Internal`
     /// if shared buckets can't be reached.
     pub async fn check(&self, key: K) -> Result<(), AppError> {
-        let spent = match (&self.shared, self.rate) {
-            (Some(shared), Some(rate)) => {
-                let key = key.to_string();
-                match shared.0.spend(self.name, &key, rate).await {
-                    Ok(None) => Ok(()),
-                    Ok(Some(wait)) => Err(wait),
-                    Err(error) => {
-                        tracing::error!(%error, "rate limit buckets failed");
-                        return Err(AppError::Internal);
-                    }
-                }
-            }
-            _ => self.check_at(key, Instant::now()),
+        let (Some(shared), Some(rate)) = (&self.shared, self.rate) else {
+            return self.check_here(key).map_err(AppError::RateLimited);
         };
-        spent.map_err(|wait| AppError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64))
+        match shared.0.spend(self.name, &key.to_string(), rate).await {
+            Ok(None) => Ok(()),
+            Ok(Some(wait)) => Err(AppError::RateLimited(seconds(wait))),
+            Err(error) => {
+                tracing::error!(%error, "rate limit buckets failed");
+                Err(AppError::Internal)
+            }
+        }
+    }
+
+    /// Spends one of `key`'s tokens from this process's buckets: for a limit made with
+    /// [`RateLimit::new`], which no other instance shares.
+    ///
+    /// # Errors
+    /// The seconds until `key` has a token again, when it has none.
+    pub fn check_here(&self, key: K) -> Result<(), u64> {
+        self.check_at(key, Instant::now()).map_err(seconds)
     }
 
     /// Gives back the token a [`Self::check`] of `key` took: for limits that count only
@@ -280,6 +285,11 @@ impl<K: Hash + Eq + Display> RateLimit<K> {
         }
         Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
     }
+}
+
+/// A wait in the whole seconds a client is told to wait: rounded up, at least one.
+fn seconds(wait: Duration) -> u64 {
+    wait.as_secs_f64().ceil().max(1.0) as u64
 }
 
 #[cfg(test)]

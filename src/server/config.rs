@@ -8,9 +8,10 @@ use std::time::Duration;
 use leptos::config::{LeptosOptions, get_configuration};
 
 use super::metrics::MetricsToken;
+use crate::accounts::Admins;
 use crate::exports::service::QUEUE;
 use crate::live::StreamLimits;
-use crate::protect::{Rate, RateLimits, TrustedProxies};
+use crate::protect::{EmbedOrigins, Rate, RateLimits, TrustedProxies};
 
 /// Where and how the server runs.
 #[derive(Clone, Debug)]
@@ -39,6 +40,11 @@ pub struct Config {
     /// How many exports this instance takes on at once, being made or waiting to be
     /// (`MURMUR_EXPORT_QUEUE`); past it, asking for one is answered `429`.
     pub export_queue: usize,
+    /// Origins whose scripts may call the API and open streams, and that may frame the
+    /// embeddable pages (`MURMUR_EMBED_ORIGINS`); none by default.
+    pub embed_origins: EmbedOrigins,
+    /// Who runs this Murmur: they moderate every comment thread (`MURMUR_ADMINS`, usernames).
+    pub admins: Admins,
 }
 
 /// The default [`Config::write_stall_limit`].
@@ -69,6 +75,8 @@ impl Config {
             exports_dir: PathBuf::from("data/exports"),
             metrics_token: MetricsToken::default(),
             export_queue: QUEUE,
+            embed_origins: EmbedOrigins::default(),
+            admins: Admins::default(),
         }
     }
 
@@ -110,6 +118,10 @@ impl Config {
             )
             .map_err(|e| format!("MURMUR_TRUSTED_PROXIES: {e}"))?,
             exports_dir: dir.join("exports"),
+            embed_origins: EmbedOrigins::parse(&var("MURMUR_EMBED_ORIGINS").unwrap_or_default())
+                .map_err(|e| format!("MURMUR_EMBED_ORIGINS: {e}"))?,
+            admins: Admins::parse(&var("MURMUR_ADMINS").unwrap_or_default())
+                .map_err(|e| format!("MURMUR_ADMINS: {e}"))?,
             metrics_token: match var("MURMUR_METRICS_TOKEN") {
                 Some(token) if token.len() < 16 => {
                     return Err("MURMUR_METRICS_TOKEN: at least 16 characters, or unset".into());

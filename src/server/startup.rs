@@ -14,7 +14,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::database::Database;
-use super::form_errors;
 use super::gate::AppGate;
 use super::history::AppHistory;
 use super::instances::Instances;
@@ -23,10 +22,13 @@ use super::stall::StallGuardListener;
 use super::stores::Stores;
 use super::streams::{DirectStreams, live_stream};
 use super::{AppState, Config, limits};
+use super::{cors, form_errors};
 use crate::accounts::service::AccountService;
 use crate::accounts::{Identify, identify};
 use crate::app::{App, shell};
+use crate::chat::is_room_topic;
 use crate::chat::service::ChatService;
+use crate::chat::threads::ThreadRules;
 use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
 use crate::live::direct::{DirectListener, Open, Peer};
@@ -55,10 +57,13 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
     let stores = Stores::on(database, &metrics.queries);
     let bus = instances.bus();
     // Who is in each room, read off the rooms' open streams.
-    let is_room = |topic: &str| topic.starts_with("room:");
-    let presence = instances.presence(config.presence_grace, is_room);
+    let presence = instances.presence(config.presence_grace, is_room_topic);
     let limits = instances.limits(&config.limits);
-    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &limits);
+    let threads = ThreadRules {
+        sites: config.embed_origins.clone(),
+        moderators: config.admins.clone(),
+    };
+    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &limits, threads);
     let inbox = InboxService::new(stores.inbox, bus.clone());
     let exports = ExportService::start(
         stores.exports,
@@ -138,6 +143,10 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(limits::limit_body))
         .layer(middleware::from_fn(form_errors::vouch_for_form_errors))
+        .layer(middleware::from_fn_with_state(
+            config.embed_origins.clone(),
+            cors::cors_and_framing,
+        ))
         .layer(middleware::from_fn_with_state(
             metrics.clone(),
             metrics::count_requests,

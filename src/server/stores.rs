@@ -1,14 +1,14 @@
-//! The four stores, on whichever database startup opened: the one place that picks a
-//! backend's implementations.
+//! The four stores, on whichever database startup opened.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use super::database::Database;
-use crate::accounts::store::{AccountStore, PostgresAccountStore, SqliteAccountStore};
-use crate::chat::store::{ChatStore, PostgresStore, SqliteStore};
-use crate::exports::store::{ExportStore, PostgresExportStore, SqliteExportStore};
-use crate::inbox::store::{InboxStore, PostgresInboxStore, SqliteInboxStore};
+use crate::accounts::store::{AccountStore, SqlAccountStore};
+use crate::chat::store::{ChatStore, SqlChatStore};
+use crate::exports::store::{ExportStore, SqlExportStore};
+use crate::inbox::store::{InboxStore, SqlInboxStore};
+use crate::sql::Sql;
 
 /// Every feature's store, on one database.
 pub struct Stores {
@@ -23,23 +23,18 @@ pub struct Stores {
 }
 
 impl Stores {
-    /// The stores of `database`'s backend, each counting the statements it sends in
-    /// `queries`.
+    /// The stores on `database`, each counting the statements it sends in `queries`.
     pub fn on(database: Database, queries: &Arc<AtomicU64>) -> Self {
-        let queries = || Arc::clone(queries);
-        match database {
-            Database::Sqlite(pool) => Self {
-                chat: Arc::new(SqliteStore::new(pool.clone(), queries())),
-                inbox: Arc::new(SqliteInboxStore::new(pool.clone(), queries())),
-                exports: Arc::new(SqliteExportStore::new(pool.clone(), queries())),
-                accounts: Arc::new(SqliteAccountStore::new(pool, queries())),
-            },
-            Database::Postgres(pool) => Self {
-                chat: Arc::new(PostgresStore::new(pool.clone(), queries())),
-                inbox: Arc::new(PostgresInboxStore::new(pool.clone(), queries())),
-                exports: Arc::new(PostgresExportStore::new(pool.clone(), queries())),
-                accounts: Arc::new(PostgresAccountStore::new(pool, queries())),
-            },
+        let queries = Arc::clone(queries);
+        let sql = match database {
+            Database::Sqlite(pool) => Sql::sqlite(pool, queries),
+            Database::Postgres(pool) => Sql::postgres(pool, queries),
+        };
+        Self {
+            chat: Arc::new(SqlChatStore::new(sql.clone())),
+            inbox: Arc::new(SqlInboxStore::new(sql.clone())),
+            exports: Arc::new(SqlExportStore::new(sql.clone())),
+            accounts: Arc::new(SqlAccountStore::new(sql)),
         }
     }
 }

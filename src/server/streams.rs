@@ -17,7 +17,7 @@ use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::live::direct::{Head, Open, Opened};
 use crate::live::{LiveState, STREAM_PATH, last_event_id, respond};
-use crate::protect::TrustedProxies;
+use crate::protect::{TrustedProxies, foreign_origin};
 
 /// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds; see
 /// [`LiveState::open_live`].
@@ -58,6 +58,11 @@ impl DirectStreams {
         Arc::new(move |head: Head| {
             let streams = self.clone();
             async move {
+                // A call from another origin's script: the HTTP server answers it, with
+                // CORS (see `cors.rs`).
+                if foreign_origin(&head.headers).is_some() {
+                    return None;
+                }
                 // Only a stream's path is worth identifying the caller for.
                 let room = match head.path.as_str() {
                     STREAM_PATH => None,
@@ -72,7 +77,8 @@ impl DirectStreams {
                 let (query, last_event_id) = (head.query.as_deref(), last_event_id(&head.headers));
                 let (chat, live) = (&streams.chat, &streams.live);
                 let body = match room {
-                    None => live.open_live(&subscriber, query, last_event_id).await,
+                    None => (live.open_live(&subscriber, query, last_event_id).await)
+                        .map_err(AppError::from),
                     Some(slug) => {
                         open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
                     }

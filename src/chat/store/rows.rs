@@ -16,6 +16,7 @@ pub(super) struct RoomRow {
     message_count: i64,
     last_activity: i64,
     creator: Option<String>,
+    thread_url: Option<String>,
 }
 
 impl From<RoomRow> for RoomSummary {
@@ -29,6 +30,7 @@ impl From<RoomRow> for RoomSummary {
             creator: row.creator,
             unread: None,
             here: 0,
+            thread: row.thread_url,
         }
     }
 }

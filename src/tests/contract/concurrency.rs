@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use murmur::accounts::domain::{Account, Username};
-use murmur::accounts::store::AccountStore;
+use murmur::accounts::domain::Account;
 use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
-use murmur::chat::store::ChatStore;
-use murmur::inbox::store::InboxStore;
+use murmur::server::Stores;
+
+use super::person;
 
 /// Writers at once.
 const WRITERS: usize = 8;
@@ -49,7 +49,8 @@ fn assert_saw_all(seen: &[i64], written: &[i64]) {
 /// Eight writers post to one room at once while a reader follows its changes: the reader
 /// sees every message, so none committed with a number below one it had already passed;
 /// and each message names the one before it, so the chain has no gap.
-pub async fn a_rooms_changes_are_numbered_in_commit_order(chat: Arc<dyn ChatStore>, ada: &Account) {
+pub async fn a_rooms_changes_are_numbered_in_commit_order(stores: &Stores) {
+    let (chat, ada) = (Arc::clone(&stores.chat), &person(stores, "ada").await);
     let slug = RoomSlug::parse("race").unwrap();
     let title = RoomTitle::parse("Race").unwrap();
     chat.create_room(&slug, &title, false, ada).await.unwrap();
@@ -106,15 +107,11 @@ pub async fn a_rooms_changes_are_numbered_in_commit_order(chat: Arc<dyn ChatStor
 /// Eight people each post in a room of their own, mentioning someone and `person0`, in
 /// whichever order, while a reader follows `person0`'s topic: it sees every notification, and
 /// writers that lock several people never deadlock.
-pub async fn a_persons_topic_is_numbered_in_commit_order(
-    chat: Arc<dyn ChatStore>,
-    inbox: Arc<dyn InboxStore>,
-    accounts: &dyn AccountStore,
-) {
+pub async fn a_persons_topic_is_numbered_in_commit_order(stores: &Stores) {
+    let (chat, inbox) = (Arc::clone(&stores.chat), Arc::clone(&stores.inbox));
     let mut people = Vec::new();
-    for person in 0..WRITERS {
-        let name = Username::parse(&format!("person{person}")).unwrap();
-        people.push(accounts.create_account(&name, "h", 1).await.unwrap());
+    for writer in 0..WRITERS {
+        people.push(person(stores, &format!("person{writer}")).await);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let reader = tokio::spawn(follow(Arc::clone(&stop), {

@@ -2,29 +2,38 @@
 //! person's topic replays it, and edits and deletions follow it.
 
 use murmur::accounts::domain::{Account, Username};
-use murmur::accounts::store::AccountStore;
 use murmur::chat::domain::{MessageBody, RoomSlug, RoomTitle};
-use murmur::chat::store::{ChatStore, Posted};
+use murmur::chat::store::{ChatStore, DeleteAs, Posted};
 use murmur::inbox::Notification;
 use murmur::inbox::store::InboxStore;
+use murmur::server::Stores;
 
-/// Mentions of accounts notify them (other names are passed over), newest first; reading
-/// marks them; an edit rewords them, a deletion takes them back; and a person's topic
-/// replays each notification as it now reads, leaving out rooms they may no longer see.
-pub async fn inbox_store_keeps_its_contract(
-    chat: &dyn ChatStore,
-    inbox: &dyn InboxStore,
-    ada: &Account,
-    grace: &Account,
-) {
+use super::ada_and_grace;
+
+/// Room `mentions`, public, made by `ada`.
+async fn mentions(chat: &dyn ChatStore, ada: &Account) -> RoomSlug {
     let slug = RoomSlug::parse("mentions").unwrap();
     let title = RoomTitle::parse("Mentions").unwrap();
     chat.create_room(&slug, &title, false, ada).await.unwrap();
-    assert_eq!(inbox.latest("grace").await.unwrap(), 0, "no event yet");
-    let body = |text: &str| MessageBody::parse(text).unwrap();
+    slug
+}
 
+/// What `ada` posting `hello @grace` in room `mentions` notifies grace of.
+async fn mention_grace(chat: &dyn ChatStore, slug: &RoomSlug, ada: &Account) -> Notification {
+    let posted = post(chat, slug, ada, "hello @grace", &["grace"]).await;
+    posted.notified[0].notification.clone()
+}
+
+/// A mention of an account notifies it, as its first event, with an excerpt of the
+/// message; a name without an account is passed over; each person's topic's latest event
+/// is their newest notification.
+pub async fn a_mention_notifies_an_account_and_passes_over_other_names(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    assert_eq!(inbox.latest("grace").await.unwrap(), 0, "no event yet");
     let hello = "hello   @grace\nand @nobody";
-    let first = post(chat, &slug, ada, hello, &["grace", "nobody"]).await;
+    let first = post(chat, &slug, &ada, hello, &["grace", "nobody"]).await;
     let [notified] = &first.notified[..] else {
         panic!("grace alone is notified: {:?}", first.notified);
     };
@@ -46,6 +55,15 @@ pub async fn inbox_store_keeps_its_contract(
         inbox.notifications("grace", 10).await.unwrap(),
         std::slice::from_ref(&expected)
     );
+}
+
+/// A person's topic replays their notifications after a cursor, as notification events;
+/// after the newest, nothing; past it, or before the start, the cursor is no position.
+pub async fn a_persons_topic_replays_their_notifications_after_a_cursor(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let expected = mention_grace(chat, &slug, &ada).await;
     assert_topic(inbox, 0, &[&expected]).await;
     assert_eq!(
         inbox.events_after("grace", expected.id, 10).await.unwrap(),
@@ -57,29 +75,52 @@ pub async fn inbox_store_keeps_its_contract(
         .unwrap();
     assert_eq!(past, None, "past the newest");
     assert_eq!(inbox.events_after("grace", -1, 10).await.unwrap(), None);
+}
 
-    let second = post(chat, &slug, ada, "@grace again", &["grace"]).await;
+/// A later notification has a larger cursor, and notifications are listed newest first,
+/// as many as asked for.
+pub async fn notifications_are_listed_newest_first(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let first = mention_grace(chat, &slug, &ada).await;
+    let second = post(chat, &slug, &ada, "@grace again", &["grace"]).await;
     let second = second.notified[0].notification.clone();
-    assert!(second.id > expected.id, "a later event has a larger cursor");
+    assert!(second.id > first.id, "a later event has a larger cursor");
     let listed = inbox.notifications("grace", 10).await.unwrap();
-    assert_eq!(listed, [second.clone(), expected.clone()], "newest first");
+    assert_eq!(listed, [second.clone(), first.clone()], "newest first");
     assert_eq!(
         inbox.notifications("grace", 1).await.unwrap(),
         std::slice::from_ref(&second)
     );
+}
 
-    assert_eq!(inbox.mark_read("grace", expected.id).await.unwrap(), 1);
+/// Reading a notification, or the room it is from, marks it read, once.
+pub async fn reading_marks_notifications_read(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let first = mention_grace(chat, &slug, &ada).await;
+    post(chat, &slug, &ada, "@grace again", &["grace"]).await;
+    assert_eq!(inbox.mark_read("grace", first.id).await.unwrap(), 1);
     assert_eq!(
-        inbox.mark_read("grace", expected.id).await.unwrap(),
+        inbox.mark_read("grace", first.id).await.unwrap(),
         0,
         "already read"
     );
     assert_eq!(inbox.mark_room_read("grace", "mentions").await.unwrap(), 1);
     let listed = inbox.notifications("grace", 10).await.unwrap();
     assert!(listed.iter().all(|notification| notification.read));
+}
 
-    let reworded = body("@grace, said   otherwise");
-    chat.edit_message(&slug, second.message_id, ada, &reworded)
+/// An edit of a message rewords the excerpt of its notifications.
+pub async fn an_edit_rewords_its_notifications(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let notified = mention_grace(chat, &slug, &ada).await;
+    let reworded = MessageBody::parse("@grace, said   otherwise").unwrap();
+    chat.edit_message(&slug, notified.message_id, &ada, &reworded)
         .await
         .unwrap();
     let listed = inbox.notifications("grace", 10).await.unwrap();
@@ -87,8 +128,19 @@ pub async fn inbox_store_keeps_its_contract(
         listed[0].excerpt, "@grace, said otherwise",
         "the excerpt follows"
     );
+}
+
+/// Deleting a message takes its notifications back, from the list and from the topic,
+/// and says whose they were.
+pub async fn a_deletion_takes_its_notifications_back(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let first = mention_grace(chat, &slug, &ada).await;
+    let second = post(chat, &slug, &ada, "@grace again", &["grace"]).await;
+    let second = second.notified[0].notification.clone();
     let (_, withdrawn) = chat
-        .delete_message(&slug, first.message.id, ada)
+        .delete_message(&slug, first.message_id, &ada, DeleteAs::Member)
         .await
         .unwrap()
         .made;
@@ -96,34 +148,38 @@ pub async fn inbox_store_keeps_its_contract(
     let listed = inbox.notifications("grace", 10).await.unwrap();
     assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
     assert_topic(inbox, 0, &[&listed[0]]).await;
+}
 
-    // A private room's notifications go once its reader is no longer a member; their
-    // events keep their place on the topic, unsent.
+/// A private room's notifications go once its reader is no longer a member; their
+/// events keep their place on the topic, unsent.
+pub async fn a_room_no_longer_seen_takes_its_notifications_along(stores: &Stores) {
+    let (ada, grace) = ada_and_grace(stores).await;
+    let (chat, inbox) = (&*stores.chat, &*stores.inbox);
+    let slug = mentions(chat, &ada).await;
+    let seen = mention_grace(chat, &slug, &ada).await;
     let hidden = RoomSlug::parse("hidden").unwrap();
-    chat.create_room(&hidden, &title, true, ada).await.unwrap();
-    chat.add_member(&hidden, grace).await.unwrap();
-    let secret = post(chat, &hidden, ada, "@grace psst", &["grace"]).await;
+    let title = RoomTitle::parse("Mentions").unwrap();
+    chat.create_room(&hidden, &title, true, &ada).await.unwrap();
+    chat.add_member(&hidden, &grace).await.unwrap();
+    let secret = post(chat, &hidden, &ada, "@grace psst", &["grace"]).await;
     let secret = secret.notified[0].notification.clone();
     assert_eq!(inbox.notifications("grace", 10).await.unwrap()[0], secret);
-    chat.remove_member(&hidden, grace).await.unwrap();
+    chat.remove_member(&hidden, &grace).await.unwrap();
     let listed = inbox.notifications("grace", 10).await.unwrap();
-    assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [second.id]);
+    assert_eq!(listed.iter().map(|n| n.id).collect::<Vec<_>>(), [seen.id]);
     assert_eq!(inbox.latest("grace").await.unwrap(), secret.id);
-    assert_topic(inbox, second.id, &[]).await;
+    assert_topic(inbox, seen.id, &[]).await;
 }
 
 /// A message naming more accounts than `NOTIFIED_AT_MOST` notifies the first 50 it names
 /// (a name without an account takes no place), each once, numbered after their own topic's
 /// last event; deleting it takes every one back.
-pub async fn a_message_notifies_the_first_fifty_accounts_it_names(
-    chat: &dyn ChatStore,
-    inbox: &dyn InboxStore,
-    accounts: &dyn AccountStore,
-    ada: &Account,
-) {
+pub async fn a_message_notifies_the_first_fifty_accounts_it_names(stores: &Stores) {
+    let (ada, _) = ada_and_grace(stores).await;
+    let (chat, inbox, accounts) = (&*stores.chat, &*stores.inbox, &*stores.accounts);
     let slug = RoomSlug::parse("crowd").unwrap();
     let title = RoomTitle::parse("Crowd").unwrap();
-    chat.create_room(&slug, &title, false, ada).await.unwrap();
+    chat.create_room(&slug, &title, false, &ada).await.unwrap();
     let mut names = vec!["ghost".to_owned()];
     for fan in (1..=60).rev() {
         let name = format!("fan{fan:02}");
@@ -139,7 +195,7 @@ pub async fn a_message_notifies_the_first_fifty_accounts_it_names(
         whom.sort();
         whom
     };
-    let first = post(chat, &slug, ada, "a crowd", &named).await;
+    let first = post(chat, &slug, &ada, "a crowd", &named).await;
     let mut expected: Vec<(String, i64)> = (11..=60).map(|fan| (format!("fan{fan}"), 0)).collect();
     assert_eq!(
         whom(&first),
@@ -151,13 +207,15 @@ pub async fn a_message_notifies_the_first_fifty_accounts_it_names(
         assert_eq!(cursor, notified.notification.id);
     }
 
-    let again = post(chat, &slug, ada, "again", &named).await;
+    let again = post(chat, &slug, &ada, "again", &named).await;
     for (fan, after) in &mut expected {
         let earlier = first.notified.iter().find(|n| &n.username == fan).unwrap();
         *after = earlier.notification.id;
     }
     assert_eq!(whom(&again), expected, "each after their own last event");
-    let deleted = chat.delete_message(&slug, again.message.id, ada).await;
+    let deleted = chat
+        .delete_message(&slug, again.message.id, &ada, DeleteAs::Member)
+        .await;
     let (_, mut withdrawn) = deleted.unwrap().made;
     withdrawn.sort();
     let fans: Vec<String> = expected.into_iter().map(|(fan, _)| fan).collect();

@@ -1,53 +1,43 @@
-//! Accounts and sessions in the app's SQLite database.
-
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+//! Accounts and sessions in the app's database, SQLite or PostgreSQL (migrated by the app
+//! at start).
 
 use async_trait::async_trait;
-use sqlx::SqlitePool;
 
 use super::rows::AccountRow;
 use super::{AccountStore, AccountStoreError};
 use crate::accounts::domain::{Account, Username};
 use crate::accounts::token::TokenHash;
+use crate::sql::{Sql, query};
 
-/// Accounts and sessions in a SQLite database (migrated by the app at start).
+/// Accounts and sessions in the app's database.
 #[derive(Clone, Debug)]
-pub struct SqliteAccountStore {
-    pool: SqlitePool,
-    /// SQL statements sent, for `/metrics`.
-    queries: Arc<AtomicU64>,
+pub struct SqlAccountStore {
+    sql: Sql,
 }
 
-impl SqliteAccountStore {
-    /// A store on `pool`, counting each statement it sends in `queries`.
-    pub fn new(pool: SqlitePool, queries: Arc<AtomicU64>) -> Self {
-        Self { pool, queries }
-    }
-
-    /// The pool, counting the statement about to be sent on it.
-    fn query(&self) -> &SqlitePool {
-        self.queries.fetch_add(1, Ordering::Relaxed);
-        &self.pool
+impl SqlAccountStore {
+    /// A store on `sql`.
+    pub fn new(sql: Sql) -> Self {
+        Self { sql }
     }
 }
 
 #[async_trait]
-impl AccountStore for SqliteAccountStore {
+impl AccountStore for SqlAccountStore {
     async fn create_account(
         &self,
         username: &Username,
         password_hash: &str,
         now: i64,
     ) -> Result<Account, AccountStoreError> {
-        let row: AccountRow = sqlx::query_as(
-            "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3)
+        let row: AccountRow = query(
+            "INSERT INTO users (username, password_hash, created_at) VALUES ($1, $2, $3)
              RETURNING id, username",
         )
         .bind(username.as_str())
         .bind(password_hash)
         .bind(now)
-        .fetch_one(self.query())
+        .one(&self.sql)
         .await
         .map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -63,19 +53,18 @@ impl AccountStore for SqliteAccountStore {
         username: &Username,
     ) -> Result<Option<(Account, String)>, AccountStoreError> {
         let row: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, username, password_hash FROM users WHERE username = ?1")
+            query("SELECT id, username, password_hash FROM users WHERE username = $1")
                 .bind(username.as_str())
-                .fetch_optional(self.query())
+                .optional(&self.sql)
                 .await?;
         Ok(row.map(|(id, username, hash)| (Account { id, username }, hash)))
     }
 
     async fn account(&self, username: &Username) -> Result<Option<Account>, AccountStoreError> {
-        let row: Option<AccountRow> =
-            sqlx::query_as("SELECT id, username FROM users WHERE username = ?1")
-                .bind(username.as_str())
-                .fetch_optional(self.query())
-                .await?;
+        let row: Option<AccountRow> = query("SELECT id, username FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .optional(&self.sql)
+            .await?;
         Ok(row.map(Into::into))
     }
 
@@ -86,15 +75,15 @@ impl AccountStore for SqliteAccountStore {
         now: i64,
         expires_at: i64,
     ) -> Result<(), AccountStoreError> {
-        sqlx::query(
+        query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(&token[..])
         .bind(account.id)
         .bind(now)
         .bind(expires_at)
-        .execute(self.query())
+        .execute(&self.sql)
         .await?;
         Ok(())
     }
@@ -104,13 +93,13 @@ impl AccountStore for SqliteAccountStore {
         token: &TokenHash,
         now: i64,
     ) -> Result<Option<(Account, i64)>, AccountStoreError> {
-        let row: Option<(i64, String, i64)> = sqlx::query_as(
+        let row: Option<(i64, String, i64)> = query(
             "SELECT u.id, u.username, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(&token[..])
         .bind(now)
-        .fetch_optional(self.query())
+        .optional(&self.sql)
         .await?;
         Ok(row.map(|(id, username, expires_at)| (Account { id, username }, expires_at)))
     }
@@ -120,34 +109,34 @@ impl AccountStore for SqliteAccountStore {
         token: &TokenHash,
         expires_at: i64,
     ) -> Result<bool, AccountStoreError> {
-        let updated = sqlx::query("UPDATE sessions SET expires_at = ?2 WHERE token_hash = ?1")
+        let updated = query("UPDATE sessions SET expires_at = $2 WHERE token_hash = $1")
             .bind(&token[..])
             .bind(expires_at)
-            .execute(self.query())
+            .execute(&self.sql)
             .await?;
-        Ok(updated.rows_affected() > 0)
+        Ok(updated > 0)
     }
 
     async fn key(&self, name: &str, fresh: &[u8]) -> Result<Vec<u8>, AccountStoreError> {
-        sqlx::query(
-            "INSERT INTO server_keys (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        query(
+            "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
         .bind(name)
         .bind(fresh)
-        .execute(self.query())
+        .execute(&self.sql)
         .await?;
-        let (value,): (Vec<u8>,) = sqlx::query_as("SELECT value FROM server_keys WHERE name = ?1")
+        let (value,): (Vec<u8>,) = query("SELECT value FROM server_keys WHERE name = $1")
             .bind(name)
-            .fetch_one(self.query())
+            .one(&self.sql)
             .await?;
         Ok(value)
     }
 
     async fn delete_session(&self, token: &TokenHash) -> Result<bool, AccountStoreError> {
-        let deleted = sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
+        let deleted = query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(&token[..])
-            .execute(self.query())
+            .execute(&self.sql)
             .await?;
-        Ok(deleted.rows_affected() > 0)
+        Ok(deleted > 0)
     }
 }
