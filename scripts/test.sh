@@ -40,6 +40,8 @@ fi
   export MURMUR_LIMIT_SIGN_UPS_PER_ADDRESS=off MURMUR_LIMIT_SIGN_INS_PER_ADDRESS=off
   # The comment-thread specs serve an article on localhost:4173 (4174 is not listed).
   export MURMUR_EMBED_ORIGINS=http://localhost:4173
+  # The moderator of every thread in the comment-thread specs.
+  export MURMUR_ADMINS=e2e-moderator
   E2E_DATA="$(mktemp -d)"
   DATABASE_URL="sqlite://$E2E_DATA/murmur.db" "${CARGO_TARGET_DIR:-$ROOT/target}/release/murmur" &
   SERVER=$!

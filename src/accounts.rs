@@ -32,7 +32,7 @@ pub use admins::Admins;
 #[cfg(feature = "ssr")]
 pub use caller::{Caller, Identify, caller, identify};
 #[cfg(feature = "ssr")]
-pub use cookies::{SESSION_COOKIE, cookie, session_cookie};
+pub use cookies::{Holder, SESSION_COOKIE, cookie, session_cookie};
 pub use pages::{SignInPage, SignUpPage, UserMenu};
 #[cfg(feature = "ssr")]
 pub use token::SessionToken;
@@ -60,17 +60,21 @@ pub fn signed_in() -> Option<Account> {
 }
 
 /// Gives the browser the new session's cookie (and its device cookie) and sends it on to
-/// `next`: the end of a sign-up or sign-in form. Answers the username.
+/// `next`: the end of a sign-up or sign-in form. A form that goes on to a thread's frame
+/// signs that frame in, with the frame's cookie (and no device cookie: a frame can't keep
+/// Murmur's own). Answers the username.
 #[cfg(feature = "ssr")]
 fn start_session(caller: &Caller, started: service::Started, next: Option<&str>) -> String {
     use axum::http::header::SET_COOKIE;
-    let session = session_cookie(Some(&started.token), caller.https);
+    let next = local_path(next);
+    let holder = Holder::going_to(next);
+    let session = session_cookie(holder, Some(&started.token), caller.https);
     crate::api::set_header(SET_COOKIE, session);
-    crate::api::set_header(
-        SET_COOKIE,
-        cookies::device_cookie(&started.device, caller.https),
-    );
-    leptos_axum::redirect(local_path(next));
+    if holder == Holder::Site {
+        let device = cookies::device_cookie(&started.device, caller.https);
+        crate::api::set_header(SET_COOKIE, device);
+    }
+    leptos_axum::redirect(next);
     started.account.username
 }
 

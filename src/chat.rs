@@ -41,6 +41,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod thread;
+mod thread_forms;
 mod thread_page;
 #[cfg(feature = "ssr")]
 mod thread_url;

@@ -3,7 +3,7 @@
 import { type Frame, type Page, expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { signUp, unique } from './server';
+import { PASSWORD, signUp, unique } from './server';
 
 /** MURMUR_EMBED_ORIGINS lists this one (scripts/test.sh); the other origin is not listed. */
 const ALLOWED_PORT = 4173;
@@ -34,6 +34,27 @@ async function thread(page: Page): Promise<Frame> {
   await frame.waitForLoadState();
   return frame;
 }
+
+/** Waits until the frame is hydrated and its stream is open. */
+async function frameLive(frame: Frame) {
+  await expect(frame.getByRole('status')).toHaveText('live');
+}
+
+/** The comment that shows `text` in `frame`. */
+function comment(frame: Frame, text: string | RegExp) {
+  return frame.getByRole('list', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });
+}
+
+/** Signs `frame` in (or up, as a new account) with its own form, and waits for it. */
+async function signInHere(frame: Frame, username: string, button: 'Sign in' | 'Create an account') {
+  await frame.getByLabel('Username').fill(username);
+  await frame.getByLabel('Password').fill(PASSWORD);
+  await frame.getByRole('button', { name: button }).click();
+  await expect(frame.getByText(`Commenting as ${username}`)).toBeVisible();
+}
+
+/** MURMUR_ADMINS names this account (scripts/test.sh): it moderates every thread. */
+const MODERATOR = 'e2e-moderator';
 
 let allowed: Server;
 let other: Server;
@@ -101,4 +122,76 @@ test('a site not in the list gets no thread and no CORS answer', async ({ page, 
     }
   }, baseURL!);
   expect(answer).toBe('refused');
+});
+
+test('readers sign up inside the frame, comment, edit and delete, and a moderator deletes any, with third-party cookies blocked', async ({ browser, request }) => {
+  test.setTimeout(120_000);
+  const url = `http://localhost:${ALLOWED_PORT}/posts/${unique('signed')}`;
+  const [writer, reader, away, moderator] = await Promise.all(
+    [1, 2, 3, 4].map(async () => (await browser.newContext()).newPage()),
+  );
+  await Promise.all([writer, reader].map((page) => page.goto(url)));
+  const [writing, reading] = await Promise.all([thread(writer), thread(reader)]);
+  // This browser keeps no third-party cookie in the frame: the frame's session does without.
+  const kept = await writing.evaluate(() => {
+    document.cookie = 'probe=1; SameSite=None; Secure; Path=/';
+    return document.cookie.includes('probe=1');
+  });
+  expect(kept).toBe(false);
+  await expect(writing.getByRole('heading', { name: 'Sign in to comment' })).toBeVisible();
+
+  // A new account, made in the frame; its first comment makes the thread, which the
+  // reader's frame was waiting for.
+  const name = unique('writer');
+  await signInHere(writing, name, 'Create an account');
+  await writing.getByLabel('Your comment').fill('First, from the frame');
+  await writing.getByRole('button', { name: 'Comment' }).click();
+  await expect(comment(writing, 'First, from the frame')).toBeVisible();
+  await expect(comment(reading, 'First, from the frame')).toBeVisible();
+  await expect(reading.getByRole('heading', { name: '1 comment' })).toBeVisible();
+
+  // A third reader goes offline; comments made meanwhile reach it when it is back.
+  await away.goto(url);
+  const awayFrame = await thread(away);
+  await frameLive(awayFrame);
+  await away.context().setOffline(true);
+
+  await frameLive(writing);
+  const composer = writing.getByRole('textbox', { name: 'Message' });
+  await composer.fill('Second, typed live');
+  await composer.press('Enter');
+  await expect(comment(reading, 'Second, typed live')).toBeVisible();
+  await expect(reading.getByRole('heading', { name: '2 comments' })).toBeVisible();
+  await away.context().setOffline(false);
+  await expect(comment(awayFrame, 'Second, typed live')).toBeVisible();
+  await expect(awayFrame.getByRole('heading', { name: '2 comments' })).toBeVisible();
+
+  // Its author edits and deletes it; both reach the others live.
+  await comment(writing, 'Second, typed live').getByTitle('Message actions').click();
+  await comment(writing, 'Second, typed live').getByRole('link', { name: 'Edit message' }).click();
+  const edit = writing.getByRole('textbox', { name: 'Edit message' });
+  await edit.fill('Second, edited');
+  await edit.press('Enter');
+  await expect(comment(reading, 'Second, edited')).toContainText('(edited)');
+  await comment(writing, 'Second, edited').getByTitle('Message actions').click();
+  await comment(writing, 'Second, edited').getByRole('button', { name: 'Delete message' }).click();
+  await expect(comment(reading, 'Second, edited')).toHaveCount(0);
+  await expect(reading.getByRole('heading', { name: '1 comment' })).toBeVisible();
+
+  // The moderator deletes someone else's comment.
+  const made = await request.post('/api/accounts', { data: { username: MODERATOR, password: PASSWORD } });
+  expect([201, 409]).toContain(made.status());
+  await moderator.goto(url);
+  const moderating = await thread(moderator);
+  await signInHere(moderating, MODERATOR, 'Sign in');
+  await frameLive(moderating);
+  await comment(moderating, 'First, from the frame').getByTitle('Message actions').click();
+  await comment(moderating, 'First, from the frame').getByRole('button', { name: 'Delete message' }).click();
+  await expect(comment(reading, 'First, from the frame')).toHaveCount(0);
+  await expect(reading.getByRole('heading', { name: '0 comments' })).toBeVisible();
+
+  // Signing out of the frame leaves it signed out.
+  await writing.getByRole('button', { name: 'Sign out' }).click();
+  await expect(writing.getByRole('heading', { name: 'Sign in to comment' })).toBeVisible();
+  await Promise.all([writer, reader, away, moderator].map((page) => page.context().close()));
 });

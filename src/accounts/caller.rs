@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::cookies::{DEVICE_COOKIE, SESSION_COOKIE, cookie, name, session_cookie, sets_session};
+use super::cookies::{
+    DEVICE_COOKIE, Holder, cookie, name, session_cookie, session_in, sets_session,
+};
 use super::domain::Account;
 use super::service::AccountService;
 use super::token::{SessionToken, to_hex};
@@ -29,6 +31,8 @@ pub struct Caller {
     pub token: Option<SessionToken>,
     /// Whether the token came as `Authorization: Bearer` (not ambient, so no CSRF check).
     pub bearer: bool,
+    /// Whose cookie carried the token (Murmur's own pages', or a thread frame's).
+    pub holder: Holder,
     /// Whether this request moved the session's expiry forward (so a cookie is sent again
     /// with the new expiry).
     pub renewed: bool,
@@ -96,12 +100,10 @@ impl Caller {
         let addr = proxies.client(peer.ip(), (!forwarded.is_empty()).then_some(&forwarded));
         let https = proxies.is_trusted(peer.ip())
             && text(header::HeaderName::from_static("x-forwarded-proto")) == Some("https");
-        let (token, bearer) = match bearer(headers) {
-            Some(token) => (token, true),
-            None => (
-                cookie(headers, &name(SESSION_COOKIE, https)).and_then(SessionToken::parse),
-                false,
-            ),
+        let (token, bearer, holder) = match (bearer(headers), session_in(headers, https)) {
+            (Some(token), _) => (token, true, Holder::Site),
+            (None, Some((token, holder))) => (SessionToken::parse(token), false, holder),
+            (None, None) => (None, false, Holder::Site),
         };
         let device = cookie(headers, &name(DEVICE_COOKIE, https)).map(str::to_owned);
         let signed_in = match &token {
@@ -112,6 +114,7 @@ impl Caller {
             account: signed_in.as_ref().map(|s| s.account.clone()),
             token,
             bearer,
+            holder,
             renewed: signed_in.as_ref().is_some_and(|s| s.renewed),
             expires_at: signed_in.map(|s| s.expires_at),
             device,
@@ -176,16 +179,16 @@ pub async fn identify(
             caller
                 .token
                 .as_ref()
-                .map(|token| session_cookie(Some(token), caller.https))
+                .map(|token| session_cookie(caller.holder, Some(token), caller.https))
         })
         .flatten();
-    let https = caller.https;
+    let (https, holder) = (caller.https, caller.holder);
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     // A handler that set the session cookie (signing in or out) has the last word: the
     // renewal of the session the request came with would bring that one back.
     if let Some(cookie) = renewed_cookie
-        && !sets_session(response.headers(), https)
+        && !sets_session(response.headers(), holder, https)
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::caller::Caller;
-use super::cookies::{device_cookie, session_cookie};
+use super::cookies::{Holder, device_cookie, session_cookie};
 use super::service::{AccountService, Started};
 use crate::api::ApiJson;
 use crate::error::AppError;
@@ -70,7 +70,7 @@ fn cookies(
     AppendHeaders([
         (
             header::SET_COOKIE,
-            session_cookie(Some(&started.token), https),
+            session_cookie(Holder::Site, Some(&started.token), https),
         ),
         (header::SET_COOKIE, device_cookie(&started.device, https)),
     ])
@@ -84,7 +84,7 @@ async fn sign_out(
     if let Some(token) = &caller.token {
         accounts.sign_out(token).await?;
     }
-    let cookie = session_cookie(None, caller.https);
+    let cookie = session_cookie(caller.holder, None, caller.https);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 

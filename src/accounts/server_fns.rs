@@ -45,19 +45,19 @@ pub async fn sign_in(
     ))
 }
 
-/// Ends this browser's session and goes to the front page.
+/// Ends this browser's session (or, from a thread's frame, the frame's) and goes on to
+/// `next` (default `/`).
 #[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), crate::error::AppError> {
-    use crate::accounts::{accounts, caller, session_cookie};
+pub async fn sign_out(next: Option<String>) -> Result<(), crate::error::AppError> {
+    use crate::accounts::{Holder, accounts, caller, local_path, session_cookie};
     use crate::api::{fail, set_header};
     let caller = caller().map_err(fail)?;
     if let Some(token) = &caller.token {
         accounts().sign_out(token).await.map_err(fail)?;
     }
-    set_header(
-        axum::http::header::SET_COOKIE,
-        session_cookie(None, caller.https),
-    );
-    leptos_axum::redirect("/");
+    let next = local_path(next.as_deref());
+    let ended = session_cookie(Holder::going_to(next), None, caller.https);
+    set_header(axum::http::header::SET_COOKIE, ended);
+    leptos_axum::redirect(next);
     Ok(())
 }

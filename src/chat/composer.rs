@@ -16,19 +16,22 @@ use super::server_fns::{self, PostMessage};
 use crate::fetch::{call, submit};
 
 /// The form under a room's messages, posting as `me`; `error` is a refused post to show.
-/// Without an account, "Sign in to post" in its place.
+/// Without an account, "Sign in to post" in its place (if `sign_in_link`).
 #[component]
 pub fn Composer(
     slug: String,
     me: Option<String>,
     error: Option<String>,
+    sign_in_link: bool,
     #[prop(into)] on_posted: Callback<Message>,
 ) -> impl IntoView {
     let Some(me) = me else {
         let next = format!("/signin?next=/rooms/{slug}");
-        return Either::Left(view! {
-            <p class="composer sign-in-to-post"><a href=next>"Sign in to post"</a></p>
-        });
+        return Either::Left(sign_in_link.then(|| {
+            view! {
+                <p class="composer sign-in-to-post"><a href=next>"Sign in to post"</a></p>
+            }
+        }));
     };
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);

@@ -41,20 +41,30 @@ pub(super) struct ConversationSeed {
     /// The message whose edit form is open (`?edit=<id>`, without JavaScript).
     pub editing: Option<i64>,
     pub error: Option<String>,
+    /// In a thread's frame, which signs in with a form of its own: no link to Murmur's
+    /// sign-in page for a reader signed out.
+    pub in_frame: bool,
 }
 
 impl ConversationSeed {
-    /// Room `slug`'s conversation from its `latest` page, for a reader not signed in.
-    pub fn reading(slug: String, latest: Vec<Message>) -> Self {
+    /// A thread's comments (room `slug`) in its frame, from its `latest` page, for `me`
+    /// (and as a moderator of threads, or not).
+    pub fn in_frame(
+        slug: String,
+        latest: Vec<Message>,
+        me: Option<String>,
+        moderator: bool,
+    ) -> Self {
         Self {
             slug,
             latest,
-            me: None,
+            me,
             last_read: None,
             read_when_opened: true,
-            moderator: false,
+            moderator,
             editing: None,
             error: None,
+            in_frame: true,
         }
     }
 }
@@ -71,7 +81,8 @@ from_js_fields!(ConversationSeed {
     read_when_opened,
     moderator,
     editing,
-    error
+    error,
+    in_frame
 });
 
 /// The room's messages, live, and the composer.
@@ -86,6 +97,7 @@ pub(super) fn Conversation() -> impl IntoView {
         moderator,
         editing,
         error,
+        in_frame,
     } = seed();
     let editing = RwSignal::new(editing);
     // The first message by someone else after where the reader had read when they opened
@@ -225,7 +237,7 @@ pub(super) fn Conversation() -> impl IntoView {
             <NewBelow scroll/>
         </div>
         <TypingLine typists/>
-        <Composer slug=slug.clone() me error on_posted=move |message| add(vec![message], true)/>
+        <Composer slug=slug.clone() me error sign_in_link=!in_frame on_posted=move |message| add(vec![message], true)/>
     }
 }
 
@@ -269,6 +281,7 @@ mod tests {
             moderator: true,
             editing: Some(1),
             error: Some("the message is empty".into()),
+            in_frame: false,
         };
         let signed_out = ConversationSeed {
             slug: "lobby".into(),
@@ -279,8 +292,11 @@ mod tests {
             moderator: false,
             editing: None,
             error: None,
+            in_frame: false,
         };
-        for seed in [signed_in, signed_out] {
+        let framed =
+            ConversationSeed::in_frame("thread-x".into(), vec![], Some("ada".into()), true);
+        for seed in [signed_in, signed_out, framed] {
             assert_eq!(planted(&seed), Some(seed));
         }
     }

@@ -62,6 +62,7 @@ pub fn RoomPage(
                             read_when_opened: opened.is_none_or(|opened| opened.read),
                             editing: query.read_untracked().get("edit").and_then(|id| id.parse().ok()),
                             error: refused,
+                            in_frame: false,
                         });
                         let members = room.private.then(|| view! { <MembersPanel slug=slug.clone()/> });
                         view! {
@@ -95,7 +96,7 @@ pub fn RoomPage(
 /// The error of a plain form post to one of the server functions at `paths` that was
 /// refused and came back to this page with it in the URL. (Read from the context, as a
 /// `ServerAction` would, without making one per form on every render.)
-fn refused_post(paths: &[&str]) -> Option<AppError> {
+pub(super) fn refused_post(paths: &[&str]) -> Option<AppError> {
     let refused = use_context::<ServerActionError>()?;
     paths
         .contains(&refused.path())

@@ -19,11 +19,16 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, AppError> {
 }
 
 /// What the page of a thread shows: the thread under page `url` (if anyone commented there
-/// yet) and its newest comments; and `parent`, if it is a site that may embed Murmur (the
-/// frame tells it its height).
+/// yet) and its newest comments; who reads it, and whether they moderate threads; and
+/// `parent`, if it is a site that may embed Murmur (the frame tells it its height); and the
+/// frame's own address, where its forms come back to.
 #[server(endpoint = "thread_page")]
-pub async fn thread_page(url: String, parent: Option<String>) -> Result<ThreadView, AppError> {
-    use crate::{api::fail, chat::domain::Page, chat::service::chat};
+pub async fn thread_page(
+    url: String,
+    title: String,
+    parent: Option<String>,
+) -> Result<ThreadView, AppError> {
+    use crate::{accounts::caller, api::fail, chat::domain::Page, chat::service::chat};
     let chat = chat();
     let thread = match chat.thread(&url).await {
         Ok(thread) => Some(thread),
@@ -38,11 +43,22 @@ pub async fn thread_page(url: String, parent: Option<String>) -> Result<ThreadVi
         None => Vec::new(),
     };
     let parent = parent.filter(|origin| chat.may_embed(origin));
+    let account = caller().map_err(fail)?.account;
+    let path = "/embed/thread?";
+    let mut back = form_urlencoded::Serializer::for_suffix(String::from(path), path.len());
+    back.append_pair("url", &url).append_pair("title", &title);
+    if let Some(parent) = &parent {
+        back.append_pair("parent", parent);
+    }
     Ok(ThreadView {
+        back: back.finish(),
         url,
+        title,
         thread,
         latest,
         parent,
+        moderator: account.as_ref().is_some_and(|a| chat.moderates_threads(a)),
+        me: account.map(|account| account.username),
     })
 }
 
@@ -50,9 +66,28 @@ pub async fn thread_page(url: String, parent: Option<String>) -> Result<ThreadVi
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ThreadView {
     pub url: String,
+    pub title: String,
+    pub back: String,
     pub thread: Option<Thread>,
     pub latest: Vec<Message>,
     pub parent: Option<String>,
+    pub me: Option<String>,
+    pub moderator: bool,
+}
+
+/// The first comment under page `url`: makes its thread (titled `title`) and posts `body`
+/// there. A plain form post goes back to the page it came from (the thread's frame).
+#[server(endpoint = "start_thread")]
+pub async fn start_thread(url: String, title: String, body: String) -> Result<Message, AppError> {
+    use crate::{accounts::caller, api::fail, chat::domain::MessageBody, chat::service::chat};
+    let caller = caller().map_err(fail)?;
+    let author = caller.account().map_err(fail)?;
+    MessageBody::parse(&body).map_err(fail)?;
+    let chat = chat();
+    let (thread, _) = chat.open_thread(author, &url, &title).await.map_err(fail)?;
+    chat.post_message(author, &thread.room, &body)
+        .await
+        .map_err(fail)
 }
 
 /// Every comment thread, most recently active first.

@@ -1,72 +1,116 @@
 //! `/embed/thread?url=…`: the comments under one page of another site, made to sit in a
 //! frame on that page (`public/embed.js` puts it there). Its comments are its room's
 //! conversation — oldest first, live, resuming without loss — under a header with their
-//! count (live too). The frame tells the page it sits in its height, so it grows with its comments;
-//! before anyone comments, it waits for the thread to be made.
+//! count (live too). Readers sign in, comment, edit and delete inside the frame (see
+//! `thread_forms.rs`); the first comment makes the thread, and until then the page waits
+//! for it. The frame tells the page it sits in its height, so it grows with its comments.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::Serialize;
 
 use super::conversation::{Conversation, ConversationSeed};
-use super::server_fns::thread_page;
+use super::room::refused_post;
+use super::server_fns::{PostMessage, StartThread, ThreadView, thread_page};
 use super::thread::Thread;
+use super::thread_forms::{FirstComment, SignInHere, SignedIn};
 use super::timeline::RoomChange;
 use super::{THREADS_TOPIC, room_topic};
+use crate::accounts::server_fns::{SignIn, SignUp};
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, Json, field, from_js_fields};
-use crate::live::{LiveStatus, use_live, use_live_status};
+use crate::live::{LiveIndicator, LiveStatus, use_live, use_live_status};
 
-/// The thread under the page the query names (`url`), for the frame of `parent`.
+/// The thread under the page the query names (`url`, titled `title`), for the frame of
+/// `parent`.
 #[component]
 pub fn ThreadPage() -> impl IntoView {
     let query = use_query_map();
-    let asked = move || {
-        let query = query.read();
-        (query.get("url").unwrap_or_default(), query.get("parent"))
-    };
-    let (url, parent) = asked();
-    let view = thread_page(url, parent);
+    let asked = move |name: &str| query.read_untracked().get(name);
+    let view = thread_page(
+        asked("url").unwrap_or_default(),
+        asked("title").unwrap_or_default(),
+        asked("parent"),
+    );
+    // With JavaScript off (or before it runs), a refused form comes back with its error.
+    let refused = refused_post(&[
+        SignIn::PATH,
+        SignUp::PATH,
+        StartThread::PATH,
+        PostMessage::PATH,
+    ])
+    .map(|error| error.to_string());
     view! {
         {Suspend::new(async move {
             match view.await {
-                Ok(view) => {
-                    let frame = view.parent.map(|parent| view! {
-                        {plant(FrameSeed { parent })}
-                        <FrameHeight/>
-                    });
-                    let comments = match view.thread {
-                        Some(thread) => view! {
-                            {plant(CountSeed {
-                                url: view.url,
-                                room: thread.room.clone(),
-                                count: thread.count.unwrap_or_default(),
-                                seen: view.latest.last().map_or(0, |newest| newest.id),
-                            })}
-                            <ThreadCount/>
-                            {plant(ConversationSeed::reading(thread.room, view.latest))}
-                            <Conversation/>
-                        }.into_any(),
-                        None => view! {
-                            <h1 class="thread-count">{comment_count(0)}</h1>
-                            <p class="muted">"No comments yet."</p>
-                            {plant(AwaitSeed { url: view.url })}
-                            <AwaitThread/>
-                        }.into_any(),
-                    };
-                    view! {
-                        <Title text="Comments"/>
-                        <main class="thread">{comments}</main>
-                        {frame}
-                    }.into_any()
-                }
+                Ok(view) => thread_view(view, refused).into_any(),
                 Err(error) => view! {
                     <main class="thread"><p class="error" role="alert">{error.to_string()}</p></main>
                 }.into_any(),
             }
         })}
+    }
+}
+
+/// The thread's page from what the server read, with `refused`, a form's error, if any.
+fn thread_view(view: ThreadView, refused: Option<String>) -> impl IntoView {
+    let ThreadView {
+        url,
+        title,
+        back,
+        thread,
+        latest,
+        parent,
+        me,
+        moderator,
+    } = view;
+    let frame = parent.map(|parent| {
+        view! {
+            {plant(FrameSeed { parent })}
+            <FrameHeight/>
+        }
+    });
+    let scope = me.clone().unwrap_or_default();
+    let account = match me.clone() {
+        Some(me) => view! { <SignedIn me back/> }.into_any(),
+        None => view! { <SignInHere back error=refused.clone()/> }.into_any(),
+    };
+    let comments = match thread {
+        Some(thread) => view! {
+            {plant(CountSeed {
+                url,
+                room: thread.room.clone(),
+                count: thread.count.unwrap_or_default(),
+                seen: latest.last().map_or(0, |newest| newest.id),
+            })}
+            <ThreadCount/>
+            {plant(ConversationSeed::in_frame(thread.room, latest, me, moderator))}
+            <Conversation/>
+        }
+        .into_any(),
+        None => {
+            let first = me.is_some().then(|| {
+                view! {
+                    <FirstComment url=url.clone() title error=refused/>
+                }
+            });
+            view! {
+                <h1 class="thread-count">{comment_count(0)}</h1>
+                <p class="muted">"No comments yet."</p>
+                {first}
+                {plant(AwaitSeed { url })}
+                <AwaitThread/>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <Title text="Comments"/>
+        <main class="thread"><LiveIndicator scope/>{comments}{account}</main>
+        {frame}
     }
 }
 

@@ -87,7 +87,12 @@ impl ChatService {
 
     /// Whether `by` moderates room `room`: it is a thread, and they are an admin.
     pub(super) fn moderates(&self, by: &Account, room: &RoomSummary) -> bool {
-        room.thread.is_some() && self.threads.moderators.include(by)
+        room.thread.is_some() && self.moderates_threads(by)
+    }
+
+    /// Whether `by` moderates every thread (is an admin).
+    pub fn moderates_threads(&self, by: &Account) -> bool {
+        self.threads.moderators.include(by)
     }
 }
 

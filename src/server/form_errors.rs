@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::cookie;
+use crate::accounts::{Holder, cookie};
 
 /// The cookie that vouches for the error a redirect put in the URL.
 const COOKIE: &str = "murmur_form_error";
@@ -19,6 +19,7 @@ const PARAM: &str = "__err";
 
 /// Middleware: leaves a page only the form errors this browser was sent with.
 pub async fn vouch_for_form_errors(mut request: Request, next: Next) -> Response {
+    let here = Holder::going_to(request.uri().path());
     let carried = error_in(request.uri().query()).map(|error| hash(&error));
     let vouched = carried
         .as_ref()
@@ -27,18 +28,23 @@ pub async fn vouch_for_form_errors(mut request: Request, next: Next) -> Response
         *request.uri_mut() = without_error(request.uri());
     }
     let mut response = next.run(request).await;
-    let sent = response
+    let location = response
         .headers()
         .get(header::LOCATION)
         .and_then(|location| location.to_str().ok())
-        .and_then(|location| error_in(location.split_once('?').map(|(_, query)| query)));
+        .and_then(|location| location.parse::<Uri>().ok());
+    let sent = location.as_ref().and_then(|to| error_in(to.query()));
     let set = match (sent, vouched) {
         (Some(error), _) => Some(format!("{COOKIE}={}; Max-Age=60", hash(&error))),
         (None, true) => Some(format!("{COOKIE}=; Max-Age=0")),
         (None, false) => None,
     };
     if let Some(set) = set {
-        let value = format!("{set}; Path=/; HttpOnly; SameSite=Lax");
+        // A thread's frame keeps only a frame's cookie (see `accounts::Holder`).
+        let holder = location
+            .as_ref()
+            .map_or(here, |to| Holder::going_to(to.path()));
+        let value = format!("{set}; {}", holder.attributes(false));
         let value = HeaderValue::from_str(&value).expect("a hash is plain ASCII");
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -14,6 +14,7 @@ mod export_rules;
 mod exports;
 mod faults;
 mod follower;
+mod frame_sign_in;
 mod hardening;
 mod helpers;
 mod lockout;

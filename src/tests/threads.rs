@@ -8,10 +8,10 @@ use murmur::protect::EmbedOrigins;
 
 use super::helpers::{TestApp, spawn_app_with};
 
-const BLOG: &str = "http://blog.example:4000";
-const POST: &str = "http://blog.example:4000/posts/1";
+pub(super) const BLOG: &str = "http://blog.example:4000";
+pub(super) const POST: &str = "http://blog.example:4000/posts/1";
 
-async fn spawn_app_with_threads() -> TestApp {
+pub(super) async fn spawn_app_with_threads() -> TestApp {
     spawn_app_with(|config| {
         config.embed_origins = EmbedOrigins::parse(BLOG).unwrap();
         config.admins = Admins::parse("moderator").unwrap();
@@ -29,7 +29,7 @@ async fn open_thread(app: &TestApp, who: &str, page: &Value) -> (u16, Value) {
 }
 
 /// `GET /api/threads?url=<page>`.
-async fn find_thread(app: &TestApp, page: &str) -> (u16, Value) {
+pub(super) async fn find_thread(app: &TestApp, page: &str) -> (u16, Value) {
     let query: String = form_urlencoded::Serializer::new(String::new())
         .append_pair("url", page)
         .finish();
