@@ -3,24 +3,28 @@
 import { type Frame, type Page, expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { PASSWORD, signUp, unique } from './server';
+import { PASSWORD, expectLive, signUp, unique } from './server';
 
 /** MURMUR_EMBED_ORIGINS lists this one (scripts/test.sh); the other origin is not listed. */
 const ALLOWED_PORT = 4173;
 const OTHER_PORT = 4174;
 
-function article(murmur: string): string {
+/** The article at `page`, with the snippet and, inside it, the link a reader without
+ * JavaScript follows instead. */
+function article(murmur: string, page: string): string {
+  const thread = `${murmur}/embed/thread?url=${encodeURIComponent(page)}`;
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Hello, comments</title></head>
 <body><main><h1>Hello, comments</h1><p>An article worth talking about.</p>
-<div data-murmur-thread></div>
+<div data-murmur-thread><a href="${thread}">Comments</a></div>
 <script async src="${murmur}/embed.js"></script></main></body></html>`;
 }
 
 /** A static site on localhost:`port` whose every page is the article. */
 async function site(port: number, murmur: string): Promise<Server> {
-  const server = createServer((_, response) => {
+  const server = createServer((request, response) => {
+    const page = `http://localhost:${port}${new URL(request.url!, 'http://localhost').pathname}`;
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(article(murmur));
+    response.end(article(murmur, page));
   });
   await new Promise<void>((resolve) => server.listen(port, 'localhost', resolve));
   return server;
@@ -194,4 +198,35 @@ test('readers sign up inside the frame, comment, edit and delete, and a moderato
   await writing.getByRole('button', { name: 'Sign out' }).click();
   await expect(writing.getByRole('heading', { name: 'Sign in to comment' })).toBeVisible();
   await Promise.all([writer, reader, away, moderator].map((page) => page.context().close()));
+});
+
+test('without JavaScript the article links to its thread, which shows the comments', async ({ browser, request }) => {
+  const url = `http://localhost:${ALLOWED_PORT}/posts/${unique('nojs')}`;
+  await signUp(request);
+  const made = await request.post('/api/threads', { data: { url, title: 'Read without script' } });
+  const { room } = await made.json();
+  await request.post(`/api/rooms/${room}/messages`, { data: { body: 'Readable without script' } });
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(url);
+  await expect(page.locator('iframe')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Comments' }).click();
+  await expect(page.getByText('Readable without script')).toBeVisible();
+  await expect(page.getByRole('heading', { name: '1 comment' })).toBeVisible();
+  await context.close();
+});
+
+test('the threads page lists every thread live, most recently active first', async ({ page, request }) => {
+  await signUp(request);
+  await page.goto('/threads');
+  await expectLive(page);
+  const url = `http://localhost:${ALLOWED_PORT}/posts/${unique('listed')}`;
+  const made = await request.post('/api/threads', { data: { url, title: 'Listed live' } });
+  const { room } = await made.json();
+  await request.post(`/api/rooms/${room}/messages`, { data: { body: 'one' } });
+  const newest = page.getByRole('list', { name: 'Threads' }).getByRole('listitem').first();
+  await expect(newest).toContainText('Listed live');
+  await expect(newest).toContainText('1 comment');
+  await request.post(`/api/rooms/${room}/messages`, { data: { body: 'two' } });
+  await expect(newest).toContainText('2 comments');
 });
