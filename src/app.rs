@@ -13,6 +13,14 @@ use crate::exports::status::Exports;
 use crate::inbox::Inbox;
 use crate::live::{LiveIndicator, provide_live};
 
+/// Leptos starts hydrating islands once the page is first idle (`requestIdleCallback`), and
+/// Chromium may never give a frame under another site idle time (a comment thread's, seen
+/// in about one load in three): in a frame, idle callbacks get a deadline.
+const IDLE_IN_FRAMES: &str = "if (window.top !== window && window.requestIdleCallback) { \
+    const idle = window.requestIdleCallback.bind(window); \
+    window.requestIdleCallback = (callback, options) => \
+        idle(callback, Object.assign({ timeout: 200 }, options)); }";
+
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -23,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Murmur: chat rooms that update live."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script inner_html=IDLE_IN_FRAMES></script>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>

@@ -79,15 +79,11 @@ pub struct ThreadView {
 /// there. A plain form post goes back to the page it came from (the thread's frame).
 #[server(endpoint = "start_thread")]
 pub async fn start_thread(url: String, title: String, body: String) -> Result<Message, AppError> {
-    use crate::{accounts::caller, api::fail, chat::domain::MessageBody, chat::service::chat};
+    use crate::{accounts::caller, api::fail, chat::service::chat};
     let caller = caller().map_err(fail)?;
     let author = caller.account().map_err(fail)?;
-    MessageBody::parse(&body).map_err(fail)?;
-    let chat = chat();
-    let (thread, _) = chat.open_thread(author, &url, &title).await.map_err(fail)?;
-    chat.post_message(author, &thread.room, &body)
-        .await
-        .map_err(fail)
+    let started = chat().start_thread(author, &url, &title, &body).await;
+    started.map_err(fail)
 }
 
 /// Every comment thread, most recently active first.

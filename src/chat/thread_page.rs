@@ -261,8 +261,14 @@ impl FromJs for Made {
 #[island]
 fn AwaitThread() -> impl IntoView {
     let AwaitSeed { url } = seed();
-    let show = || {
-        let _ = window().location().reload();
+    // A form sent from this page (the first comment) brings the thread with it: a reload
+    // meanwhile would cut that navigation off.
+    let leaving = StoredValue::new(false);
+    let _ = window_event_listener(leptos::ev::submit, move |_| leaving.set_value(true));
+    let show = move || {
+        if !leaving.get_value() {
+            let _ = window().location().reload();
+        }
     };
     let threads = use_live(|| THREADS_TOPIC.to_owned());
     let page = url.clone();

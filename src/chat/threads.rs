@@ -6,7 +6,7 @@
 use getrandom::fill;
 
 use super::THREADS_TOPIC;
-use super::domain::{MAX_TITLE_CHARS, RoomSlug, RoomSummary, RoomTitle};
+use super::domain::{MAX_TITLE_CHARS, Message, MessageBody, RoomSlug, RoomSummary, RoomTitle};
 use super::events::event;
 use super::service::ChatService;
 use super::thread::Thread;
@@ -54,6 +54,34 @@ impl ChatService {
             self.bus.publish(thread_event(&room));
         }
         Ok((thread(&room, None), created))
+    }
+
+    /// The first comment under page `url`: its thread, made now (titled `title`) if need
+    /// be, and `body` posted there — both, even if the caller goes away between the two, so
+    /// no thread is left without the comment that made it.
+    ///
+    /// # Errors
+    /// As [`Self::open_thread`], and as posting a message.
+    pub async fn start_thread(
+        &self,
+        author: &Account,
+        url: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<Message, AppError> {
+        MessageBody::parse(body)?;
+        let chat = self.clone();
+        let (author, url, title, body) = (
+            author.clone(),
+            url.to_owned(),
+            title.to_owned(),
+            body.to_owned(),
+        );
+        let started = tokio::spawn(async move {
+            let (thread, _) = chat.open_thread(&author, &url, &title).await?;
+            chat.post_message(&author, &thread.room, &body).await
+        });
+        started.await.map_err(|_| AppError::Internal)?
     }
 
     /// The thread under page `url`, with its count of comments.
