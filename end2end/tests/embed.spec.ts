@@ -3,7 +3,7 @@
 import { type Frame, type Page, expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { PASSWORD, expectLive, signUp, unique } from './server';
+import { PASSWORD, signUp, unique } from './server';
 
 /** MURMUR_EMBED_ORIGINS lists this one (scripts/test.sh); the other origin is not listed. */
 const ALLOWED_PORT = 4173;
@@ -214,19 +214,4 @@ test('without JavaScript the article links to its thread, which shows the commen
   await expect(page.getByText('Readable without script')).toBeVisible();
   await expect(page.getByRole('heading', { name: '1 comment' })).toBeVisible();
   await context.close();
-});
-
-test('the threads page lists every thread live, most recently active first', async ({ page, request }) => {
-  await signUp(request);
-  await page.goto('/threads');
-  await expectLive(page);
-  const url = `http://localhost:${ALLOWED_PORT}/posts/${unique('listed')}`;
-  const made = await request.post('/api/threads', { data: { url, title: 'Listed live' } });
-  const { room } = await made.json();
-  await request.post(`/api/rooms/${room}/messages`, { data: { body: 'one' } });
-  const newest = page.getByRole('list', { name: 'Threads' }).getByRole('listitem').first();
-  await expect(newest).toContainText('Listed live');
-  await expect(newest).toContainText('1 comment');
-  await request.post(`/api/rooms/${room}/messages`, { data: { body: 'two' } });
-  await expect(newest).toContainText('2 comments');
 });

@@ -130,12 +130,7 @@ from_js_fields!(Gone { gone });
 /// out of order (posts publish them concurrently); an older one never replaces a newer.
 /// For a reader with counts (`counting`: signed in), its new messages count as unread,
 /// unless they are `reading` the room.
-pub(super) fn merge(
-    list: &mut Vec<RoomSummary>,
-    mut room: RoomSummary,
-    counting: bool,
-    reading: bool,
-) {
+fn merge(list: &mut Vec<RoomSummary>, mut room: RoomSummary, counting: bool, reading: bool) {
     let (count, unread) = match list.iter().position(|known| known.slug == room.slug) {
         Some(at) => {
             let known = &list[at];
