@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the release site (server, benchmark, precompressed browser bundle), then measures:
-# fan-out beside nginx+Nchan (src/bin/murmur-bench/nchan.conf), posting and page rates, a
+# fan-out beside nginx+Nchan (bench/src/nchan.conf), posting and page rates, a
 # reconnect storm and bundle sizes (murmur-bench), and post-to-visible latency
 # and the cost of a post as browsers see it (end2end/bench). Each part starts its own server
 # on a fresh database; the fan-out is measured again on PostgreSQL, one process and two

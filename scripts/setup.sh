@@ -59,7 +59,7 @@ need_build_tools() {
 # zopfli rewrites each .gz a fifth smaller, still plain gzip to the browser.
 build_site() {
   step "building the release site"
-  cargo leptos build --release --precompress
+  cargo leptos build --release --precompress --project murmur
   local gz
   while IFS= read -r -d '' gz; do
     zopfli --gzip -c "${gz%.gz}" >"$gz"

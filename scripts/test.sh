@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for the server and the
-# browser, the Rust tests (the app tests on SQLite, then on PostgreSQL), and the Playwright
-# tests against the release build.
+# browser, the live loader's docs, the Rust tests (the live loader's, then Murmur's: the app
+# tests on SQLite, then on PostgreSQL), and the Playwright tests against the release build.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
@@ -9,16 +9,22 @@ need_test_tools
 cd "$ROOT"
 
 step "cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 
 step "clippy (server)"
 cargo clippy --features ssr --all-targets -- -D warnings
+cargo clippy --package live-loader --features postgres --all-targets -- -D warnings
+cargo clippy --package murmur-bench --all-targets -- -D warnings
 step "clippy (browser)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --package live-loader --features hydrate --target wasm32-unknown-unknown -- -D warnings
+step "the live loader's docs: every public item documented, every link resolved"
+RUSTDOCFLAGS="-D warnings" cargo doc --package live-loader --no-deps --features postgres,hydrate
 
 # The tests of several instances need PostgreSQL, and nginx in front of them.
 need_cluster_tools
 step "Rust tests"
+cargo test --package live-loader --features postgres
 cargo test --features ssr
 # The app tests again, each app on a fresh PostgreSQL database instead of a SQLite file
 # (the store contract tests above already ran on both).

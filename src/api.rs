@@ -10,11 +10,11 @@ use axum::http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{use_context, with_context};
 use leptos_axum::ResponseOptions;
+use live_loader::Refusal;
 use serde::de::DeserializeOwned;
 
 use crate::accounts::Caller;
 use crate::error::AppError;
-use crate::live::Refusal;
 use crate::protect::may_record_reading;
 
 impl AppError {

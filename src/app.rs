@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use live_loader::{LiveIndicator, provide_live};
 
 use crate::accounts::{SignInPage, SignUpPage, UserMenu, signed_in};
 use crate::chat::{DirectoryPage, RoomPage, ThreadPage, ThreadsPage};
@@ -11,7 +12,6 @@ use crate::clock::provide_clock;
 use crate::exports::form::ExportForm;
 use crate::exports::status::Exports;
 use crate::inbox::Inbox;
-use crate::live::{LiveIndicator, provide_live};
 
 /// Leptos starts hydrating islands once the page is first idle (`requestIdleCallback`), and
 /// Chromium may never give a frame under another site idle time (a comment thread's, seen

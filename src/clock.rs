@@ -18,7 +18,7 @@ fn clock() -> Clock {
     #[cfg(feature = "hydrate")]
     {
         thread_local! {
-            static TAB: Clock = crate::live::for_the_tab(|| {
+            static TAB: Clock = live_loader::for_the_tab(|| {
                 let now = RwSignal::new(Timestamp::now());
                 let tick = move || now.set(Timestamp::now());
                 let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(20));

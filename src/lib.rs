@@ -24,7 +24,6 @@ pub mod fetch;
 pub mod inbox;
 pub mod island;
 pub mod js;
-pub mod live;
 #[cfg(feature = "ssr")]
 pub mod protect;
 #[cfg(feature = "ssr")]

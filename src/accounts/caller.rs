@@ -10,6 +10,8 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, Method, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use live_loader::direct::Peer;
+use live_loader::{Session, Subscriber};
 
 use super::cookies::{
     DEVICE_COOKIE, Holder, cookie, name, session_cookie, session_in, sets_session,
@@ -18,8 +20,6 @@ use super::domain::Account;
 use super::service::AccountService;
 use super::token::{SessionToken, to_hex};
 use crate::error::AppError;
-use crate::live::direct::Peer;
-use crate::live::{Session, Subscriber};
 use crate::protect::{ClientAddr, TrustedProxies, is_cross_site};
 
 /// Who makes the current request.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use live_loader::{Bus, LiveEvent, SessionStreams};
 use tokio::sync::OnceCell;
 
 use super::device::DeviceKey;
@@ -16,7 +17,6 @@ use super::sessions::KeptSessions;
 use super::store::{AccountStore, AccountStoreError};
 use super::token::{SessionToken, from_hex, to_hex};
 use crate::error::AppError;
-use crate::live::{Bus, LiveEvent, SessionStreams};
 use crate::protect::{RateLimit, RateLimits};
 use crate::time::Timestamp;
 

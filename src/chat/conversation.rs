@@ -4,6 +4,7 @@
 //! messages it shows only when it may have missed some.
 
 use leptos::prelude::*;
+use live_loader::use_live;
 use serde::Serialize;
 
 use super::composer::Composer;
@@ -21,7 +22,6 @@ use crate::error::AppError;
 use crate::fetch::get_json;
 use crate::island::{Seed, seed};
 use crate::js::{self, from_js_fields};
-use crate::live::use_live;
 use crate::time::Timestamp;
 
 /// What [`Conversation`] starts from: the room, its latest page, who is signed in (if

@@ -4,6 +4,7 @@
 //! (what the app's live gate asks it).
 
 use async_trait::async_trait;
+use live_loader::{History, LiveEvent};
 use serde::Serialize;
 use serde_json::json;
 
@@ -14,7 +15,6 @@ use super::store::{Change, Posted};
 use super::{DIRECTORY_TOPIC, THREADS_TOPIC, room_of_topic, room_topic};
 use crate::error::AppError;
 use crate::inbox::service::notification_event;
-use crate::live::{History, LiveEvent};
 
 impl ChatService {
     /// Whether `who` may subscribe to `topic` (the live gate asks): a room's topic is for those who may see

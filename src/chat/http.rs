@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
+use live_loader::{Body, Frame, LiveState, Subscriber, last_event_id, respond};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -19,7 +20,6 @@ use crate::accounts::Caller;
 use crate::accounts::service::AccountService;
 use crate::api::ApiJson;
 use crate::error::AppError;
-use crate::live::{Body, Frame, LiveState, Subscriber, last_event_id, respond};
 
 /// `/api/rooms…`, `/rooms/{slug}/stream` and `/api/threads`.
 pub fn routes<S>() -> Router<S>

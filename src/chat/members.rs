@@ -4,6 +4,7 @@
 //! room list, live; whoever is removed loses it at once — their open streams of the room
 //! get a resync and stop carrying it, and the gate refuses them from then on.
 
+use live_loader::LiveEvent;
 use serde_json::json;
 
 use super::DIRECTORY_TOPIC;
@@ -14,7 +15,6 @@ use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::accounts::service::AccountService;
 use crate::error::AppError;
-use crate::live::LiveEvent;
 
 impl ChatService {
     /// The members of private room `slug`, first added first, for a member to see.

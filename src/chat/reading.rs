@@ -2,6 +2,7 @@
 //! place a room's "new" divider marks, and reading to the bottom. Each move forward is told
 //! to the reader's own topic (`read`, with the room; no cursor: nothing is kept), so their other tabs and devices follow.
 
+use live_loader::LiveEvent;
 use serde_json::json;
 
 use super::domain::RoomSlug;
@@ -9,7 +10,6 @@ use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
 use crate::inbox::service::personal_event;
-use crate::live::LiveEvent;
 
 impl ChatService {
     /// Where `reader` had read room `slug` up to (the "new" divider goes after it), and

@@ -1,6 +1,7 @@
 //! The live list of rooms, shown as the directory and as the room page's sidebar.
 
 use leptos::prelude::*;
+use live_loader::use_live;
 use serde::Serialize;
 
 use super::DIRECTORY_TOPIC;
@@ -12,7 +13,6 @@ use crate::fetch::get_json;
 use crate::inbox::user_topic;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, Json, field, from_js_fields};
-use crate::live::use_live;
 
 /// The rooms, loaded during the server render and live from then on; `current` is
 /// highlighted.

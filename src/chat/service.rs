@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use live_loader::{Bus, LiveEvent, Presence};
 use tokio::sync::Mutex;
 
 use super::access::Access;
@@ -20,7 +21,6 @@ use super::threads::{ThreadRules, thread_event};
 use super::typing::typing_limit;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, LiveEvent, Presence};
 use crate::protect::{RateLimit, RateLimits};
 
 /// Chat's operations, backed by a store and a bus; cheap to clone.

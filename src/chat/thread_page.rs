@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use live_loader::{LiveIndicator, LiveStatus, use_live, use_live_status};
 use serde::Serialize;
 
 use super::conversation::{Conversation, ConversationSeed};
@@ -22,7 +23,6 @@ use crate::accounts::server_fns::{SignIn, SignUp};
 use crate::fetch::get_json;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, Json, field, from_js_fields};
-use crate::live::{LiveIndicator, LiveStatus, use_live, use_live_status};
 
 /// The thread under the page the query names (`url`, titled `title`), for the frame of
 /// `parent`.

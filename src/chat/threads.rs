@@ -4,6 +4,7 @@
 //! own topic, [`THREADS_TOPIC`], tells of new threads and their activity.
 
 use getrandom::fill;
+use live_loader::LiveEvent;
 
 use super::THREADS_TOPIC;
 use super::domain::{MAX_TITLE_CHARS, Message, MessageBody, RoomSlug, RoomSummary, RoomTitle};
@@ -14,7 +15,6 @@ use super::thread_url::ThreadUrl;
 use crate::accounts::Admins;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::LiveEvent;
 use crate::protect::EmbedOrigins;
 
 /// Which pages may have a thread, and who moderates every thread.

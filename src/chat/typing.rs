@@ -4,6 +4,7 @@
 //! it at once. The typing event has no cursor, so it is never replayed and never moves a
 //! stream's `Last-Event-ID`; a client that misses one misses nothing that lasts.
 
+use live_loader::{LiveEvent, Present};
 use serde_json::json;
 
 use super::domain::RoomSlug;
@@ -12,7 +13,6 @@ use super::room_topic;
 use super::service::ChatService;
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{LiveEvent, Present};
 use crate::protect::{Rate, RateLimit};
 
 /// At most one typing event per person every two seconds: a burst of one, 30 a minute.

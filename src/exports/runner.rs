@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use live_loader::Bus;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
@@ -21,7 +22,6 @@ use super::store::{ExportStore, Job};
 use crate::chat::domain::Page;
 use crate::chat::service::ChatService;
 use crate::inbox::service::personal_event;
-use crate::live::Bus;
 use crate::time::Timestamp;
 
 /// How often expired exports are looked for.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use live_loader::Bus;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::ExportSummary;
@@ -17,7 +18,6 @@ use crate::accounts::domain::Account;
 use crate::chat::domain::RoomSlug;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
-use crate::live::Bus;
 use crate::protect::RateLimit;
 use crate::time::Timestamp;
 

@@ -4,6 +4,7 @@
 //! topic is left to re-run what depends on it, such as the bell).
 
 use leptos::prelude::*;
+use live_loader::use_live;
 use serde::{Deserialize, Serialize};
 
 use super::server_fns::load_exports;
@@ -12,7 +13,6 @@ use crate::accounts::signed_in;
 use crate::inbox::user_topic;
 use crate::island::{Seed, plant, seed};
 use crate::js::{self, FromJs, Json, field, from_js_fields};
-use crate::live::use_live;
 
 /// The signed-in caller's exports (server render only); nothing signed out.
 #[component]

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
+use live_loader::use_live;
 use serde::{Deserialize, Serialize};
 use web_sys::{Element, HtmlFormElement};
 
@@ -21,7 +22,6 @@ use crate::clock::Ago;
 use crate::fetch::{get_json, submit};
 use crate::island::{Seed, plant, seed};
 use crate::js::from_js_fields;
-use crate::live::use_live;
 
 /// The bell for the signed-in caller (server render only); nothing signed out. Opening a
 /// room counts as reading its notifications, so a room page's count already leaves them out

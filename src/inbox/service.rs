@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use live_loader::{Bus, History, LiveEvent};
 use serde::Serialize;
 use serde_json::json;
 
@@ -12,7 +13,6 @@ use super::store::InboxStore;
 use super::{Notification, user_of_topic, user_topic};
 use crate::accounts::domain::Account;
 use crate::error::AppError;
-use crate::live::{Bus, History, LiveEvent};
 
 /// How many notifications the list shows: the newest.
 pub const LIST_LIMIT: u32 = 50;

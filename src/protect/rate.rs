@@ -8,46 +8,18 @@
 
 mod postgres;
 
-use std::collections::HashMap;
 use std::fmt::Display;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+pub use live_loader::Rate;
+use live_loader::TokenBuckets;
 
 pub use postgres::PostgresBuckets;
 
 use crate::error::AppError;
-
-/// How much a key may do: `burst` at once, then `per_minute`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rate {
-    pub burst: u32,
-    pub per_minute: u32,
-}
-
-impl Rate {
-    /// Reads `burst:per_minute` (e.g. `10:180`), or `off` for no limit.
-    ///
-    /// # Errors
-    /// Says what the form is.
-    pub fn parse(text: &str) -> Result<Option<Self>, String> {
-        if text.trim() == "off" {
-            return Ok(None);
-        }
-        let read = |part: &str| part.trim().parse::<u32>().ok().filter(|n| *n > 0);
-        match text
-            .split_once(':')
-            .map(|(burst, rate)| (read(burst), read(rate)))
-        {
-            Some((Some(burst), Some(per_minute))) => Ok(Some(Self { burst, per_minute })),
-            _ => Err(format!(
-                "{text:?} is not a rate: write burst:per_minute, e.g. 10:180, or off"
-            )),
-        }
-    }
-}
 
 /// Every limit the app applies; `None` turns one off. Configured by `MURMUR_LIMIT_*`.
 #[derive(Clone, Debug, PartialEq)]
@@ -181,30 +153,20 @@ impl RateLimits {
     }
 }
 
-/// Buckets kept before full ones are forgotten.
-const PRUNE_AT: usize = 10_000;
-
 /// One limit, applied per key.
 pub struct RateLimit<K> {
-    rate: Option<Rate>,
     /// This process's buckets, unless they are `shared`.
-    buckets: Mutex<HashMap<K, Bucket>>,
+    here: TokenBuckets<K>,
     shared: Option<Shared>,
     /// The limit's name where its buckets are shared.
     name: &'static str,
-}
-
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
 }
 
 impl<K> RateLimit<K> {
     /// A limit of `rate` per key, kept in this process; `None` never refuses.
     pub fn new(rate: Option<Rate>) -> Self {
         Self {
-            rate,
-            buckets: Mutex::default(),
+            here: TokenBuckets::new(rate),
             shared: None,
             name: "",
         }
@@ -218,8 +180,8 @@ impl<K: Hash + Eq + Display> RateLimit<K> {
     /// `RateLimited` when it has none, with the seconds until it has one again; `Internal`
     /// if shared buckets can't be reached.
     pub async fn check(&self, key: K) -> Result<(), AppError> {
-        let (Some(shared), Some(rate)) = (&self.shared, self.rate) else {
-            return self.check_here(key).map_err(AppError::RateLimited);
+        let (Some(shared), Some(rate)) = (&self.shared, self.here.rate()) else {
+            return self.here.spend(key).map_err(AppError::RateLimited);
         };
         match shared.0.spend(self.name, &key.to_string(), rate).await {
             Ok(None) => Ok(()),
@@ -231,59 +193,22 @@ impl<K: Hash + Eq + Display> RateLimit<K> {
         }
     }
 
-    /// Spends one of `key`'s tokens from this process's buckets: for a limit made with
-    /// [`RateLimit::new`], which no other instance shares.
-    ///
-    /// # Errors
-    /// The seconds until `key` has a token again, when it has none.
-    pub fn check_here(&self, key: K) -> Result<(), u64> {
-        self.check_at(key, Instant::now()).map_err(seconds)
-    }
-
     /// Gives back the token a [`Self::check`] of `key` took: for limits that count only
     /// what fails, spent first so that tries at once can't all pass, refunded on success.
     /// Shared buckets that can't be reached keep the token (logged): the key's budget is a
     /// token short, no more.
     pub async fn refund(&self, key: K) {
-        let Some(rate) = self.rate else {
+        let Some(rate) = self.here.rate() else {
             return;
         };
-        if let Some(shared) = &self.shared {
-            if let Err(error) = shared.0.refund(self.name, &key.to_string(), rate).await {
-                tracing::error!(%error, "rate limit buckets failed");
+        match &self.shared {
+            Some(shared) => {
+                if let Err(error) = shared.0.refund(self.name, &key.to_string(), rate).await {
+                    tracing::error!(%error, "rate limit buckets failed");
+                }
             }
-            return;
+            None => self.here.refund(&key),
         }
-        let mut buckets = self.buckets.lock().expect("rate limit lock poisoned");
-        if let Some(bucket) = buckets.get_mut(&key) {
-            bucket.tokens = (bucket.tokens + 1.0).min(f64::from(rate.burst));
-        }
-    }
-
-    fn check_at(&self, key: K, now: Instant) -> Result<(), Duration> {
-        let Some(rate) = self.rate else {
-            return Ok(());
-        };
-        let (burst, per_second) = (f64::from(rate.burst), f64::from(rate.per_minute) / 60.0);
-        let refilled = |bucket: &Bucket| {
-            let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-            (bucket.tokens + elapsed * per_second).min(burst)
-        };
-        let mut buckets = self.buckets.lock().expect("rate limit lock poisoned");
-        if buckets.len() >= PRUNE_AT {
-            buckets.retain(|_, bucket| refilled(bucket) < burst);
-        }
-        let bucket = buckets.entry(key).or_insert(Bucket {
-            tokens: burst,
-            updated: now,
-        });
-        bucket.tokens = refilled(bucket);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            return Ok(());
-        }
-        Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
     }
 }
 
@@ -295,52 +220,6 @@ fn seconds(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_burst_passes_then_the_next_waits_for_its_token() {
-        let limit = RateLimit::new(Rate::parse("3:60").unwrap());
-        let start = Instant::now();
-        for _ in 0..3 {
-            assert_eq!(limit.check_at("ada", start), Ok(()));
-        }
-        let wait = limit.check_at("ada", start).unwrap_err();
-        assert_eq!(wait.as_secs_f64().round(), 1.0, "one a second");
-        assert_eq!(
-            limit.check_at("grace", start),
-            Ok(()),
-            "another key has its own"
-        );
-        assert_eq!(
-            limit.check_at("ada", start + Duration::from_secs(1)),
-            Ok(())
-        );
-    }
-
-    #[tokio::test]
-    async fn a_refunded_token_can_be_spent_again_but_never_past_the_burst() {
-        let limit = RateLimit::new(Rate::parse("2:1").unwrap());
-        let start = Instant::now();
-        assert_eq!(limit.check_at("ada", start), Ok(()));
-        assert_eq!(limit.check_at("ada", start), Ok(()));
-        assert!(limit.check_at("ada", start).is_err());
-        limit.refund("ada").await;
-        assert_eq!(limit.check_at("ada", start), Ok(()));
-        for _ in 0..5 {
-            limit.refund("ada").await;
-        }
-        assert_eq!(limit.check_at("ada", start), Ok(()));
-        assert_eq!(limit.check_at("ada", start), Ok(()));
-        assert!(limit.check_at("ada", start).is_err(), "two at most");
-    }
-
-    #[test]
-    fn off_never_refuses_and_a_malformed_rate_is_refused() {
-        let limit = RateLimit::new(Rate::parse("off").unwrap());
-        assert!((0..1_000).all(|_| limit.check_at(1, Instant::now()).is_ok()));
-        for bad in ["10", "a:b", "0:5", "5:0", ""] {
-            assert!(Rate::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn limits_come_from_their_variables() {

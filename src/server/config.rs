@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::config::{LeptosOptions, get_configuration};
+use live_loader::StreamLimits;
 
 use super::metrics::MetricsToken;
 use crate::accounts::Admins;
 use crate::exports::service::QUEUE;
-use crate::live::StreamLimits;
 use crate::protect::{EmbedOrigins, Rate, RateLimits, TrustedProxies};
 
 /// Where and how the server runs.

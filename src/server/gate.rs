@@ -2,13 +2,13 @@
 //! feature decides for its own topics, and a topic no feature has is refused.
 
 use async_trait::async_trait;
+use live_loader::{Gate, Refusal};
 
 use crate::chat::is_chat_topic;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
 use crate::inbox::is_user_topic;
 use crate::inbox::service::InboxService;
-use crate::live::{Gate, Refusal};
 
 /// Routes each topic to the feature that owns it.
 pub struct AppGate {

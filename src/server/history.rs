@@ -1,11 +1,11 @@
 //! Where the live module reads back each topic's events: each feature keeps its own.
 
 use async_trait::async_trait;
+use live_loader::{History, LiveEvent};
 
 use crate::chat::service::ChatService;
 use crate::inbox::is_user_topic;
 use crate::inbox::service::InboxService;
-use crate::live::{History, LiveEvent};
 
 /// Routes each topic to the feature that keeps its history.
 pub struct AppHistory {

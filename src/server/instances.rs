@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use live_loader::{Bus, History, InProcessBus, PostgresBus, Presence};
 use sqlx::PgPool;
 
 use super::database::Database;
-use crate::live::{Bus, History, InProcessBus, PostgresBus, Presence};
 use crate::protect::{PostgresBuckets, RateLimits, Shared};
 
 /// Events kept per topic for a subscriber that is momentarily behind.

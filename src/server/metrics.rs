@@ -11,10 +11,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use live_loader::LiveState;
 
 use crate::accounts::Caller;
 use crate::error::AppError;
-use crate::live::LiveState;
 
 /// The server's counters; cheap to clone, all clones count together.
 #[derive(Clone, Debug, Default)]
@@ -23,8 +23,6 @@ pub struct Metrics {
     pub requests: Arc<AtomicU64>,
     /// SQL statements sent to the database (transaction control not included).
     pub queries: Arc<AtomicU64>,
-    /// Event streams open now.
-    pub streams: Arc<AtomicU64>,
 }
 
 impl Metrics {
@@ -116,7 +114,7 @@ pub async fn metrics(
             "murmur_live_streams",
             "gauge",
             "Event streams open now.",
-            metrics.streams.load(Ordering::Relaxed),
+            live.open_streams(),
         ),
         metric(
             "murmur_live_topics",

@@ -10,6 +10,8 @@ use axum::middleware;
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use live_loader::direct::{DirectListener, Open, Peer};
+use live_loader::{Closing, LiveState, STREAM_PATH};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -31,8 +33,6 @@ use crate::chat::service::ChatService;
 use crate::chat::threads::ThreadRules;
 use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
-use crate::live::direct::{DirectListener, Open, Peer};
-use crate::live::{Closing, LiveState, STREAM_PATH};
 
 /// Any startup failure, with its cause.
 pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
@@ -80,18 +80,16 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         inbox: inbox.clone(),
     });
     instances.read_back_from(history.clone());
-    let live = LiveState::new(
-        bus.clone(),
-        history,
-        Arc::new(AppGate {
-            chat: chat.clone(),
-            inbox: inbox.clone(),
-        }),
-        presence,
-        closing_signal.clone(),
-        config.streams,
-        Arc::clone(&metrics.streams),
-    );
+    let gate = AppGate {
+        chat: chat.clone(),
+        inbox: inbox.clone(),
+    };
+    let live = LiveState::builder(bus.clone(), gate)
+        .history(history)
+        .presence(presence)
+        .closing(closing_signal.clone())
+        .limits(config.streams)
+        .build();
     let accounts = AccountService::new(stores.accounts, bus.clone(), &limits, live.sessions());
     let identify_state = Identify {
         accounts: accounts.clone(),

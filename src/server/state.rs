@@ -2,6 +2,7 @@
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use live_loader::LiveState;
 
 use super::Metrics;
 use super::metrics::MetricsToken;
@@ -10,7 +11,6 @@ use crate::accounts::service::AccountService;
 use crate::chat::service::ChatService;
 use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
-use crate::live::LiveState;
 
 /// Everything the handlers share; cheap to clone.
 #[derive(Clone, FromRef)]

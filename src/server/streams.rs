@@ -1,5 +1,5 @@
 //! Event streams, wired to who is asking: the routed `/live` handler, and the same streams
-//! served off the HTTP stack by [`DirectListener`](crate::live::direct::DirectListener).
+//! served off the HTTP stack by [`DirectListener`](live_loader::direct::DirectListener).
 
 use std::sync::Arc;
 
@@ -7,6 +7,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures::FutureExt;
+use live_loader::direct::{Head, Open, Opened};
+use live_loader::{LiveState, STREAM_PATH, last_event_id, respond};
 
 use super::Metrics;
 use crate::accounts::Caller;
@@ -15,8 +17,6 @@ use crate::api::raw_response;
 use crate::chat::http::open_room_stream;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
-use crate::live::direct::{Head, Open, Opened};
-use crate::live::{LiveState, STREAM_PATH, last_event_id, respond};
 use crate::protect::{TrustedProxies, foreign_origin};
 
 /// `GET /live?topic=a&topic=b@42`: the one stream a browser tab holds; see

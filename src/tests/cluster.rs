@@ -95,7 +95,7 @@ async fn an_instance_whose_listener_is_cut_resyncs_its_streams_then_goes_on_live
     let mut database = PgConnection::connect(&a.database_url).await.unwrap();
     let pids: Vec<i32> = sqlx::query_scalar(
         "SELECT pid FROM pg_stat_activity
-         WHERE datname = current_database() AND query = 'LISTEN \"murmur_live\"'
+         WHERE datname = current_database() AND query = 'LISTEN \"live_loader\"'
          ORDER BY backend_start",
     )
     .fetch_all(&mut database)

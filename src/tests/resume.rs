@@ -167,7 +167,7 @@ async fn a_cursor_too_far_behind_gets_a_resync_instead_of_an_endless_replay() {
     let app = spawn_app().await;
     app.create_room("backlog").await;
     let start = app.post("backlog", "Ada", "start").await;
-    for n in 0..murmur::live::MAX_REPLAY {
+    for n in 0..live_loader::MAX_REPLAY {
         app.post("backlog", "Ada", &format!("{n}")).await;
     }
     let mut stream = app

@@ -292,7 +292,7 @@ async fn start_instance(addr: SocketAddr, url: &str, proxy: Option<&str>) -> io:
 /// `ports`: the repository's, as `scripts/nginx-conf.sh` writes it.
 fn nginx_config(port: u16, ports: &[String]) -> io::Result<Vec<u8>> {
     let config = std::process::Command::new(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/nginx-conf.sh"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/nginx-conf.sh"),
     )
     .arg(port.to_string())
     .args(ports)

@@ -194,7 +194,7 @@ pub(super) fn parse_topics(query: &str) -> Result<Vec<(String, Option<i64>)>, St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::RESYNC_EVENT;
+    use crate::RESYNC_EVENT;
 
     #[test]
     fn the_resync_frame_carries_the_resync_event() {

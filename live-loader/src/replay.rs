@@ -234,8 +234,8 @@ pub(super) mod tests {
     use futures::FutureExt;
 
     use super::*;
-    use crate::live::Refusal;
-    use crate::live::bus::InProcessBus;
+    use crate::Refusal;
+    use crate::bus::InProcessBus;
 
     /// A topic without history: these tests resume from now.
     struct NoHistory;

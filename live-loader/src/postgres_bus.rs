@@ -42,7 +42,7 @@ use super::event::LiveEvent;
 use super::replay::{History, catch_up, read_back};
 
 /// The channel every instance listens on.
-const CHANNEL: &str = "murmur_live";
+const CHANNEL: &str = "live_loader";
 /// The largest notification sent with its payload (Postgres refuses 8,000 bytes).
 const MAX_NOTIFICATION: usize = 7_900;
 /// The most notifications sent in one statement.
@@ -491,7 +491,7 @@ mod tests {
     use futures::{FutureExt, StreamExt};
 
     use super::*;
-    use crate::live::replay::tests::{Kept, numbered};
+    use crate::replay::tests::{Kept, numbered};
 
     /// A sequencer for one instance whose store holds `kept`, and a channel to it.
     fn sequencer(kept: &Arc<Kept>) -> (Sequencer, Arc<InProcessBus>) {

@@ -9,18 +9,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::Refusal;
-use crate::protect::{Rate, RateLimit};
+use crate::rate::{Rate, TokenBuckets};
 
 /// How many streams may be open at once, and how often they may be opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamLimits {
-    /// From one client address (`MURMUR_STREAMS_PER_ADDRESS`).
+    /// From one client address.
     pub per_address: u64,
-    /// In all (`MURMUR_STREAMS_TOTAL`).
+    /// In all.
     pub total: u64,
-    /// Streams opened per client address (`MURMUR_LIMIT_STREAM_OPENS`): a browser opens
-    /// one per page it shows and per reconnect; `None` for no limit. Kept in each
-    /// instance, as the caps are.
+    /// Streams opened per client address: a browser opens one per page it shows and per
+    /// reconnect; `None` for no limit. Kept in each instance, as the caps are.
     pub opens: Option<Rate>,
 }
 
@@ -40,11 +39,11 @@ impl Default for StreamLimits {
 /// The open streams, counted against [`StreamLimits`].
 pub struct StreamCaps {
     limits: StreamLimits,
-    /// Open streams in all; also the `/metrics` gauge.
-    open: Arc<AtomicU64>,
+    /// Open streams in all.
+    open: AtomicU64,
     by_address: Mutex<HashMap<IpAddr, u64>>,
     /// Streams opened, per client address.
-    opens: RateLimit<IpAddr>,
+    opens: TokenBuckets<IpAddr>,
 }
 
 /// One open stream's place under the caps, given back when dropped.
@@ -54,14 +53,19 @@ pub struct Permit {
 }
 
 impl StreamCaps {
-    /// Caps counting open streams in `open`.
-    pub fn new(limits: StreamLimits, open: Arc<AtomicU64>) -> Arc<Self> {
+    /// Caps of `limits`, with no stream open.
+    pub fn new(limits: StreamLimits) -> Arc<Self> {
         Arc::new(Self {
             limits,
-            open,
+            open: AtomicU64::default(),
             by_address: Mutex::default(),
-            opens: RateLimit::new(limits.opens),
+            opens: TokenBuckets::new(limits.opens),
         })
+    }
+
+    /// How many streams are open.
+    pub fn open(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
     }
 
     /// A place for one more stream from `addr`.
@@ -70,7 +74,7 @@ impl StreamCaps {
     /// [`Refusal::TooOften`] when `addr` opens streams too often, [`Refusal::TooMany`] when
     /// it has its share open, [`Refusal::Full`] when the server has.
     pub fn acquire(caps: &Arc<Self>, addr: IpAddr) -> Result<Permit, Refusal> {
-        caps.opens.check_here(addr).map_err(Refusal::TooOften)?;
+        caps.opens.spend(addr).map_err(Refusal::TooOften)?;
         let mut by_address = caps.by_address.lock().expect("stream caps lock poisoned");
         let from_addr = by_address.get(&addr).copied().unwrap_or(0);
         if from_addr >= caps.limits.per_address {
@@ -120,7 +124,7 @@ mod tests {
             total,
             opens,
         };
-        StreamCaps::new(limits, Arc::default())
+        StreamCaps::new(limits)
     }
 
     #[test]

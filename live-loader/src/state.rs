@@ -3,18 +3,25 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
+use async_trait::async_trait;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use futures::stream::{self, StreamExt, select_all};
 
 use super::bus::Bus;
 use super::caps::{Permit, StreamCaps, StreamLimits};
+use super::event::LiveEvent;
 use super::gate::Gate;
 use super::presence::Presence;
 use super::refusal::Refusal;
 use super::replay::{History, resume};
 use super::sessions::{Session, SessionStreams};
-use super::sse::{Body, Closing, Frame, body, framed, frames, parse_topic_cursor, parse_topics};
+use super::sse::{
+    Body, Closing, Frame, body, framed, frames, last_event_id, parse_topic_cursor, parse_topics,
+    respond,
+};
 
 /// The live module's server side, as the app wired it; cheap to clone.
 #[derive(Clone)]
@@ -40,33 +47,97 @@ pub struct Subscriber {
     pub addr: IpAddr,
 }
 
-impl LiveState {
-    /// Streams fed by `bus`, resumed from `history`, admitted by `gate`, counted in
-    /// `presence`, ended on `closing`, capped and rate limited by `limits` and counted in
-    /// `open_streams`.
-    pub fn new(
-        bus: Arc<dyn Bus>,
-        history: Arc<dyn History>,
-        gate: Arc<dyn Gate>,
-        presence: Presence,
-        closing: Closing,
-        limits: StreamLimits,
-        open_streams: Arc<AtomicU64>,
-    ) -> Self {
-        // Shutting down ends every subscription, so every stream.
-        let closed = Arc::clone(&bus);
-        tokio::spawn(async move {
-            closing.wait().await;
-            closed.close();
-        });
+/// How the app builds its [`LiveState`]: [`LiveState::builder`], then what it needs of the
+/// rest, then [`LiveStateBuilder::build`].
+#[must_use]
+pub struct LiveStateBuilder {
+    bus: Arc<dyn Bus>,
+    gate: Arc<dyn Gate>,
+    history: Arc<dyn History>,
+    presence: Option<Presence>,
+    closing: Option<Closing>,
+    limits: StreamLimits,
+}
+
+impl LiveStateBuilder {
+    /// Where topics with cursors are read back from, to resume a stream after its cursor.
+    /// Without one, a stream that asks to resume gets `resync`.
+    pub fn history(self, history: Arc<dyn History>) -> Self {
+        Self { history, ..self }
+    }
+
+    /// Who is here, on the topics `presence` tracks. Without it, no topic has presence.
+    pub fn presence(self, presence: Presence) -> Self {
         Self {
-            bus,
-            history,
-            gate,
-            presence,
-            caps: StreamCaps::new(limits, open_streams),
+            presence: Some(presence),
+            ..self
+        }
+    }
+
+    /// Ends every stream (after what it holds) when `closing` fires: for a graceful
+    /// shutdown. Without it, streams last as long as their connections.
+    pub fn closing(self, closing: Closing) -> Self {
+        Self {
+            closing: Some(closing),
+            ..self
+        }
+    }
+
+    /// Caps on open streams other than [`StreamLimits::default`].
+    pub fn limits(self, limits: StreamLimits) -> Self {
+        Self { limits, ..self }
+    }
+
+    /// The live loader's server side, as built.
+    pub fn build(self) -> LiveState {
+        if let Some(closing) = self.closing {
+            // Shutting down ends every subscription, so every stream.
+            let closed = Arc::clone(&self.bus);
+            tokio::spawn(async move {
+                closing.wait().await;
+                closed.close();
+            });
+        }
+        let untracked: fn(&str) -> bool = |_| false;
+        LiveState {
+            presence: (self.presence)
+                .unwrap_or_else(|| Presence::new(Arc::clone(&self.bus), Duration::ZERO, untracked)),
+            bus: self.bus,
+            history: self.history,
+            gate: self.gate,
+            caps: StreamCaps::new(self.limits),
             sessions: SessionStreams::checking_expiries(),
         }
+    }
+}
+
+/// A history that keeps nothing: resuming gets `resync`.
+struct NoHistory;
+
+#[async_trait]
+impl History for NoHistory {
+    async fn after(&self, _topic: &str, _cursor: i64, _limit: u32) -> Option<Vec<LiveEvent>> {
+        None
+    }
+}
+
+impl LiveState {
+    /// Streams fed by `bus` (where the app publishes each [`LiveEvent`] after its write
+    /// commits), each topic admitted by `gate` first.
+    pub fn builder(bus: Arc<dyn Bus>, gate: impl Gate) -> LiveStateBuilder {
+        LiveStateBuilder {
+            bus,
+            gate: Arc::new(gate),
+            history: Arc::new(NoHistory),
+            presence: None,
+            closing: None,
+            limits: StreamLimits::default(),
+        }
+    }
+
+    /// How many streams are open now, on this instance.
+    pub fn open_streams(&self) -> u64 {
+        self.caps.open()
     }
 
     /// How many topics open streams are subscribed to (see [`Bus::topics`]).
@@ -179,5 +250,24 @@ impl LiveState {
             }
         }
         self.open(subscriber, &topics, Frame::Live).await
+    }
+
+    /// Answers a request for the multi-topic stream (`GET` [`crate::STREAM_PATH`]) from
+    /// `subscriber`, with the request's `query` and `headers`: the stream, or the
+    /// [`Refusal`] in its default words. An app that words refusals its own way calls
+    /// [`Self::open_live`] and [`respond`] instead.
+    pub async fn respond(
+        &self,
+        subscriber: &Subscriber,
+        query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Response {
+        match self
+            .open_live(subscriber, query, last_event_id(headers))
+            .await
+        {
+            Ok(body) => respond(body),
+            Err(refusal) => refusal.into_response(),
+        }
     }
 }

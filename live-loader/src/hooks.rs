@@ -158,7 +158,7 @@ fn live_context() -> LiveContext {
 /// for good; left so, the island being hydrated would hand its view to the tab's owner and
 /// drop its own, disposing the signals it had made so far.)
 #[cfg(feature = "hydrate")]
-pub(crate) fn for_the_tab<T>(init: impl FnOnce() -> T) -> T {
+pub fn for_the_tab<T>(init: impl FnOnce() -> T) -> T {
     let caller = Owner::current();
     let owner = Owner::new_root(None);
     let made = owner.with(init);

@@ -32,7 +32,7 @@ use super::streams::Gap;
 use super::wants::Tab;
 
 /// Prefix of the channel and lock names; the scope follows it.
-const NAME: &str = "murmur-live";
+const NAME: &str = "live-loader";
 
 #[wasm_bindgen]
 extern "C" {

@@ -99,10 +99,9 @@ impl LiveEvent {
     }
 }
 
-#[cfg(test)]
 impl LiveEvent {
     /// What a browser's `EventSource` hands over as the data of the multi-topic stream's
-    /// frame.
+    /// frame: what a component's [`crate::LiveTopic::apply`] is given (for an app's tests).
     pub fn live_data(&self) -> String {
         let frame = std::str::from_utf8(&self.live_frame).expect("frames are text");
         let lines = frame.lines().filter_map(|line| line.strip_prefix("data: "));

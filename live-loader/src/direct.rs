@@ -44,7 +44,9 @@ cache-control: no-cache\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n";
 /// What a stream request asks for, and from where.
 #[derive(Debug)]
 pub struct Head {
+    /// The path asked for, e.g. `/live`.
     pub path: String,
+    /// The query after `?`, if any.
     pub query: Option<String>,
     /// Its headers (cookies, credentials, `Last-Event-ID`, forwarding).
     pub headers: HeaderMap,
@@ -90,6 +92,7 @@ pub struct DirectListener<Io> {
 pub struct Drained(mpsc::Receiver<Infallible>);
 
 impl Drained {
+    /// Waits until the last directly served stream has ended.
     pub async fn wait(mut self) {
         let _ = self.0.recv().await;
     }

@@ -348,7 +348,7 @@ mod tests {
     use futures::{FutureExt, StreamExt};
 
     use super::*;
-    use crate::live::bus::InProcessBus;
+    use crate::bus::InProcessBus;
 
     fn subscriber(who: Option<&str>, last_octet: u8) -> Subscriber {
         Subscriber {

@@ -17,3 +17,14 @@ pub trait Gate: Send + Sync + 'static {
     /// [`Refusal::Failed`] when the gate can't tell.
     async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), Refusal>;
 }
+
+/// A gate that answers at once, from what it is given: `|who, topic| …`.
+#[async_trait]
+impl<F> Gate for F
+where
+    F: Fn(Option<&str>, &str) -> Result<(), Refusal> + Send + Sync + 'static,
+{
+    async fn admit(&self, who: Option<&str>, topic: &str) -> Result<(), Refusal> {
+        self(who, topic)
+    }
+}

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::Present;
-use crate::live::bus::Bus;
-use crate::live::event::LiveEvent;
+use crate::bus::Bus;
+use crate::event::LiveEvent;
 
 /// The bus topic the instances' sets travel on; not a topic clients may ask for.
 pub(super) const SHARE_TOPIC: &str = "#presence";
@@ -53,7 +53,7 @@ impl Others {
     }
 
     /// Where the others' sets arrive.
-    pub(super) fn subscribe(&self) -> crate::live::Subscription {
+    pub(super) fn subscribe(&self) -> crate::Subscription {
         self.bus.subscribe(SHARE_TOPIC)
     }
 
@@ -133,7 +133,7 @@ impl Others {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::bus::InProcessBus;
+    use crate::bus::InProcessBus;
 
     fn names(users: &[&str]) -> Vec<String> {
         users.iter().map(|name| name.to_string()).collect()

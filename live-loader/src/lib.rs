@@ -97,6 +97,9 @@
 //! resource. If the browser gives up on the stream for good (a non-200
 //! answer, a wrong content type), the client rebuilds it with jittered exponential backoff.
 
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "ssr")]
 mod bus;
 #[cfg(feature = "ssr")]
@@ -113,14 +116,18 @@ mod hooks;
 mod indicator;
 #[cfg(feature = "hydrate")]
 mod leader;
-#[cfg(feature = "ssr")]
+#[cfg(feature = "postgres")]
 mod postgres_bus;
 #[cfg(feature = "ssr")]
 mod presence;
 #[cfg(feature = "ssr")]
+mod rate;
+#[cfg(feature = "ssr")]
 mod refusal;
 #[cfg(feature = "ssr")]
 mod replay;
+#[cfg(feature = "ssr")]
+mod router;
 #[cfg(feature = "ssr")]
 mod sessions;
 #[cfg(feature = "ssr")]
@@ -140,13 +147,15 @@ pub use bus::{Bus, InProcessBus, Lagged, Subscription, Watcher};
 #[cfg(feature = "ssr")]
 pub use caps::StreamLimits;
 #[cfg(feature = "ssr")]
-pub use event::LiveEvent;
+pub use event::{EventData, LiveEvent};
 #[cfg(feature = "ssr")]
 pub use gate::Gate;
-#[cfg(feature = "ssr")]
+#[cfg(feature = "postgres")]
 pub use postgres_bus::PostgresBus;
 #[cfg(feature = "ssr")]
 pub use presence::{PRESENCE_EVENT, Presence, Present};
+#[cfg(feature = "ssr")]
+pub use rate::{Rate, TokenBuckets};
 #[cfg(feature = "ssr")]
 pub use refusal::Refusal;
 #[cfg(feature = "ssr")]
@@ -159,7 +168,7 @@ pub use sse::{Body, Closing, Frame, last_event_id, respond};
 pub use state::{LiveState, Subscriber};
 
 #[cfg(feature = "hydrate")]
-pub(crate) use hooks::for_the_tab;
+pub use hooks::for_the_tab;
 pub use hooks::{LiveStatus, LiveTopic, provide_live, use_live, use_live_status};
 pub use indicator::LiveIndicator;
 
