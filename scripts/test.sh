@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check: formatting, clippy for the server and the
 # browser, the live loader's docs, the Rust tests (the live loader's, then Murmur's: the app
-# tests on SQLite, then on PostgreSQL), and the Playwright tests against the release build.
+# tests on SQLite, then on PostgreSQL), the Playwright tests against the release build, and
+# those of the example app built on the live loader alone.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 need_build_tools
@@ -15,9 +16,11 @@ step "clippy (server)"
 cargo clippy --features ssr --all-targets -- -D warnings
 cargo clippy --package live-loader --features postgres --all-targets -- -D warnings
 cargo clippy --package murmur-bench --all-targets -- -D warnings
+cargo clippy --package jobs --features ssr --all-targets -- -D warnings
 step "clippy (browser)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --package live-loader --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --package jobs --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 step "the live loader's docs: every public item documented, every link resolved"
 RUSTDOCFLAGS="-D warnings" cargo doc --package live-loader --no-deps --features postgres,hydrate
 
@@ -54,6 +57,10 @@ fi
   trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$E2E_DATA"' EXIT
   cd end2end && npx playwright test
 )
+
+step "the example app on the live loader alone (examples/jobs) and its browser tests"
+cargo leptos build --release --project jobs
+(cd end2end && npx playwright test --config examples.config.ts)
 
 # After the tests, so that a broken page fails there, with a message, rather than as a
 # benchmark that waits for messages that never show.

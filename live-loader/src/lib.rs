@@ -1,7 +1,7 @@
 //! Live resources: the Rust counterpart of Remix's `useLiveLoader`.
 //!
 //! A component says "this data depends on topic X"; when the server publishes on X, every
-//! browser showing that component re-runs the resource. The module knows nothing about chat:
+//! browser showing that component re-runs the resource. The crate knows nothing of any app:
 //! topics are plain strings chosen by the feature that uses them.
 //!
 //! # API
@@ -18,14 +18,16 @@
 //!   a burst of changes costs one run in flight plus one after it.
 //! - [`LiveIndicator`] shows whether the connection is live, reconnecting or offline;
 //!   [`use_live_status`] says it to an island.
-//! - On the server: build one `LiveState` from a `Bus`, a `History` (for topics whose
-//!   events carry cursors), a `Gate` (who may subscribe to what) and stream caps; publish a
-//!   `LiveEvent` on the bus after the write commits — to everyone, `only_for` some users,
-//!   or as a `revoke` that ends a topic for someone who lost access; open every stream with
-//!   `LiveState::open` / `open_live` and serve it at [`STREAM_PATH`] (and, for fewer bytes
-//!   per subscriber, put `direct::DirectListener` in front of the HTTP server). A stream
-//!   that can't be opened is a `Refusal` (the request's, the gate's or the caps'), which
-//!   the app answers in its own words with the status the protocol below gives it.
+//! - On the server: build one [`LiveState`] with [`LiveState::builder`] from a [`Bus`] and
+//!   a [`Gate`] (who may subscribe to what), adding a [`History`] (for topics whose events
+//!   carry cursors), stream caps ([`StreamLimits`]) and a shutdown signal as needed; publish
+//!   a [`LiveEvent`] on the bus after the write commits — to everyone, `only_for` some
+//!   users, or as a `revoke` that ends a topic for someone who lost access; serve the stream
+//!   at [`STREAM_PATH`] with [`LiveState::router`], or open it yourself with
+//!   [`LiveState::open_live`] (and, for fewer bytes per subscriber, put
+//!   [`direct::DirectListener`] in front of the HTTP server). A stream that can't be opened
+//!   is a [`Refusal`] (the request's, the gate's or the caps'), answered in its default
+//!   words or the app's own, with the status the protocol below gives it.
 //! - Presence comes with the streams: give `LiveState` a [`Presence`] that tracks some
 //!   topics, and each stream of one counts its subscriber as here (see `presence.rs`, also
 //!   for merging presence across instances); ask it `of(topic)` for the set.
