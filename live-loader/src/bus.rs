@@ -30,6 +30,11 @@ pub trait Bus: Send + Sync + 'static {
     /// not counted).
     fn topics(&self) -> usize;
 
+    /// How many deliveries this process's subscribers have been handed since it started:
+    /// each event counts once per subscription of its topic here (an event meant for some
+    /// users only counts for every subscription all the same).
+    fn deliveries(&self) -> u64;
+
     /// How many revocations ([`LiveEvent::revoke`]) this process's subscribers have been
     /// sent: a stream admitted before the count changed asks its gate again.
     fn revocations(&self) -> u64;
@@ -62,6 +67,8 @@ pub struct InProcessBus {
     capacity: usize,
     /// See [`Bus::revocations`].
     revocations: AtomicU64,
+    /// See [`Bus::deliveries`].
+    deliveries: AtomicU64,
 }
 
 /// The topics that have subscribers, by name; `None` once the bus is closed.
@@ -74,6 +81,7 @@ impl InProcessBus {
             topics: Arc::new(Mutex::new(Some(HashMap::new()))),
             capacity: capacity.max(1),
             revocations: AtomicU64::new(0),
+            deliveries: AtomicU64::new(0),
         }
     }
 
@@ -109,14 +117,14 @@ impl InProcessBus {
 
     /// Appends an event, a gap or the end to `topic`'s chain.
     fn append(&self, name: &str, kind: Kind) {
-        let Some(topic) = self
-            .lock()
-            .as_ref()
-            .and_then(|topics| topics.get(name).cloned())
-        else {
-            return;
-        };
-        topic.publish(kind, self.capacity);
+        if let Some(topic) = self.topic(name) {
+            topic.publish(kind, self.capacity);
+        }
+    }
+
+    /// The topic called `name`, if it has subscribers.
+    fn topic(&self, name: &str) -> Option<Arc<Topic>> {
+        self.lock().as_ref()?.get(name).cloned()
     }
 }
 
@@ -132,8 +140,17 @@ impl Bus for InProcessBus {
             // Counted before it is sent: whoever subscribes after it was sent sees the count.
             self.revocations.fetch_add(1, Ordering::SeqCst);
         }
-        let topic = Arc::clone(&event.topic);
-        self.append(&topic, Kind::Event(event));
+        let Some(topic) = self.topic(&event.topic) else {
+            return;
+        };
+        // One add per event, not per subscriber: the count is the topic's.
+        let subscribers = topic.subscribers.load(Ordering::Relaxed) as u64;
+        self.deliveries.fetch_add(subscribers, Ordering::Relaxed);
+        topic.publish(Kind::Event(event), self.capacity);
+    }
+
+    fn deliveries(&self) -> u64 {
+        self.deliveries.load(Ordering::Relaxed)
     }
 
     fn revocations(&self) -> u64 {
@@ -420,6 +437,19 @@ mod tests {
         fn wake_by_ref(wakes: &Arc<Self>) {
             wakes.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    #[test]
+    fn deliveries_count_each_event_once_per_subscription_of_its_topic() {
+        let bus = InProcessBus::new(8);
+        let (a, _b, _c) = (bus.subscribe("t"), bus.subscribe("t"), bus.subscribe("u"));
+        bus.publish(event("t", "two"));
+        bus.publish(event("u", "one"));
+        bus.publish(event("nobody", "none"));
+        assert_eq!(bus.deliveries(), 3);
+        drop(a);
+        bus.publish(event("t", "one more"));
+        assert_eq!(bus.deliveries(), 4);
     }
 
     #[test]

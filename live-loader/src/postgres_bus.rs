@@ -158,6 +158,10 @@ impl Bus for PostgresBus {
         self.local.topics()
     }
 
+    fn deliveries(&self) -> u64 {
+        self.local.deliveries()
+    }
+
     fn close(&self) {
         self.local.close();
     }
