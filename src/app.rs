@@ -7,6 +7,7 @@ use leptos_router::{SsrMode, path};
 use live_loader::{LiveIndicator, provide_live};
 
 use crate::accounts::{SignInPage, SignUpPage, UserMenu, signed_in};
+use crate::admin::AdminPage;
 use crate::chat::{DirectoryPage, RoomPage, ThreadPage, ThreadsPage};
 use crate::clock::provide_clock;
 use crate::exports::form::ExportForm;
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=DirectoryPage ssr=SsrMode::Async/>
                 <Route path=path!("/rooms/:slug") view=Room ssr=SsrMode::Async/>
                 <Route path=path!("/threads") view=ThreadsPage ssr=SsrMode::Async/>
+                <Route path=path!("/admin") view=Admin ssr=SsrMode::Async/>
                 <Route path=path!("/embed/thread") view=ThreadPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage/>
                 <Route path=path!("/signup") view=SignUpPage/>
@@ -90,6 +92,12 @@ fn TopBar() -> impl IntoView {
 fn Room() -> impl IntoView {
     let actions = |slug: String| view! { <ExportForm slug/> }.into_any();
     view! { <RoomPage not_found=NotFound actions/> }
+}
+
+/// The operations dashboard, for admins; for anyone else, as if it weren't there.
+#[component]
+fn Admin() -> impl IntoView {
+    view! { <AdminPage not_found=NotFound/> }
 }
 
 /// Any path no route matches.

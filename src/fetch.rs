@@ -1,6 +1,7 @@
 //! The browser's few requests, made with `fetch` directly: a form submitted to its own action
-//! (a server function, as with JavaScript off) and a JSON GET. Leptos' server-function client
-//! and `ActionForm` would do the same for more than half the bundle's size.
+//! (a server function, as with JavaScript off), a JSON GET and a text GET. Leptos'
+//! server-function client and `ActionForm` would do the same for more than half the
+//! bundle's size.
 //!
 //! Only called from event handlers and effects, which run in the browser.
 
@@ -47,6 +48,25 @@ async fn post<T: FromJs>(url: &str, body: &UrlSearchParams) -> Result<T, AppErro
 /// The server's error, or [`AppError::Unreachable`] if no answer came.
 pub async fn get_json<T: FromJs>(url: &str) -> Result<T, AppError> {
     read(fetch_json(url, &RequestInit::new()).await)
+}
+
+/// GETs `url` and reads its text (an HTML fragment, say).
+///
+/// # Errors
+/// [`AppError::Unreachable`] if no answer came, the server's error otherwise.
+pub async fn get_text(url: &str) -> Result<String, AppError> {
+    let window = web_sys::window().ok_or(AppError::Unreachable)?;
+    let response: Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .and_then(JsValue::dyn_into)
+        .map_err(unreachable)?;
+    if !response.ok() {
+        return Err(AppError::Internal);
+    }
+    let text = JsFuture::from(response.text().map_err(unreachable)?).await;
+    text.map_err(unreachable)?
+        .as_string()
+        .ok_or(AppError::Internal)
 }
 
 /// A successful answer's JSON as `T`.

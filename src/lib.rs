@@ -13,6 +13,8 @@
 #![recursion_limit = "512"]
 
 pub mod accounts;
+pub mod activity;
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;

@@ -1,7 +1,7 @@
 // Every page passes axe-core (WCAG 2.2 A and AA rules) with no serious or critical
 // violation: signed out and signed in, hydrated, with the content a real room has.
 import { type Page, expect, test } from '@playwright/test';
-import { expectLive, newRoom, signUp } from './server';
+import { asAdmin, expectLive, newRoom, signUp } from './server';
 
 const axeSource = require.resolve('axe-core/axe.min.js');
 
@@ -57,4 +57,13 @@ test('a comment thread as another site frames it passes axe, with comments and w
   // The page shows the thread once it is made (it reloads itself), and its comment live.
   await expect(page.getByText('A first comment')).toBeVisible();
   expect(await violations(page), 'with a comment').toEqual([]);
+});
+
+test('the operations dashboard passes axe, its tables open', async ({ browser }) => {
+  const page = await asAdmin(browser);
+  await page.goto('/admin');
+  await expectLive(page);
+  await page.getByText('Posts per minute: table').click();
+  expect(await violations(page)).toEqual([]);
+  await page.context().close();
 });

@@ -3,7 +3,7 @@
 import { type Frame, type Page, expect, test } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { PASSWORD, signUp, unique } from './server';
+import { ADMIN, PASSWORD, signUp, unique } from './server';
 
 /** MURMUR_EMBED_ORIGINS lists this one (scripts/test.sh); the other origin is not listed. */
 const ALLOWED_PORT = 4173;
@@ -57,8 +57,6 @@ async function signInHere(frame: Frame, username: string, button: 'Sign in' | 'C
   await expect(frame.getByText(`Commenting as ${username}`)).toBeVisible();
 }
 
-/** MURMUR_ADMINS names this account (scripts/test.sh): it moderates every thread. */
-const MODERATOR = 'e2e-moderator';
 
 let allowed: Server;
 let other: Server;
@@ -183,11 +181,11 @@ test('readers sign up inside the frame, comment, edit and delete, and a moderato
   await expect(reading.getByRole('heading', { name: '1 comment' })).toBeVisible();
 
   // The moderator deletes someone else's comment.
-  const made = await request.post('/api/accounts', { data: { username: MODERATOR, password: PASSWORD } });
+  const made = await request.post('/api/accounts', { data: { username: ADMIN, password: PASSWORD } });
   expect([201, 409]).toContain(made.status());
   await moderator.goto(url);
   const moderating = await thread(moderator);
-  await signInHere(moderating, MODERATOR, 'Sign in');
+  await signInHere(moderating, ADMIN, 'Sign in');
   await frameLive(moderating);
   await comment(moderating, 'First, from the frame').getByTitle('Message actions').click();
   await comment(moderating, 'First, from the frame').getByRole('button', { name: 'Delete message' }).click();

@@ -1,5 +1,5 @@
 // Helpers shared by the specs: rooms of their own, and a server a test can stop and restart.
-import { type APIRequestContext, type Page, expect } from '@playwright/test';
+import { type APIRequestContext, type Browser, type Page, expect } from '@playwright/test';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,6 +90,23 @@ export class Script {
       body: JSON.stringify(data),
     });
   }
+}
+
+/** MURMUR_ADMINS names this account (scripts/test.sh): it moderates every thread and sees
+ * the operations dashboard. */
+export const ADMIN = 'e2e-moderator';
+
+/** A page of a new context signed in as [`ADMIN`] (the account made on first use). */
+export async function asAdmin(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  const data = { username: ADMIN, password: PASSWORD };
+  const made = await context.request.post('/api/accounts', { data });
+  if (made.status() === 409) {
+    expect((await context.request.post('/api/session', { data })).status()).toBe(200);
+  } else {
+    expect(made.status()).toBe(201);
+  }
+  return context.newPage();
 }
 
 /** Waits until the page is hydrated and its live connection is open. */

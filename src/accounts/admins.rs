@@ -29,7 +29,12 @@ impl Admins {
 
     /// Whether `account` is an admin.
     pub fn include(&self, account: &Account) -> bool {
-        self.0.contains(&account.username)
+        self.names(&account.username)
+    }
+
+    /// Whether the account called `username` is an admin.
+    pub fn names(&self, username: &str) -> bool {
+        self.0.iter().any(|admin| admin == username)
     }
 }
 

@@ -16,6 +16,7 @@ use super::domain::{Account, Password, Username};
 use super::sessions::KeptSessions;
 use super::store::{AccountStore, AccountStoreError};
 use super::token::{SessionToken, from_hex, to_hex};
+use crate::activity::Activity;
 use crate::error::AppError;
 use crate::protect::{RateLimit, RateLimits};
 use crate::time::Timestamp;
@@ -41,6 +42,8 @@ pub struct AccountService {
     bus: Arc<dyn Bus>,
     /// The open streams, which end with their session.
     streams: SessionStreams,
+    /// What is counted for the operations dashboard.
+    activity: Activity,
 }
 
 /// A live session, as a request that carries its token finds it.
@@ -83,6 +86,7 @@ impl AccountService {
         bus: Arc<dyn Bus>,
         limits: &RateLimits,
         streams: SessionStreams,
+        activity: Activity,
     ) -> Self {
         let sessions = Arc::new(KeptSessions::default());
         let (kept, ended) = (Arc::clone(&sessions), streams.clone());
@@ -114,6 +118,7 @@ impl AccountService {
             sessions,
             bus,
             streams,
+            activity,
         }
     }
 
@@ -136,6 +141,7 @@ impl AccountService {
             .store
             .create_account(&username, &hash, Timestamp::now().millis())
             .await?;
+        self.activity.signed_up();
         self.start_session(account).await
     }
 
@@ -184,6 +190,7 @@ impl AccountService {
         match account {
             Some(account) if matches => {
                 guesses.refund(guesser).await;
+                self.activity.signed_in();
                 self.start_session(account).await
             }
             _ => Err(AppError::BadCredentials),

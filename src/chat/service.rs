@@ -20,6 +20,7 @@ use super::store::{ChatStore, StoreError};
 use super::threads::{ThreadRules, thread_event};
 use super::typing::typing_limit;
 use crate::accounts::domain::Account;
+use crate::activity::Activity;
 use crate::error::AppError;
 use crate::protect::{RateLimit, RateLimits};
 
@@ -40,6 +41,8 @@ pub struct ChatService {
     pub(super) typing_limit: Arc<RateLimit<i64>>,
     /// Which pages may have comment threads, and who moderates them (see `threads.rs`).
     pub(super) threads: ThreadRules,
+    /// What is counted for the operations dashboard.
+    activity: Activity,
 }
 
 pub(super) struct Limits {
@@ -60,6 +63,7 @@ impl ChatService {
         presence: Presence,
         limits: &RateLimits,
         threads: ThreadRules,
+        activity: Activity,
     ) -> Self {
         let cache = Arc::new(ReadCache::default());
         let kept = Arc::clone(&cache);
@@ -72,6 +76,7 @@ impl ChatService {
             cache,
             typing_limit: Arc::new(typing_limit()),
             threads,
+            activity,
             limits: Arc::new(Limits {
                 posts: limits.limit("posts", limits.posts),
                 rooms: limits.limit("rooms", limits.rooms),
@@ -218,13 +223,16 @@ impl ChatService {
             notify.retain(|name| access.is_member(&room.slug, name));
         }
         let author = author.clone();
-        self.write_in_order(move |chat| async move {
-            let posted = chat.store.insert_message(&slug, &author, &body, &notify);
-            let posted = chat.change_room(&slug, posted, posted_events).await?;
-            chat.publish_summary(&posted.room).await?;
-            Ok(posted.message)
-        })
-        .await
+        let message = self
+            .write_in_order(move |chat| async move {
+                let posted = chat.store.insert_message(&slug, &author, &body, &notify);
+                let posted = chat.change_room(&slug, posted, posted_events).await?;
+                chat.publish_summary(&posted.room).await?;
+                Ok(posted.message)
+            })
+            .await?;
+        self.activity.posted(&room.slug);
+        Ok(message)
     }
 
     /// Runs `write` to completion even if the caller goes away (a client disconnecting

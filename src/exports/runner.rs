@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use super::download_url;
 use super::service::{file_path, kept_since};
 use super::store::{ExportStore, Job};
+use crate::activity::Activity;
 use crate::chat::domain::Page;
 use crate::chat::service::ChatService;
 use crate::inbox::service::personal_event;
@@ -34,6 +35,8 @@ pub(super) struct Runner {
     pub chat: ChatService,
     pub bus: Arc<dyn Bus>,
     pub dir: Arc<PathBuf>,
+    /// Where the exports running here are shown to the operations dashboard.
+    pub activity: Activity,
 }
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -210,6 +213,8 @@ impl Runner {
             .await?;
         let event = personal_event(&job.requester, name, Some(cursor), &payload);
         self.bus.publish(event.following(after));
+        let running = state.is_none().then_some(percent);
+        self.activity.exporting(job.id, &job.room, running);
         Ok(())
     }
 

@@ -15,6 +15,7 @@ use super::format::Format;
 use super::runner::{Queued, Runner};
 use super::store::{ExportStore, Job};
 use crate::accounts::domain::Account;
+use crate::activity::Activity;
 use crate::chat::domain::RoomSlug;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
@@ -60,6 +61,7 @@ impl ExportService {
         dir: PathBuf,
         limit: RateLimit<i64>,
         queue: usize,
+        activity: Activity,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         if queue == 0 {
             return Err("the export queue must hold at least one export".into());
@@ -73,6 +75,7 @@ impl ExportService {
             chat: chat.clone(),
             bus,
             dir: Arc::clone(&dir),
+            activity,
         };
         runner.start(queue).await;
         Ok(Self {

@@ -4,6 +4,8 @@
 use async_trait::async_trait;
 use live_loader::{Gate, Refusal};
 
+use crate::admin::ADMIN_TOPIC;
+use crate::admin::stats::StatsService;
 use crate::chat::is_chat_topic;
 use crate::chat::service::ChatService;
 use crate::error::AppError;
@@ -16,6 +18,8 @@ pub struct AppGate {
     pub chat: ChatService,
     /// People's own topics.
     pub inbox: InboxService,
+    /// The operations dashboard's topic.
+    pub stats: StatsService,
 }
 
 #[async_trait]
@@ -25,6 +29,8 @@ impl Gate for AppGate {
             self.chat.admit(who, topic).await
         } else if is_user_topic(topic) {
             self.inbox.admit(who, topic)
+        } else if topic == ADMIN_TOPIC && self.stats.admits(who) {
+            Ok(())
         } else {
             Err(AppError::TopicNotFound(topic.to_owned()))
         };

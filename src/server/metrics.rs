@@ -8,12 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use live_loader::LiveState;
 
 use crate::accounts::Caller;
+use crate::activity::Activity;
 use crate::error::AppError;
 
 /// The server's counters; cheap to clone, all clones count together.
@@ -23,12 +24,17 @@ pub struct Metrics {
     pub requests: Arc<AtomicU64>,
     /// SQL statements sent to the database (transaction control not included).
     pub queries: Arc<AtomicU64>,
+    /// What people do, for the operations dashboard; `429`s are counted here.
+    pub activity: Activity,
 }
 
 impl Metrics {
-    /// Counts one request.
-    pub fn request(&self) {
+    /// Counts one request, answered with `status`.
+    pub fn request(&self, status: StatusCode) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.activity.refused();
+        }
     }
 }
 
@@ -38,8 +44,9 @@ pub async fn count_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    metrics.request();
-    next.run(request).await
+    let response = next.run(request).await;
+    metrics.request(response.status());
+    response
 }
 
 /// Who may read `/metrics` from elsewhere than this machine: whoever sends this as a

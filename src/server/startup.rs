@@ -27,6 +27,7 @@ use super::{AppState, Config, limits};
 use super::{cors, form_errors};
 use crate::accounts::service::AccountService;
 use crate::accounts::{Identify, identify};
+use crate::admin::stats::StatsService;
 use crate::app::{App, shell};
 use crate::chat::is_room_topic;
 use crate::chat::service::ChatService;
@@ -63,7 +64,15 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         sites: config.embed_origins.clone(),
         moderators: config.admins.clone(),
     };
-    let chat = ChatService::new(stores.chat, bus.clone(), presence.clone(), &limits, threads);
+    let activity = metrics.activity.clone();
+    let chat = ChatService::new(
+        stores.chat,
+        bus.clone(),
+        presence.clone(),
+        &limits,
+        threads,
+        activity.clone(),
+    );
     let inbox = InboxService::new(stores.inbox, bus.clone());
     let exports = ExportService::start(
         stores.exports,
@@ -72,6 +81,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         config.exports_dir.clone(),
         limits.limit("exports", limits.exports),
         config.export_queue,
+        activity.clone(),
     )
     .await?;
     let (closing, closing_signal) = Closing::new();
@@ -80,9 +90,11 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         inbox: inbox.clone(),
     });
     instances.read_back_from(history.clone());
+    let stats = StatsService::new(bus.clone(), config.admins.clone());
     let gate = AppGate {
         chat: chat.clone(),
         inbox: inbox.clone(),
+        stats: stats.clone(),
     };
     let live = LiveState::builder(bus.clone(), gate)
         .history(history)
@@ -90,7 +102,14 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .closing(closing_signal.clone())
         .limits(config.streams)
         .build();
-    let accounts = AccountService::new(stores.accounts, bus.clone(), &limits, live.sessions());
+    stats.sample(live.clone(), activity.clone());
+    let accounts = AccountService::new(
+        stores.accounts,
+        bus.clone(),
+        &limits,
+        live.sessions(),
+        activity,
+    );
     let identify_state = Identify {
         accounts: accounts.clone(),
         proxies: config.trusted_proxies.clone(),
@@ -105,6 +124,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         live: live.clone(),
         metrics: metrics.clone(),
         metrics_token: config.metrics_token.clone(),
+        stats: stats.clone(),
     };
 
     let routes = generate_route_list(App);
@@ -116,6 +136,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
         .merge(crate::accounts::http::routes())
         .merge(crate::inbox::http::routes())
         .merge(crate::exports::http::routes())
+        .merge(crate::admin::http::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -126,6 +147,7 @@ pub async fn build(config: &Config) -> Result<Murmur, StartupError> {
                     provide_context(accounts.clone());
                     provide_context(inbox.clone());
                     provide_context(exports.clone());
+                    provide_context(stats.clone());
                 }
             },
             {

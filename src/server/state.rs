@@ -8,6 +8,7 @@ use super::Metrics;
 use super::metrics::MetricsToken;
 use crate::accounts::Identify;
 use crate::accounts::service::AccountService;
+use crate::admin::stats::StatsService;
 use crate::chat::service::ChatService;
 use crate::exports::service::ExportService;
 use crate::inbox::service::InboxService;
@@ -24,4 +25,5 @@ pub struct AppState {
     pub live: LiveState,
     pub metrics: Metrics,
     pub metrics_token: MetricsToken,
+    pub stats: StatsService,
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use futures::FutureExt;
 use live_loader::direct::{Head, Open, Opened};
@@ -83,10 +83,18 @@ impl DirectStreams {
                         open_room_stream(chat, live, &subscriber, slug, query, last_event_id).await
                     }
                 };
-                streams.metrics.request();
                 Some(match body {
-                    Ok(body) => Opened::Stream(body),
-                    Err(error) => Opened::Refused(raw_response(&error)),
+                    Ok(body) => {
+                        streams.metrics.request(StatusCode::OK);
+                        Opened::Stream(body)
+                    }
+                    Err(error) => {
+                        let status = StatusCode::from_u16(error.status());
+                        streams
+                            .metrics
+                            .request(status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+                        Opened::Refused(raw_response(&error))
+                    }
                 })
             }
             .boxed()

@@ -3,6 +3,7 @@
 //! real SSE client reading the real bytes of the stream.
 
 mod accounts;
+mod admin;
 mod api;
 mod cluster;
 mod contract;
