@@ -26,7 +26,8 @@ pub fn AdminPage(#[prop(into)] not_found: ViewFn) -> impl IntoView {
                     <Title text="Operations"/>
                     <main class="page admin">
                         <h1>"Operations"</h1>
-                        <LiveCharts><Charts dashboard/></LiveCharts>
+                        <div id=CHARTS_ID><Charts dashboard/></div>
+                        <LiveCharts/>
                     </main>
                 }.into_any(),
                 Err(_) => not_found.run(),
@@ -35,15 +36,17 @@ pub fn AdminPage(#[prop(into)] not_found: ViewFn) -> impl IntoView {
     }
 }
 
-/// The charts, drawn again by the server whenever the figures change.
+/// The element the charts are drawn in.
+const CHARTS_ID: &str = "charts";
+
+/// Draws the charts again (the server does) whenever the figures change; shows nothing.
 #[island]
-fn LiveCharts(children: Children) -> impl IntoView {
+fn LiveCharts() -> impl IntoView {
     let topic = use_live(|| ADMIN_TOPIC.to_owned());
-    let charts = NodeRef::<leptos::html::Div>::new();
-    topic.refetch(move || async move {
-        if let (Ok(html), Some(charts)) = (get_text(CHARTS_PATH).await, charts.get_untracked()) {
+    topic.refetch(|| async {
+        let charts = document().get_element_by_id(CHARTS_ID);
+        if let (Ok(html), Some(charts)) = (get_text(CHARTS_PATH).await, charts) {
             charts.set_inner_html(&html);
         }
     });
-    view! { <div node_ref=charts>{children()}</div> }
 }
