@@ -148,8 +148,13 @@ async fn main() -> std::io::Result<ExitCode> {
         );
     }
     if !quick {
-        let rate = pages_per_second(&server).await?;
+        let rate = pages_per_second(&server, "/rooms/bench", None).await?;
         println!("| SSR room page (50 messages), wrk -t2 -c64 -d10s | {rate:.0} requests/s |");
+        let admin = Some(server.token());
+        let rate = pages_per_second(&server, "/admin", admin).await?;
+        println!(
+            "| SSR /admin (the operations dashboard), wrk -t2 -c64 -d10s | {rate:.0} requests/s |"
+        );
     }
     let run = export::export(&server, plan.exported).await?;
     println!(
@@ -405,11 +410,20 @@ async fn served_sizes(server: &Server, file: &str) -> std::io::Result<[usize; 3]
     Ok(sizes)
 }
 
-/// Server-rendered room pages per second, measured by `wrk` (Debian's package).
-async fn pages_per_second(server: &Server) -> std::io::Result<f64> {
-    let url = format!("http://{}/rooms/bench", server.addr);
-    let output = tokio::process::Command::new("wrk")
-        .args(["-t2", "-c64", "-d10s", &url])
+/// Server-rendered pages at `path` per second, as the holder of `token` if given, measured
+/// by `wrk` (Debian's package).
+async fn pages_per_second(
+    server: &Server,
+    path: &str,
+    token: Option<&str>,
+) -> std::io::Result<f64> {
+    let url = format!("http://{}{path}", server.addr);
+    let mut wrk = tokio::process::Command::new("wrk");
+    wrk.args(["-t2", "-c64", "-d10s", &url]);
+    if let Some(token) = token {
+        wrk.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
+    let output = wrk
         .output()
         .await
         .map_err(|e| std::io::Error::other(format!("wrk: {e} (apt-get install wrk)")))?;

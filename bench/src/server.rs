@@ -218,6 +218,11 @@ impl Server {
         Ok(())
     }
 
+    /// The session token of the benchmark's account (an admin of the server).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// A kept-alive connection that posts as the benchmark's account.
     pub async fn poster(&self) -> io::Result<Poster> {
         Ok(Poster::connect(self.addr).await?.signed_in(&self.token))
@@ -269,6 +274,8 @@ async fn start_instance(addr: SocketAddr, url: &str, proxy: Option<&str>) -> io:
         .env("RUST_LOG", "warn,murmur=info")
         // One account posts flat out, and up to 19,000 subscribers (plus the crowd's
         // reconnects) come from a few loopback addresses.
+        // The benchmark's account also reads the operations dashboard.
+        .env("MURMUR_ADMINS", "bench")
         .env("MURMUR_LIMIT_POSTS", "off")
         .env("MURMUR_LIMIT_ROOMS", "off")
         .env("MURMUR_LIMIT_STREAM_OPENS", "off")
