@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-const port = 3100;
+const port = 3150;
 const url = `http://127.0.0.1:${port}`;
 let server: ChildProcess;
 
