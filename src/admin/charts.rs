@@ -189,11 +189,13 @@ fn Shares(dashboard: Dashboard) -> impl IntoView {
     }
 }
 
-/// A figure as shown: whole numbers as they are, others to one decimal.
+/// A figure as shown: whole numbers as they are, others to one decimal (two below one, so
+/// that a few deliveries a minute don't read as none).
 fn show(value: f64) -> String {
-    match value.fract() == 0.0 {
-        true => format!("{value:.0}"),
-        false => format!("{value:.1}"),
+    match (value.fract() == 0.0, value < 1.0) {
+        (true, _) => format!("{value:.0}"),
+        (false, true) => format!("{value:.2}"),
+        (false, false) => format!("{value:.1}"),
     }
 }
 
@@ -218,7 +220,8 @@ mod tests {
     fn figures_show_whole_numbers_plainly_and_minutes_as_a_clock() {
         assert_eq!(show(3.0), "3");
         assert_eq!(show(2.5), "2.5");
-        assert_eq!(show(1.0 / 3.0), "0.3");
+        assert_eq!(show(10.0 / 3.0), "3.3");
+        assert_eq!(show(1.0 / 30.0), "0.03", "a few a minute is not none");
         assert_eq!(clock(86_400 + 13 * 3_600 + 7 * 60), "13:07");
     }
 }
